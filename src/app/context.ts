@@ -1,0 +1,94 @@
+// What a use case works with: the account, its keystore and state, a lazily opened session,
+// and a reporter. The CLI builds one per run; tests build them the same way.
+import { readFile } from 'node:fs/promises';
+import { OxpsError } from '../errors.js';
+import { Session } from '../xmpp/session.js';
+import type { Keystore } from '../store/keystore/keystore.js';
+import type { Reporter } from '../ui/reporter.js';
+import { ProfileStateHandle } from './state.js';
+
+export interface Account {
+  profile: string;
+  jid: string;
+  host?: string;
+  port?: number;
+  tlsCa?: string;
+}
+
+export interface ContextOptions {
+  timeoutSeconds: number;
+  lockWaitMs: number;
+  /** Where the password comes from when it is not in the keystore (OXPS_PASSWORD, --password-command). */
+  passwordOverride?: () => Promise<string | undefined>;
+}
+
+export class AppContext {
+  private sessionPromise: Promise<Session> | undefined;
+  private stateHandle: ProfileStateHandle | undefined;
+
+  constructor(
+    readonly account: Account,
+    readonly keystore: Keystore,
+    readonly reporter: Reporter,
+    readonly options: ContextOptions,
+  ) {}
+
+  get bareJid(): string {
+    return this.account.jid;
+  }
+
+  /** The profile state, locked for the rest of the run (concurrent runs wait, see --lock-wait). */
+  async state(): Promise<ProfileStateHandle> {
+    this.stateHandle ??= await ProfileStateHandle.open(this.account.profile, this.keystore, this.options.lockWaitMs);
+    return this.stateHandle;
+  }
+
+  session(): Promise<Session> {
+    this.sessionPromise ??= this.connect();
+    return this.sessionPromise;
+  }
+
+  async close(): Promise<void> {
+    const session = this.sessionPromise;
+    this.sessionPromise = undefined;
+    await (await session?.catch(() => undefined))?.close();
+    await this.stateHandle?.release();
+    this.stateHandle = undefined;
+  }
+
+  private async connect(): Promise<Session> {
+    const { jid, host, port, tlsCa, profile } = this.account;
+    const password = (await this.options.passwordOverride?.()) ?? (await this.keystore.get(profile, 'password'));
+    if (!password) {
+      throw new OxpsError(
+        'PROFILE_NOT_FOUND',
+        `no password stored for profile "${profile}" in ${this.keystore.description}`,
+        `store one: oxps -p ${profile} profile add ${jid} --force (prompt, --password-file or OXPS_PASSWORD)`,
+      );
+    }
+    this.reporter.verbose(`connecting to ${host ?? jid.split('@')[1]} as ${jid}`);
+    const session = await Session.open({
+      jid,
+      password,
+      host,
+      port,
+      caPem: tlsCa ? await readCaFile(tlsCa) : undefined,
+      timeoutSeconds: this.options.timeoutSeconds,
+    });
+    this.reporter.verbose(`online as ${session.fullJid}`);
+    return session;
+  }
+}
+
+export async function readCaFile(path: string): Promise<string> {
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new OxpsError('INPUT_INVALID', `cannot read the CA file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'give a readable PEM file to --tls-ca');
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new OxpsError('INPUT_INVALID', `the CA file ${path} holds no PEM certificate`, 'give a PEM file (-----BEGIN CERTIFICATE-----) to --tls-ca');
+  }
+  return pem;
+}

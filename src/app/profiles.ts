@@ -1,0 +1,78 @@
+// `oxps profile …`: accounts in the configuration, their passwords in the keystore.
+import { rm } from 'node:fs/promises';
+import { OxpsError } from '../errors.js';
+import { loadConfig, updateConfig, type ProfileConfig } from '../store/config.js';
+import { paths } from '../store/paths.js';
+import type { Keystore, SecretEntry } from '../store/keystore/keystore.js';
+import { Session } from '../xmpp/session.js';
+import { readCaFile } from './context.js';
+
+export interface ProfileView extends ProfileConfig {
+  name: string;
+  default: boolean;
+}
+
+export interface AddProfileRequest {
+  name: string;
+  profile: ProfileConfig;
+  password: string;
+  replace: boolean;
+  /** Log in once to check the password and the server before storing anything. */
+  verify: boolean;
+  timeoutSeconds: number;
+}
+
+export async function addProfile(keystore: Keystore, request: AddProfileRequest): Promise<ProfileView> {
+  const { name, profile, password } = request;
+  const existing = (await loadConfig()).profiles[name];
+  if (existing && !request.replace) {
+    throw new OxpsError('PROFILE_EXISTS', `profile "${name}" already exists (${existing.jid})`, `replace it with: oxps profile add --force …, or choose another name with -p`);
+  }
+  if (request.verify) {
+    const session = await Session.open({
+      jid: profile.jid, password, host: profile.host, port: profile.port,
+      caPem: profile.tlsCa ? await readCaFile(profile.tlsCa) : undefined, timeoutSeconds: request.timeoutSeconds,
+    });
+    await session.close();
+  }
+  await keystore.set(name, 'password', password);
+  const config = await updateConfig((c) => {
+    c.profiles[name] = profile;
+    c.defaultProfile ??= name;
+  });
+  return { name, ...profile, default: config.defaultProfile === name };
+}
+
+export async function listProfiles(): Promise<ProfileView[]> {
+  const config = await loadConfig();
+  return Object.entries(config.profiles).map(([name, p]) => ({ name, ...p, default: config.defaultProfile === name }));
+}
+
+export async function showProfile(name: string): Promise<ProfileView> {
+  const config = await loadConfig();
+  const profile = config.profiles[name];
+  if (!profile) throw profileNotFound(name, Object.keys(config.profiles));
+  return { name, ...profile, default: config.defaultProfile === name };
+}
+
+const ENTRIES: SecretEntry[] = ['password', 'openpgp-key', 'state-key', 'cache-key'];
+
+/** Removes the profile, its keystore entries, its state and its cache. */
+export async function removeProfile(keystore: Keystore, name: string): Promise<void> {
+  await showProfile(name);
+  for (const entry of ENTRIES) await keystore.delete(name, entry);
+  await rm(paths.profileDataDir(name), { recursive: true, force: true });
+  await rm(paths.profileCacheDir(name), { recursive: true, force: true });
+  await updateConfig((c) => {
+    delete c.profiles[name];
+    if (c.defaultProfile === name) c.defaultProfile = Object.keys(c.profiles)[0];
+  });
+}
+
+export function profileNotFound(name: string, known: string[]): OxpsError {
+  return new OxpsError(
+    'PROFILE_NOT_FOUND',
+    `no profile "${name}"${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+    known.length ? 'pick one with -p NAME' : 'create one: oxps profile add JID (or set OXPS_JID and OXPS_PASSWORD)',
+  );
+}

@@ -1,0 +1,97 @@
+// `oxps publish`: encrypt payloads with the node's current secret (XEP-0473 §5) and publish
+// them under random item ids (§8: ids derived from content leak metadata).
+import { randomBytes } from 'node:crypto';
+import type { Element } from '@xmpp/xml';
+import { OxpsError } from '../errors.js';
+import { encryptItem } from '../crypto/itemCipher.js';
+import { buildEncrypted } from '../protocol/oxps/encrypted.js';
+import { currentSecret, generateSecret, mayGenerateSecret, origins, type NodeSecret } from '../protocol/oxps/secrets.js';
+import { publishIq, publishedItemId } from '../protocol/pubsub/publish.js';
+import { serializeForEncryption } from '../protocol/xml.js';
+import type { AppContext } from './context.js';
+import { ensureNodeRecord, type NodeRecord } from './state.js';
+
+/** Both Prosody and ejabberd close the stream on a stanza over 256 KiB. */
+export const MAX_STANZA_BYTES = 256 * 1024;
+
+export interface ItemToPublish {
+  id?: string;
+  payload: Element;
+}
+
+export interface PublishOptions {
+  service: string;
+  node: string;
+  plaintext?: boolean;
+  force?: boolean;
+}
+
+export interface PublishedItem {
+  id: string;
+  secretId?: string;
+  encrypted: boolean;
+}
+
+export function randomItemId(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+/** Prepares publishing to one node: checks the policy and picks the secret once. */
+export async function openPublisher(ctx: AppContext, options: PublishOptions) {
+  const { service, node } = options;
+  const state = await ctx.state();
+  const record = ensureNodeRecord(state.data, service, node);
+  if (options.plaintext) {
+    if (record.secrets.length > 0 && !options.force) {
+      throw new OxpsError('USAGE', `node ${node} on ${service} is encrypted: refusing to publish in clear`, 'drop --plaintext, or add --force if you really mean it');
+    }
+  }
+  const secret = options.plaintext ? undefined : await secretForPublishing(ctx, record);
+  const session = await ctx.session();
+
+  return {
+    secret,
+    async build(item: ItemToPublish): Promise<{ id: string; iq: Element; published: PublishedItem }> {
+      const id = item.id ?? randomItemId();
+      record.payloadType ??= item.payload.getNS() ?? undefined;
+      const payload = secret
+        ? buildEncrypted({ secretId: secret.id, ciphertext: await encryptItem(Buffer.from(serializeForEncryption(item.payload), 'utf8'), secret.key) })
+        : item.payload;
+      const iq = publishIq(service, node, id, payload);
+      const size = Buffer.byteLength(iq.toString());
+      if (size > MAX_STANZA_BYTES) {
+        throw new OxpsError('INPUT_INVALID', `item ${id} is too big (${size} bytes once encrypted; servers refuse stanzas over ${MAX_STANZA_BYTES})`, 'publish a smaller payload, or a link to the content');
+      }
+      return { id, iq, published: { id, secretId: secret?.id, encrypted: Boolean(secret) } };
+    },
+    async send(iq: Element, id: string): Promise<string> {
+      const result = await session.iq(iq, `publishing item ${id} to node ${node} on ${service}`);
+      return publishedItemId(result) ?? id;
+    },
+  };
+}
+
+export async function publishItem(ctx: AppContext, options: PublishOptions, item: ItemToPublish): Promise<PublishedItem> {
+  const publisher = await openPublisher(ctx, options);
+  const { id, iq, published } = await publisher.build(item);
+  const finalId = await publisher.send(iq, id);
+  await (await ctx.state()).save();
+  return { ...published, id: finalId };
+}
+
+/** XEP-0473 §5: the most recent non-revoked secret; with none, only the origin may make one. */
+async function secretForPublishing(ctx: AppContext, record: NodeRecord): Promise<NodeSecret> {
+  const current = currentSecret(record.secrets);
+  if (current) return current;
+  if (record.secrets.length === 0) {
+    throw new OxpsError('NO_SECRET', `no secret known for node ${record.node} on ${record.service}`, `make it an encrypted node first: oxps encrypt-node -s ${record.service} -n ${record.node} (or ask its owner to share the secret)`);
+  }
+  if (!mayGenerateSecret(record.secrets, ctx.bareJid)) {
+    throw new OxpsError('NOT_ORIGIN', `every secret of node ${record.node} is revoked, and only ${origins(record.secrets).join(', ')} may make a new one`, 'ask them to rotate the secret (oxps secret rotate)');
+  }
+  const secret = generateSecret(ctx.bareJid);
+  record.secrets.push(secret);
+  await (await ctx.state()).save();
+  ctx.reporter.warn(`every secret of node ${record.node} was revoked: made a new one (${secret.id}); share it with: oxps secret share -s ${record.service} -n ${record.node} JID…`);
+  return secret;
+}

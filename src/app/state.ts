@@ -1,0 +1,116 @@
+// The schema of a profile's state (DESIGN.md §3) and its migrations. Small and critical: node
+// secrets, contacts' keys and trust, what was already processed, pending notifications.
+import { OxpsError } from '../errors.js';
+import type { NodeSecret } from '../protocol/oxps/secrets.js';
+import { StateFile } from '../store/stateFile.js';
+import { paths } from '../store/paths.js';
+import type { Keystore } from '../store/keystore/keystore.js';
+
+export const STATE_VERSION = 1;
+
+export interface NodeRecord {
+  service: string;
+  node: string;
+  secrets: NodeSecret[];
+  /** Namespace of the node's payloads, sent as the `type` of shared secrets. */
+  payloadType?: string;
+}
+
+export type KeyTrust = 'undecided' | 'trusted' | 'distrusted' | 'verified';
+
+export interface ContactKey {
+  fingerprint: string;
+  /** Armored public key. */
+  armored: string;
+  created: string;
+  /** Date from the contact's public-keys list. */
+  published?: string;
+  trust: KeyTrust;
+}
+
+export interface ContactRecord {
+  jid: string;
+  keys: ContactKey[];
+  fetched: string;
+}
+
+/** A notification that must reach its recipients even if oxps is killed midway (rotate journal). */
+export interface PendingNotification {
+  id: string;
+  service: string;
+  node: string;
+  kind: 'shared-secret' | 'revoke';
+  secretId: string;
+  recipients: string[];
+  reason?: string;
+  created: string;
+}
+
+export interface ProfileState {
+  version: typeof STATE_VERSION;
+  nodes: Record<string, NodeRecord>;
+  contacts: Record<string, ContactRecord>;
+  sync: {
+    /** Archive id (XEP-0359 stanza-id) of the last MAM message processed. */
+    mamLastId?: string;
+    mamLastTime?: string;
+    /** Recently processed message ids, to ignore duplicates (offline + MAM). */
+    processed: string[];
+  };
+  pending: PendingNotification[];
+}
+
+export function emptyState(): ProfileState {
+  return { version: STATE_VERSION, nodes: {}, contacts: {}, sync: { processed: [] }, pending: [] };
+}
+
+export function nodeKey(service: string, node: string): string {
+  return `${service}\u0000${node}`;
+}
+
+export function nodeRecord(state: ProfileState, service: string, node: string): NodeRecord | undefined {
+  return state.nodes[nodeKey(service, node)];
+}
+
+export function ensureNodeRecord(state: ProfileState, service: string, node: string): NodeRecord {
+  const key = nodeKey(service, node);
+  state.nodes[key] ??= { service, node, secrets: [] };
+  return state.nodes[key];
+}
+
+/** Brings a document written by any earlier oxps to the current schema. */
+export function migrate(document: unknown, file: string): ProfileState {
+  if (document === undefined) return emptyState();
+  const version = (document as { version?: unknown })?.version;
+  if (version === STATE_VERSION) return document as ProfileState;
+  if (typeof version === 'number' && version > STATE_VERSION) {
+    throw new OxpsError('STATE_CORRUPT', `the state file ${file} was written by a newer oxps (schema ${version})`, 'upgrade oxps');
+  }
+  throw new OxpsError('STATE_CORRUPT', `the state file ${file} has no known schema version`, `the last good copy is ${file}.prev`);
+}
+
+export class ProfileStateHandle {
+  private constructor(
+    private readonly file: StateFile,
+    readonly data: ProfileState,
+  ) {}
+
+  static async open(profile: string, keystore: Keystore, lockWaitMs: number): Promise<ProfileStateHandle> {
+    const path = paths.stateFile(profile);
+    const { file, document } = await StateFile.open({ path, profile, keystore, lockWaitMs });
+    try {
+      return new ProfileStateHandle(file, migrate(document, path));
+    } catch (error) {
+      await file.release();
+      throw error;
+    }
+  }
+
+  save(): Promise<void> {
+    return this.file.save(this.data);
+  }
+
+  release(): Promise<void> {
+    return this.file.release();
+  }
+}

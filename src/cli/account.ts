@@ -1,0 +1,37 @@
+// Which account a run uses: -p NAME (or OXPS_PROFILE), else the default profile; or, with no
+// configured profile, the account described by OXPS_JID (+ OXPS_HOST, OXPS_PORT, OXPS_TLS_CA)
+// — so CI and cron jobs need no `profile add`.
+import { OxpsError } from '../errors.js';
+import { loadConfig } from '../store/config.js';
+import type { KeystoreChoice } from '../store/keystore/keystore.js';
+import type { Account } from '../app/context.js';
+import { profileNotFound } from '../app/profiles.js';
+import { splitJid } from '../xmpp/session.js';
+
+export async function resolveAccount(requested: string | undefined): Promise<{ account: Account; keystoreChoice?: KeystoreChoice }> {
+  const config = await loadConfig();
+  const name = requested ?? (process.env.OXPS_PROFILE || undefined);
+  const envJid = process.env.OXPS_JID;
+  if (!name && envJid) return { account: accountFromEnv(envJid) };
+  const chosen = name ?? config.defaultProfile ?? onlyProfile(Object.keys(config.profiles));
+  const profile = chosen ? config.profiles[chosen] : undefined;
+  if (!chosen || !profile) throw profileNotFound(chosen ?? 'default', Object.keys(config.profiles));
+  return {
+    account: { profile: chosen, jid: profile.jid, host: profile.host, port: profile.port, tlsCa: profile.tlsCa },
+    keystoreChoice: profile.keystore,
+  };
+}
+
+function onlyProfile(names: string[]): string | undefined {
+  return names.length === 1 ? names[0] : undefined;
+}
+
+function accountFromEnv(jid: string): Account {
+  const { local, domain } = splitJid(jid);
+  const port = process.env.OXPS_PORT ? Number(process.env.OXPS_PORT) : undefined;
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    throw new OxpsError('USAGE', `OXPS_PORT="${process.env.OXPS_PORT}" is not a TCP port`, 'set OXPS_PORT to a number between 1 and 65535');
+  }
+  const bare = `${local}@${domain}`;
+  return { profile: bare, jid: bare, host: process.env.OXPS_HOST || undefined, port, tlsCa: process.env.OXPS_TLS_CA || undefined };
+}

@@ -1,0 +1,58 @@
+// oxps profile add JID — the password comes from a prompt, --password-file or OXPS_PASSWORD, never argv.
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { action, secretFromSources, type Runtime } from '../../runtime.js';
+import { port } from '../../options.js';
+import { renderProfile } from './render.js';
+
+interface AddOptions {
+  host?: string;
+  port?: number;
+  tlsCa?: string;
+  passwordFile?: string;
+  force?: boolean;
+  verify: boolean;
+  trust?: 'btbv' | 'manual' | 'always';
+}
+
+export function registerProfileAdd(profile: Command): void {
+  profile
+    .command('add')
+    .description('add (or with --force replace) a profile; its name is -p NAME or the JID')
+    .argument('<jid>', 'the account, user@domain')
+    .option('--host <host>', 'server host (default: DNS SRV of the domain, else the domain)')
+    .option('--port <port>', 'server port (default 5222)', port)
+    .option('--tls-ca <file>', 'PEM file of a CA to trust for this server (e.g. a self-signed certificate)')
+    .option('--password-file <file>', 'read the password from this file (or /dev/fd/N); else OXPS_PASSWORD, else a prompt')
+    .addOption(new Option('--trust <policy>', 'how to trust contacts\' keys').choices(['btbv', 'manual', 'always']))
+    .option('--force', 'replace an existing profile of that name')
+    .option('--no-verify', 'store without logging in once to check the password')
+    .action(action(run));
+}
+
+async function run(rt: Runtime, jid: unknown, options: unknown): Promise<void> {
+  const opts = options as AddOptions;
+  const { splitJid } = await import('../../../xmpp/session.js');
+  const { local, domain } = splitJid(String(jid));
+  const bare = `${local}@${domain}`;
+  const name = rt.globals.profile ?? bare;
+  const password = await secretFromSources({ file: opts.passwordFile, fileOption: '--password-file', env: 'OXPS_PASSWORD', prompt: `Password of ${bare}` });
+  const { addProfile } = await import('../../../app/profiles.js');
+  const keystoreChoice = rt.globals.keystore;
+  const view = await addProfile(await rt.keystore(keystoreChoice), {
+    name,
+    profile: {
+      jid: bare,
+      ...(opts.host ? { host: opts.host } : {}),
+      ...(opts.port ? { port: opts.port } : {}),
+      ...(opts.tlsCa ? { tlsCa: (await import('node:path')).resolve(opts.tlsCa) } : {}),
+      ...(keystoreChoice ? { keystore: keystoreChoice } : {}),
+      ...(opts.trust ? { trust: opts.trust } : {}),
+    },
+    password,
+    replace: Boolean(opts.force),
+    verify: opts.verify,
+    timeoutSeconds: rt.globals.timeout,
+  });
+  rt.output.result(view, (v, color) => `${color.green('✔')} profile ${v.name} saved${opts.verify ? ' (login checked)' : ''}\n${renderProfile(v, color)}`);
+}

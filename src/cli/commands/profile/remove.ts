@@ -1,0 +1,18 @@
+// oxps profile remove NAME — also deletes its keystore entries, state and cache.
+import type { Command } from 'commander';
+import { action, type Runtime } from '../../runtime.js';
+
+export function registerProfileRemove(profile: Command): void {
+  profile
+    .command('remove')
+    .description('remove a profile with its stored password, key, state and cache')
+    .argument('<name>', 'profile name')
+    .action(action(run));
+}
+
+async function run(rt: Runtime, name: unknown): Promise<void> {
+  const { showProfile, removeProfile } = await import('../../../app/profiles.js');
+  const profile = await showProfile(String(name));
+  await removeProfile(await rt.keystore(rt.globals.keystore ?? profile.keystore), profile.name);
+  rt.output.result({ removed: profile.name }, (r, color) => `${color.green('✔')} profile ${r.removed} removed`);
+}

@@ -1,0 +1,15 @@
+// Human rendering of profiles.
+import type { ChalkInstance } from 'chalk';
+import type { ProfileView } from '../../../app/profiles.js';
+
+export function renderProfile(p: ProfileView, color: ChalkInstance): string {
+  const server = p.host ? `${p.host}:${p.port ?? 5222}` : p.port ? `${p.jid.split('@')[1]}:${p.port}` : 'from DNS';
+  const lines = [
+    `${color.bold(p.name)}${p.default ? color.green(' (default)') : ''}`,
+    `  jid       ${p.jid}`,
+    `  server    ${server}`,
+    `  tls ca    ${p.tlsCa ?? 'system roots'}`,
+    `  keystore  ${p.keystore ?? 'auto'}`,
+  ];
+  return lines.join('\n');
+}

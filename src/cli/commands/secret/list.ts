@@ -1,0 +1,28 @@
+// oxps secret list -s SERVICE -n NODE [--show-secrets]
+import type { Command } from 'commander';
+import { action, type Runtime } from '../../runtime.js';
+import { nodeOptions, type NodeOptions } from '../nodeOptions.js';
+
+export function registerSecretList(secret: Command): void {
+  nodeOptions(secret.command('list').description("list a node's secrets (keys only with --show-secrets)"))
+    .option('--show-secrets', 'also print the secret keys')
+    .action(action(run));
+}
+
+async function run(rt: Runtime, options: unknown): Promise<void> {
+  const opts = options as NodeOptions & { showSecrets?: boolean };
+  const ctx = await rt.context();
+  const service = await rt.service(opts.service);
+  const { listSecrets } = await import('../../../app/secretList.js');
+  const secrets = await listSecrets(ctx, service, opts.node, Boolean(opts.showSecrets));
+  rt.output.result({ service, node: opts.node, secrets }, (r, color) => {
+    if (r.secrets.length === 0) return `no secret known for node ${r.node} on ${r.service}`;
+    return r.secrets
+      .map((s) => {
+        const status = s.revoked ? color.red('revoked') : color.green('active');
+        const shared = s.sharedWith.length ? `shared with ${s.sharedWith.join(', ')}` : 'not shared';
+        return `${color.bold(s.id)}  ${status}  ${s.timestamp}  origin ${s.origin}  ${shared}${s.key ? `\n  key ${s.key}` : ''}`;
+      })
+      .join('\n');
+  });
+}

@@ -1,0 +1,141 @@
+// Per-run wiring: global options → reporter, output, keystore, account, app context; and the
+// action wrapper that renders errors, sets the exit code and cleans up (also on Ctrl-C).
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { EXIT, OxpsError } from '../errors.js';
+import { Output } from '../ui/output.js';
+import { TerminalReporter } from '../ui/terminal.js';
+import { renderError } from '../ui/errors.js';
+import { askNewSecret, askSecret, canPrompt } from '../ui/prompts.js';
+import type { Reporter } from '../ui/reporter.js';
+import type { Keystore, KeystoreChoice } from '../store/keystore/keystore.js';
+import type { Account, AppContext } from '../app/context.js';
+
+export interface GlobalOptions {
+  profile?: string;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+  keystore?: KeystoreChoice;
+  passphraseFile?: string;
+  timeout: number;
+  lockWait: number;
+  sync: boolean;
+}
+
+export class Runtime {
+  readonly output: Output;
+  readonly reporter: Reporter;
+  private keystorePromise: Promise<Keystore> | undefined;
+  private contextPromise: Promise<AppContext> | undefined;
+
+  constructor(readonly globals: GlobalOptions) {
+    this.output = new Output(Boolean(globals.json));
+    this.reporter = new TerminalReporter(globals.quiet ? 'quiet' : globals.verbose ? 'verbose' : 'normal');
+  }
+
+  keystore(choice?: KeystoreChoice): Promise<Keystore> {
+    this.keystorePromise ??= (async () => {
+      const { openKeystore } = await import('../store/keystore/open.js');
+      return openKeystore({
+        choice: choice ?? this.globals.keystore ?? keystoreFromEnv() ?? 'auto',
+        passphrase: ({ creating, path }) => this.vaultPassphrase(creating, path),
+        notice: (message) => this.reporter.notice(message),
+        lockWaitMs: this.globals.lockWait * 1000,
+      });
+    })();
+    return this.keystorePromise;
+  }
+
+  /** The account of the selected profile (or of OXPS_JID), and its app context. */
+  context(): Promise<AppContext> {
+    this.contextPromise ??= (async () => {
+      const { resolveAccount } = await import('./account.js');
+      const { account, keystoreChoice } = await resolveAccount(this.globals.profile);
+      const keystore = await this.keystore(keystoreChoice);
+      const { AppContext } = await import('../app/context.js');
+      return new AppContext(account, keystore, this.reporter, {
+        timeoutSeconds: this.globals.timeout,
+        lockWaitMs: this.globals.lockWait * 1000,
+        passwordOverride: async () => process.env.OXPS_PASSWORD || undefined,
+      });
+    })();
+    return this.contextPromise;
+  }
+
+  async account(): Promise<Account> {
+    return (await this.context()).account;
+  }
+
+  /** The service of a node: -s, else the account's own bare JID (PEP). */
+  async service(option: string | undefined): Promise<string> {
+    return option ?? (await this.account()).jid;
+  }
+
+  async close(): Promise<void> {
+    const context = await this.contextPromise?.catch(() => undefined);
+    await context?.close();
+  }
+
+  private async vaultPassphrase(creating: boolean, path: string): Promise<string> {
+    if (this.globals.passphraseFile) return readSecretFile(this.globals.passphraseFile, '--passphrase-file');
+    if (process.env.OXPS_PASSPHRASE) return process.env.OXPS_PASSPHRASE;
+    const instead = 'set OXPS_PASSPHRASE or pass --passphrase-file FILE';
+    return creating ? askNewSecret(`New passphrase for the vault ${path}`, instead) : askSecret(`Passphrase of the vault ${path}`, instead);
+  }
+}
+
+function keystoreFromEnv(): KeystoreChoice | undefined {
+  const value = process.env.OXPS_KEYSTORE;
+  if (value === undefined || value === '') return undefined;
+  if (value === 'auto' || value === 'keychain' || value === 'vault') return value;
+  throw new OxpsError('USAGE', `OXPS_KEYSTORE="${value}" is not one of auto, keychain, vault`, 'fix the environment variable');
+}
+
+/** Reads a secret from a file (or /dev/fd/N): its first line, which must not be empty. */
+export async function readSecretFile(path: string, option: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new OxpsError('INPUT_INVALID', `cannot read ${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `give a readable file to ${option}`);
+  }
+  const secret = text.split(/\r?\n/, 1)[0] ?? '';
+  if (!secret) throw new OxpsError('INPUT_INVALID', `${option} ${path} is empty`, 'put the secret on the first line of the file');
+  return secret;
+}
+
+/** A secret from (in order) a file option, an environment variable, or a prompt on a TTY. */
+export async function secretFromSources(sources: { file?: string; fileOption: string; env: string; prompt: string; confirm?: boolean }): Promise<string> {
+  if (sources.file) return readSecretFile(sources.file, sources.fileOption);
+  const fromEnv = process.env[sources.env];
+  if (fromEnv) return fromEnv;
+  const instead = `pass ${sources.fileOption} FILE or set ${sources.env}`;
+  if (!canPrompt()) throw new OxpsError('NEEDS_TTY', `${sources.prompt}: no terminal to ask on`, instead);
+  return sources.confirm ? askNewSecret(sources.prompt, instead) : askSecret(sources.prompt, instead);
+}
+
+type Handler = (runtime: Runtime, ...args: unknown[]) => Promise<void>;
+
+/** Wraps a command's action: one Runtime per run, errors rendered once, cleanup always. */
+export function action(handler: Handler): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const runtime = new Runtime(command.optsWithGlobals() as GlobalOptions);
+    const onInterrupt = () => {
+      process.stderr.write('\noxps: interrupted\n');
+      void runtime.close().finally(() => process.exit(EXIT.interrupted));
+    };
+    process.once('SIGINT', onInterrupt);
+    process.once('SIGTERM', onInterrupt);
+    try {
+      await handler(runtime, ...args.slice(0, -1));
+    } catch (error) {
+      process.exitCode = renderError(error, runtime.output.json, Boolean(runtime.globals.verbose));
+    } finally {
+      await runtime.close().catch(() => undefined);
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onInterrupt);
+    }
+  };
+}

@@ -1,0 +1,49 @@
+// XEP-0060 node management: create, configure (owner), affiliations (owner), delete.
+import xml, { type Element } from '@xmpp/xml';
+import { NS } from '../namespaces.js';
+import { buildSubmitForm, parseFormValues, type FormValues } from './dataForm.js';
+
+export function createNodeIq(service: string, node: string, config?: FormValues): Element {
+  return xml('iq', { type: 'set', to: service },
+    xml('pubsub', { xmlns: NS.pubsub },
+      xml('create', { node }),
+      config && xml('configure', {}, buildSubmitForm(NS.pubsubNodeConfig, config))));
+}
+
+export function getConfigurationIq(service: string, node: string): Element {
+  return xml('iq', { type: 'get', to: service }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('configure', { node })));
+}
+
+export function parseConfiguration(result: Element): FormValues {
+  const form = result.getChild('pubsub', NS.pubsubOwner)?.getChild('configure')?.getChild('x', NS.dataForms);
+  return parseFormValues(form);
+}
+
+export function setConfigurationIq(service: string, node: string, config: FormValues): Element {
+  return xml('iq', { type: 'set', to: service },
+    xml('pubsub', { xmlns: NS.pubsubOwner }, xml('configure', { node }, buildSubmitForm(NS.pubsubNodeConfig, config))));
+}
+
+export type Affiliation = 'owner' | 'publisher' | 'publish-only' | 'member' | 'none' | 'outcast';
+
+export function getAffiliationsIq(service: string, node: string): Element {
+  return xml('iq', { type: 'get', to: service }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node })));
+}
+
+export function parseAffiliations(result: Element): Map<string, Affiliation> {
+  const list = result.getChild('pubsub', NS.pubsubOwner)?.getChild('affiliations');
+  const affiliations = new Map<string, Affiliation>();
+  for (const entry of list?.getChildren('affiliation') ?? []) {
+    if (entry.attrs.jid && entry.attrs.affiliation) affiliations.set(entry.attrs.jid, entry.attrs.affiliation as Affiliation);
+  }
+  return affiliations;
+}
+
+export function setAffiliationsIq(service: string, node: string, changes: Map<string, Affiliation>): Element {
+  const entries = [...changes].map(([jid, affiliation]) => xml('affiliation', { jid, affiliation }));
+  return xml('iq', { type: 'set', to: service }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node }, ...entries)));
+}
+
+export function deleteNodeIq(service: string, node: string): Element {
+  return xml('iq', { type: 'set', to: service }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('delete', { node })));
+}

@@ -1,0 +1,130 @@
+// Strict XML for untrusted input: decrypted payloads, signcrypt content, files given by the user
+// and (through src/xmpp/strictParser.ts) the XMPP stream itself. saxes is a conforming parser;
+// we refuse any DOCTYPE, so no entity can ever be declared or expanded (XML bombs, XXE), and we
+// refuse processing instructions other than the XML declaration. The server strips such things
+// on the wire, but not inside ciphertext.
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { Element } from '@xmpp/xml';
+import { OxpsError } from '../errors.js';
+
+export { Element };
+
+export class XmlTreeBuilder {
+  private stack: Element[] = [];
+  readonly parser: SaxesParser;
+
+  constructor(
+    private readonly on: {
+      element: (element: Element, depth: number) => void;
+      open?: (element: Element) => void;
+      close?: (element: Element) => void;
+      error: (error: Error) => void;
+    },
+    options: { fragment?: boolean } = {},
+  ) {
+    this.parser = new SaxesParser({ xmlns: false, fragment: options.fragment ?? false });
+    this.parser.on('doctype', () => this.fail('DOCTYPE declarations are not allowed'));
+    this.parser.on('processinginstruction', (pi) => {
+      if (pi.target.toLowerCase() !== 'xml') this.fail(`processing instruction <?${pi.target}?> is not allowed`);
+    });
+    this.parser.on('opentag', (tag: SaxesTagPlain) => {
+      const element = new Element(tag.name, { ...tag.attributes });
+      const parent = this.stack[this.stack.length - 1];
+      if (parent) parent.append(element);
+      this.stack.push(element);
+      if (this.stack.length === 1) this.on.open?.(element);
+    });
+    this.parser.on('text', (text) => this.stack[this.stack.length - 1]?.t(text));
+    this.parser.on('cdata', (text) => this.stack[this.stack.length - 1]?.t(text));
+    this.parser.on('closetag', () => {
+      const element = this.stack.pop();
+      if (!element) return;
+      if (this.stack.length === 0) this.on.close?.(element);
+      this.on.element(element, this.stack.length);
+    });
+    this.parser.on('error', (error) => this.on.error(error));
+  }
+
+  write(text: string): void {
+    this.parser.write(text);
+  }
+
+  close(): void {
+    this.parser.close();
+  }
+
+  private fail(message: string): never {
+    throw new Error(message);
+  }
+}
+
+/** Parses a document that must hold exactly one element (and nothing else but whitespace). */
+export function parseXmlElement(text: string, what: string): Element {
+  let root: Element | undefined;
+  let failure: Error | undefined;
+  const builder = new XmlTreeBuilder({
+    element: (element, depth) => {
+      if (depth === 0) {
+        if (root) failure ??= new Error('more than one root element');
+        root = element;
+      }
+    },
+    error: (error) => {
+      failure ??= error;
+    },
+  });
+  try {
+    builder.write(text);
+    builder.close();
+  } catch (error) {
+    failure ??= error as Error;
+  }
+  if (failure || !root) {
+    const reason = failure ? cleanSaxesMessage(failure.message) : 'no element found';
+    throw new OxpsError('INPUT_INVALID', `${what} is not well-formed XML: ${reason}`);
+  }
+  return root;
+}
+
+function cleanSaxesMessage(message: string): string {
+  // saxes prefixes messages with "undefined:1:23: " when no file name is set
+  return message.replace(/^undefined:/, 'line ');
+}
+
+/** Canonical text of an element: attributes sorted, namespace declarations kept, no whitespace changes. */
+export function canonicalXml(element: Element | string): string {
+  if (typeof element === 'string') return escapeText(element);
+  const attrs = Object.keys(element.attrs)
+    .filter((name) => element.attrs[name] !== undefined)
+    .sort()
+    .map((name) => ` ${name}="${escapeAttr(String(element.attrs[name]))}"`)
+    .join('');
+  const children = element.children.map((child) => canonicalXml(child)).join('');
+  return `<${element.name}${attrs}>${children}</${element.name}>`;
+}
+
+function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function escapeAttr(text: string): string {
+  return escapeText(text).replace(/"/g, '&quot;');
+}
+
+/**
+ * Serializes an element for encryption so that Libervia can read it back: Libervia 0.9 formats
+ * the decrypted *bytes* into a string with Python's repr (plugin_sec_oxps → xml_tools.parse), so
+ * any byte outside printable ASCII, a backslash or a quote would be mangled. We write every such
+ * character as a numeric character reference, which is the same XML to any conforming parser.
+ */
+export function serializeForEncryption(element: Element): string {
+  assertAsciiNames(element);
+  return element.toString().replace(/[^\x20-\x7e]|['\\]/gu, (c) => `&#${c.codePointAt(0)};`);
+}
+
+function assertAsciiNames(element: Element): void {
+  const names = [element.name, ...Object.keys(element.attrs)];
+  const bad = names.find((name) => /[^\x21-\x7e]/.test(name));
+  if (bad) throw new OxpsError('INPUT_INVALID', `the name <${bad}> is not ASCII; peers cannot read it back once encrypted`, 'use ASCII element and attribute names');
+  for (const child of element.children) if (typeof child !== 'string') assertAsciiNames(child);
+}

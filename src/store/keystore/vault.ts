@@ -1,0 +1,117 @@
+// The headless vault: all profiles' secret entries in one file, sealed with AES-256-GCM under a
+// key derived from a passphrase with scrypt (node:crypto). For cron, CI and machines without
+// a keychain; the passphrase comes from OXPS_PASSPHRASE, --passphrase-file or a prompt.
+import { randomBytes, scrypt as scryptCallback } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { OxpsError } from '../../errors.js';
+import { assertPrivateFile, writeFileAtomic } from '../atomicFile.js';
+import { acquireLock } from '../lock.js';
+import { seal, unseal, SealError } from '../sealed.js';
+import { entryAccount, type Keystore, type SecretEntry } from './keystore.js';
+
+const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
+
+const MAGIC = 'OXPSVLT1';
+// scrypt N=2^15, r=8 (32 MiB, ~100 ms): RFC 7914's interactive-use parameters.
+const KDF = { N: 1 << 15, r: 8, p: 1 };
+
+export type PassphraseSource = (purpose: { creating: boolean; path: string }) => Promise<string>;
+
+interface VaultFile {
+  format: 'oxps-vault';
+  version: 1;
+  kdf: { name: 'scrypt'; N: number; r: number; p: number; salt: string };
+  sealed: string;
+}
+
+export class VaultStore implements Keystore {
+  readonly kind = 'vault' as const;
+  private key: Buffer | undefined;
+  private salt: Buffer | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly passphrase: PassphraseSource,
+    private readonly lockWaitMs = 30_000,
+  ) {}
+
+  get description(): string {
+    return `the vault ${this.path}`;
+  }
+
+  async get(profile: string, entry: SecretEntry): Promise<string | undefined> {
+    const entries = await this.read();
+    return entries?.[entryAccount(profile, entry)];
+  }
+
+  async set(profile: string, entry: SecretEntry, value: string): Promise<void> {
+    await this.update((entries) => {
+      entries[entryAccount(profile, entry)] = value;
+    });
+  }
+
+  async delete(profile: string, entry: SecretEntry): Promise<void> {
+    await this.update((entries) => {
+      delete entries[entryAccount(profile, entry)];
+    });
+  }
+
+  private async update(change: (entries: Record<string, string>) => void): Promise<void> {
+    const lock = await acquireLock(`${this.path}.lock`, this.lockWaitMs, `the vault ${this.path}`);
+    try {
+      const entries = (await this.read()) ?? {};
+      change(entries);
+      await this.write(entries);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async read(): Promise<Record<string, string> | undefined> {
+    let file: VaultFile;
+    try {
+      await assertPrivateFile(this.path, 'the vault');
+      file = JSON.parse(await readFile(this.path, 'utf8')) as VaultFile;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (error instanceof OxpsError) throw error;
+      throw new OxpsError('STATE_CORRUPT', `the vault ${this.path} is not readable: ${(error as Error).message}`, 'restore it from a backup, or move it away to start a new one');
+    }
+    if (file.format !== 'oxps-vault' || file.version !== 1 || file.kdf?.name !== 'scrypt') {
+      throw new OxpsError('STATE_CORRUPT', `the vault ${this.path} has an unknown format`, 'upgrade oxps');
+    }
+    const salt = Buffer.from(file.kdf.salt, 'base64');
+    const key = await this.deriveKey(salt, false, file.kdf);
+    try {
+      return JSON.parse(unseal(key, MAGIC, 'vault', Buffer.from(file.sealed, 'base64')).toString('utf8')) as Record<string, string>;
+    } catch (error) {
+      if (!(error instanceof SealError)) throw error;
+      this.key = undefined;
+      throw new OxpsError('PASSPHRASE_WRONG', `cannot open the vault ${this.path}: wrong passphrase (or the file was altered)`, 'check OXPS_PASSPHRASE or --passphrase-file');
+    }
+  }
+
+  private async write(entries: Record<string, string>): Promise<void> {
+    const salt = this.salt ?? randomBytes(16);
+    const key = await this.deriveKey(salt, true, KDF);
+    const file: VaultFile = {
+      format: 'oxps-vault',
+      version: 1,
+      kdf: { name: 'scrypt', ...KDF, salt: salt.toString('base64') },
+      sealed: seal(key, MAGIC, 'vault', Buffer.from(JSON.stringify(entries), 'utf8')).toString('base64'),
+    };
+    await writeFileAtomic(this.path, JSON.stringify(file, null, 1));
+  }
+
+  private async deriveKey(salt: Buffer, creating: boolean, params: { N: number; r: number; p: number }): Promise<Buffer> {
+    if (this.key && this.salt?.equals(salt)) return this.key;
+    const passphrase = await this.passphrase({ creating: creating && !this.salt, path: this.path });
+    if (!passphrase) {
+      throw new OxpsError('PASSPHRASE_REQUIRED', `the vault ${this.path} needs a passphrase`, 'set OXPS_PASSPHRASE or pass --passphrase-file FILE');
+    }
+    this.key = await scrypt(passphrase, salt, 32, { ...params, maxmem: 128 * params.N * params.r * 2 });
+    this.salt = salt;
+    return this.key;
+  }
+}

@@ -1,0 +1,193 @@
+// An authenticated XMPP session: xmpp.js's client-core, TCP transport, middleware and IQ
+// packages, composed with our own strict parser, STARTTLS and SASL features (see those files
+// for why). Everything above this layer talks to the server through Session only.
+import { StringDecoder } from 'node:string_decoder';
+import { randomBytes } from 'node:crypto';
+import { resolveSrv } from 'node:dns/promises';
+import { Client } from '@xmpp/client-core';
+import ConnectionTCP from '@xmpp/tcp/lib/Connection.js';
+import _middleware, { type Middleware } from '@xmpp/middleware';
+import _streamFeatures from '@xmpp/stream-features';
+import _iqCaller, { type IQCaller } from '@xmpp/iq/caller.js';
+import _iqCallee, { type IQCallee } from '@xmpp/iq/callee.js';
+import _resourceBinding from '@xmpp/resource-binding';
+import StanzaError from '@xmpp/middleware/lib/StanzaError.js';
+import xml, { type Element } from '@xmpp/xml';
+import { OxpsError } from '../errors.js';
+import { StrictStreamParser } from './strictParser.js';
+import { starttlsFeature, type TlsTrust } from './starttls.js';
+import { saslFeature } from './sasl.js';
+import { connectError } from './connectErrors.js';
+
+export interface SessionOptions extends TlsTrust {
+  jid: string;
+  password: string;
+  host?: string;
+  port?: number;
+  /** Seconds to wait for the connection and for each answer. */
+  timeoutSeconds?: number;
+}
+
+class StrictTcp extends (ConnectionTCP as unknown as new (...args: unknown[]) => object) {}
+(StrictTcp.prototype as unknown as { Parser: unknown }).Parser = StrictStreamParser;
+
+/** client-core's Client with a UTF-8 decoder that keeps multi-byte characters split across TCP reads. */
+class OxpsClient extends Client {
+  private decoder = new StringDecoder('utf8');
+  override _attachSocket(socket: unknown): void {
+    this.decoder = new StringDecoder('utf8');
+    super._attachSocket(socket);
+  }
+  _onData(data: Buffer): void {
+    (this as unknown as { parser: { write(s: string): void } | null }).parser?.write(this.decoder.write(data));
+  }
+}
+
+export class IqError extends OxpsError {
+  constructor(readonly condition: string, readonly errorType: string, message: string, hint?: string) {
+    super('SERVER_ERROR', message, hint);
+  }
+}
+
+export type StanzaHandler = (stanza: Element) => void;
+
+export class Session {
+  private closed = false;
+
+  private constructor(
+    private readonly client: OxpsClient,
+    private readonly iqCaller: IQCaller,
+    readonly iqCallee: IQCallee,
+    private readonly middleware: Middleware,
+    readonly bareJid: string,
+    readonly fullJid: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  static async open(options: SessionOptions): Promise<Session> {
+    const { local, domain } = splitJid(options.jid);
+    const timeoutMs = (options.timeoutSeconds ?? 20) * 1000;
+    const { host, port } = await serviceAddress(domain, options);
+
+    const client = new OxpsClient({ service: `xmpp://${formatHost(host)}:${port}`, domain, timeout: timeoutMs });
+    client.transports.push(StrictTcp);
+    const middleware = _middleware({ entity: client });
+    const streamFeatures = _streamFeatures({ middleware });
+    const iqCaller = _iqCaller({ middleware, entity: client });
+    const iqCallee = _iqCallee({ middleware, entity: client });
+    starttlsFeature(streamFeatures, options);
+    saslFeature(streamFeatures, { username: local, password: options.password, bareJid: `${local}@${domain}` });
+    _resourceBinding({ streamFeatures, iqCaller }, `oxps-${randomBytes(4).toString('hex')}`);
+    iqCallee.get('urn:xmpp:ping', 'ping', () => ({}));
+
+    // Errors after login (a lost connection) are reported by the calls that were waiting.
+    const errors: Error[] = [];
+    client.on('error', (error: Error) => errors.push(error));
+    try {
+      await withTimeout(client.start(), timeoutMs, () => new OxpsError('TIMEOUT', `no answer from ${host}:${port} within ${timeoutMs / 1000} s while logging in as ${local}@${domain}`, 'check --host/--port, or raise --timeout'));
+    } catch (error) {
+      await client.stop().catch(() => undefined);
+      throw connectError(errors[0] ?? error, { host, port, domain, bareJid: `${local}@${domain}` });
+    }
+    const full = client.jid?.toString() ?? `${local}@${domain}`;
+    return new Session(client, iqCaller, iqCallee, middleware, `${local}@${domain}`, full, timeoutMs);
+  }
+
+  /** Sends an IQ and waits for its result; an error answer becomes an IqError. */
+  async iq(stanza: Element, what: string, timeoutMs = this.timeoutMs): Promise<Element> {
+    this.assertOpen();
+    try {
+      return await this.iqCaller.request(stanza, timeoutMs);
+    } catch (error) {
+      throw this.iqFailure(error, stanza, what, timeoutMs);
+    }
+  }
+
+  async send(stanza: Element): Promise<void> {
+    this.assertOpen();
+    await this.client.send(stanza);
+  }
+
+  /** Calls handler for each incoming stanza with that name (message, presence). */
+  onStanza(name: 'message' | 'presence', handler: StanzaHandler): void {
+    this.middleware.use((ctx, next) => {
+      if (ctx.stanza.name === name) handler(ctx.stanza);
+      return next();
+    });
+  }
+
+  onDisconnect(handler: () => void): void {
+    this.client.on('disconnect', () => {
+      if (!this.closed) handler();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await withTimeout(this.client.stop(), 3000, () => new Error('close timeout')).catch(() => this.client.socket?.end());
+  }
+
+  private assertOpen(): void {
+    if (this.closed || this.client.status !== 'online') {
+      throw new OxpsError('CONNECTION_LOST', `the connection to the server of ${this.bareJid} was lost`, 'run the command again');
+    }
+  }
+
+  private iqFailure(error: unknown, stanza: Element, what: string, timeoutMs: number): Error {
+    if (error instanceof StanzaError) {
+      const text = error.text ? `: ${error.text}` : '';
+      const to = stanza.attrs.to ?? this.bareJid;
+      return new IqError(error.condition, error.type, `${what} failed: ${to} answered ${error.condition}${text}`);
+    }
+    if ((error as Error)?.name === 'TimeoutError') {
+      return new OxpsError('TIMEOUT', `${what}: no answer from ${stanza.attrs.to ?? 'the server'} within ${timeoutMs / 1000} s`, 'raise --timeout or retry later');
+    }
+    if (this.client.status !== 'online') {
+      return new OxpsError('CONNECTION_LOST', `${what}: the connection to the server was lost`, 'run the command again', { cause: error });
+    }
+    return error as Error;
+  }
+}
+
+export function splitJid(address: string): { local: string; domain: string } {
+  const match = /^([^@/\s]+)@([^@/\s]+)$/.exec(address.trim());
+  if (!match) {
+    throw new OxpsError('USAGE', `"${address}" is not a bare JID (user@domain)`, 'give the account as user@domain, e.g. --jid alice@example.org');
+  }
+  return { local: match[1]!.toLowerCase(), domain: match[2]!.toLowerCase() };
+}
+
+/** --host/--port if given, else the DNS SRV record of the domain (RFC 6120 §3.2), else domain:5222. */
+async function serviceAddress(domain: string, options: SessionOptions): Promise<{ host: string; port: number }> {
+  if (options.host) return { host: options.host, port: options.port ?? 5222 };
+  if (domain !== 'localhost') {
+    try {
+      const records = await resolveSrv(`_xmpp-client._tcp.${domain}`);
+      records.sort((a, b) => a.priority - b.priority || b.weight - a.weight);
+      const best = records[0];
+      if (best && best.name !== '.') return { host: best.name, port: options.port ?? best.port };
+    } catch {
+      // no SRV record: RFC 6120 §3.2.2 fallback to the domain itself
+    }
+  }
+  return { host: domain, port: options.port ?? 5222 };
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export { xml };

@@ -1,0 +1,43 @@
+// STARTTLS (RFC 6120 §5) as a stream feature, replacing @xmpp/starttls, whose upgrade passes only
+// the host name to tls.connect: this one verifies the certificate against the system roots plus
+// the CA the user chose to trust (--tls-ca), for this connection only — never a process-wide
+// NODE_TLS_REJECT_UNAUTHORIZED. A failed verification is a connection error, never a fallback.
+import { rootCertificates } from 'node:tls';
+import net from 'node:net';
+import xml from '@xmpp/xml';
+import TlsSocket from '@xmpp/tls/lib/Socket.js';
+import { promise } from '@xmpp/events';
+import type { StreamFeatures } from '@xmpp/stream-features';
+import { OxpsError } from '../errors.js';
+
+const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+
+export interface TlsTrust {
+  /** PEM text of extra CA certificates to trust, from --tls-ca. */
+  caPem?: string;
+}
+
+export function tlsConnectOptions(domain: string, trust: TlsTrust) {
+  return {
+    servername: domain,
+    host: domain,
+    rejectUnauthorized: true,
+    ...(trust.caPem ? { ca: [...rootCertificates, trust.caPem] } : {}),
+  };
+}
+
+export function starttlsFeature(streamFeatures: StreamFeatures, trust: TlsTrust): void {
+  streamFeatures.use('starttls', NS_TLS, async ({ entity }, next) => {
+    if (entity.isSecure()) return next();
+    const answer = await entity.sendReceive(xml('starttls', { xmlns: NS_TLS }));
+    if (!answer.is('proceed', NS_TLS)) {
+      throw new OxpsError('TLS_REQUIRED', `${entity.options.domain} refused to start TLS`);
+    }
+    const plainSocket = entity.socket as unknown as net.Socket;
+    const tlsSocket = new TlsSocket();
+    tlsSocket.connect({ socket: plainSocket, ...tlsConnectOptions(entity.options.domain, trust) });
+    await promise(tlsSocket, 'connect');
+    entity._attachSocket(tlsSocket);
+    await entity.restart();
+  });
+}

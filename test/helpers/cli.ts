@@ -1,0 +1,92 @@
+// Runs the real oxps binary as a user would, each test user with its own XDG directories and
+// an encrypted vault (no keychain), against the Prosody of the global setup.
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+
+export const BIN = fileURLToPath(new URL('../../bin/oxps', import.meta.url));
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  timeoutMs?: number;
+}
+
+export function runNode(args: string[], { env = {}, input, timeoutMs = 60_000 }: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`oxps ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** The environment of a test run: nothing of the developer's own oxps, keychain or colours. */
+export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1' };
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+export class TestUser {
+  private constructor(
+    readonly name: string,
+    readonly jid: string,
+    readonly home: string,
+    readonly env: Record<string, string>,
+  ) {}
+
+  static async create(name: string, domain = 'localhost'): Promise<TestUser> {
+    const home = await mkdtemp(join(tmpdir(), `oxps-${name}-`));
+    const env = {
+      XDG_CONFIG_HOME: join(home, 'config'),
+      XDG_DATA_HOME: join(home, 'data'),
+      XDG_CACHE_HOME: join(home, 'cache'),
+      OXPS_KEYSTORE: 'vault',
+      OXPS_PASSPHRASE: `vault passphrase of ${name}`,
+    };
+    return new TestUser(name, `${name}@${domain}`, home, env);
+  }
+
+  run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    return runNode([BIN, ...args], { ...options, env: { ...this.env, ...options.env } });
+  }
+
+  /** Adds the profile for this user on the test server (password from OXPS_PASSWORD). */
+  async addProfile(extraArgs: string[] = []): Promise<RunResult> {
+    const server = inject('prosody');
+    const result = await this.run(['profile', 'add', this.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile, ...extraArgs], {
+      env: { OXPS_PASSWORD: `${this.name}pass` },
+    });
+    if (result.code !== 0) throw new Error(`profile add ${this.jid} failed: ${result.stderr}`);
+    return result;
+  }
+}
+
+export function json<T = Record<string, unknown>>(result: RunResult): T {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\nstderr: ${result.stderr}`);
+  }
+}
