@@ -5,7 +5,9 @@ import { OxpsError } from '../errors.js';
 import { Session } from '../xmpp/session.js';
 import type { Keystore } from '../store/keystore/keystore.js';
 import type { Reporter } from '../ui/reporter.js';
+import type { TrustPolicy } from '../store/config.js';
 import { ProfileStateHandle } from './state.js';
+import type { Keyring } from './ox/keyring.js';
 
 export interface Account {
   profile: string;
@@ -13,6 +15,7 @@ export interface Account {
   host?: string;
   port?: number;
   tlsCa?: string;
+  trust?: TrustPolicy;
 }
 
 export interface ContextOptions {
@@ -20,11 +23,14 @@ export interface ContextOptions {
   lockWaitMs: number;
   /** Where the password comes from when it is not in the keystore (OXPS_PASSWORD, --password-command). */
   passwordOverride?: () => Promise<string | undefined>;
+  /** Asks the user a yes/no question; without a terminal it throws an error naming `instead`. */
+  confirm: (question: string, instead: string) => Promise<boolean>;
 }
 
 export class AppContext {
   private sessionPromise: Promise<Session> | undefined;
   private stateHandle: ProfileStateHandle | undefined;
+  private keyringPromise: Promise<Keyring> | undefined;
 
   constructor(
     readonly account: Account,
@@ -41,6 +47,18 @@ export class AppContext {
   async state(): Promise<ProfileStateHandle> {
     this.stateHandle ??= await ProfileStateHandle.open(this.account.profile, this.keystore, this.options.lockWaitMs);
     return this.stateHandle;
+  }
+
+  /** Unlocks the state (sync --watch holds it only while it processes a message). */
+  async releaseState(): Promise<void> {
+    await this.stateHandle?.release();
+    this.stateHandle = undefined;
+  }
+
+  /** The OpenPGP keyring (loaded on first use: it brings in openpgp.js). */
+  keyring(): Promise<Keyring> {
+    this.keyringPromise ??= import('./ox/keyring.js').then(({ Keyring }) => new Keyring(this));
+    return this.keyringPromise;
   }
 
   session(): Promise<Session> {

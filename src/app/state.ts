@@ -16,7 +16,8 @@ export interface NodeRecord {
   payloadType?: string;
 }
 
-export type KeyTrust = 'undecided' | 'trusted' | 'distrusted' | 'verified';
+/** undecided: seen, not checked (used under BTBV); verified: checked by the user; distrusted: never used. */
+export type KeyTrust = 'undecided' | 'verified' | 'distrusted';
 
 export interface ContactKey {
   fingerprint: string;

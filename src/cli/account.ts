@@ -17,7 +17,7 @@ export async function resolveAccount(requested: string | undefined): Promise<{ a
   const profile = chosen ? config.profiles[chosen] : undefined;
   if (!chosen || !profile) throw profileNotFound(chosen ?? 'default', Object.keys(config.profiles));
   return {
-    account: { profile: chosen, jid: profile.jid, host: profile.host, port: profile.port, tlsCa: profile.tlsCa },
+    account: { profile: chosen, jid: profile.jid, host: profile.host, port: profile.port, tlsCa: profile.tlsCa, trust: profile.trust },
     keystoreChoice: profile.keystore,
   };
 }

@@ -7,6 +7,8 @@ import { registerSecretCommands } from './commands/secret/index.js';
 import { registerEncryptNode } from './commands/encryptNode.js';
 import { registerPublish } from './commands/publish.js';
 import { registerFetch } from './commands/fetch.js';
+import { registerKeyCommands } from './commands/key/index.js';
+import { registerSync } from './commands/sync.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('oxps')
@@ -21,6 +23,7 @@ export function buildProgram(version: string): Command {
     .option('--timeout <seconds>', 'network timeout', seconds, 20)
     .option('--lock-wait <seconds>', 'how long to wait for another oxps run on the same profile', seconds, 30)
     .option('--no-sync', 'do not process pending secret messages before the command')
+    .addOption(new Option('--trust <policy>', "which contacts' keys to use: btbv (blind trust before verification), manual, always").choices(['btbv', 'manual', 'always']))
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(text) });
   program.exitOverride((error) => {
@@ -29,9 +32,11 @@ export function buildProgram(version: string): Command {
   });
 
   registerProfileCommands(program);
+  registerKeyCommands(program);
   registerEncryptNode(program);
   registerPublish(program);
   registerFetch(program);
   registerSecretCommands(program);
+  registerSync(program);
   return program;
 }

@@ -6,9 +6,10 @@ import { EXIT, OxpsError } from '../errors.js';
 import { Output } from '../ui/output.js';
 import { TerminalReporter } from '../ui/terminal.js';
 import { renderError } from '../ui/errors.js';
-import { askNewSecret, askSecret, canPrompt } from '../ui/prompts.js';
+import { askConfirm, askNewSecret, askSecret, canPrompt } from '../ui/prompts.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { Keystore, KeystoreChoice } from '../store/keystore/keystore.js';
+import type { TrustPolicy } from '../store/config.js';
 import type { Account, AppContext } from '../app/context.js';
 
 export interface GlobalOptions {
@@ -21,6 +22,7 @@ export interface GlobalOptions {
   timeout: number;
   lockWait: number;
   sync: boolean;
+  trust?: TrustPolicy;
 }
 
 export class Runtime {
@@ -54,13 +56,25 @@ export class Runtime {
       const { account, keystoreChoice } = await resolveAccount(this.globals.profile);
       const keystore = await this.keystore(keystoreChoice);
       const { AppContext } = await import('../app/context.js');
-      return new AppContext(account, keystore, this.reporter, {
+      return new AppContext({ ...account, trust: this.globals.trust ?? account.trust ?? 'btbv' }, keystore, this.reporter, {
         timeoutSeconds: this.globals.timeout,
         lockWaitMs: this.globals.lockWait * 1000,
         passwordOverride: async () => process.env.OXPS_PASSWORD || undefined,
+        confirm: askConfirm,
       });
     })();
     return this.contextPromise;
+  }
+
+  /** The context, after processing pending secret messages unless --no-sync. */
+  async syncedContext(): Promise<AppContext> {
+    const ctx = await this.context();
+    if (this.globals.sync) {
+      const { quickSync } = await import('../app/sync.js');
+      const report = await quickSync(ctx);
+      if (report) (await import('./syncSummary.js')).noticeSync(this.reporter, report);
+    }
+    return ctx;
   }
 
   async account(): Promise<Account> {

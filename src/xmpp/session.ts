@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { resolveSrv } from 'node:dns/promises';
 import { Client } from '@xmpp/client-core';
 import ConnectionTCP from '@xmpp/tcp/lib/Connection.js';
-import _middleware, { type Middleware } from '@xmpp/middleware';
+import _middleware from '@xmpp/middleware';
 import _streamFeatures from '@xmpp/stream-features';
 import _iqCaller, { type IQCaller } from '@xmpp/iq/caller.js';
 import _iqCallee, { type IQCallee } from '@xmpp/iq/callee.js';
@@ -53,12 +53,12 @@ export type StanzaHandler = (stanza: Element) => void;
 
 export class Session {
   private closed = false;
+  private readonly handlers = new Set<{ name: string; handler: StanzaHandler }>();
 
   private constructor(
     private readonly client: OxpsClient,
     private readonly iqCaller: IQCaller,
     readonly iqCallee: IQCallee,
-    private readonly middleware: Middleware,
     readonly bareJid: string,
     readonly fullJid: string,
     private readonly timeoutMs: number,
@@ -90,7 +90,12 @@ export class Session {
       throw connectError(errors[0] ?? error, { host, port, domain, bareJid: `${local}@${domain}` });
     }
     const full = client.jid?.toString() ?? `${local}@${domain}`;
-    return new Session(client, iqCaller, iqCallee, middleware, `${local}@${domain}`, full, timeoutMs);
+    const session = new Session(client, iqCaller, iqCallee, `${local}@${domain}`, full, timeoutMs);
+    middleware.use((ctx, next) => {
+      session.dispatch(ctx.stanza);
+      return next();
+    });
+    return session;
   }
 
   /** Sends an IQ and waits for its result; an error answer becomes an IqError. */
@@ -108,12 +113,24 @@ export class Session {
     await this.client.send(stanza);
   }
 
-  /** Calls handler for each incoming stanza with that name (message, presence). */
-  onStanza(name: 'message' | 'presence', handler: StanzaHandler): void {
-    this.middleware.use((ctx, next) => {
-      if (ctx.stanza.name === name) handler(ctx.stanza);
-      return next();
-    });
+  /**
+   * A ping to our server (XEP-0199): when it answers, it has processed every stanza we sent
+   * before, so what we sent is safely with the server (and what it had queued for us arrived).
+   */
+  async roundTrip(): Promise<void> {
+    const domain = this.bareJid.split('@')[1]!;
+    await this.iq(xml('iq', { type: 'get', to: domain }, xml('ping', { xmlns: 'urn:xmpp:ping' })), 'pinging the server');
+  }
+
+  /** Calls handler for each incoming stanza with that name; returns the function that stops it. */
+  onStanza(name: 'message' | 'presence', handler: StanzaHandler): () => void {
+    const entry = { name, handler };
+    this.handlers.add(entry);
+    return () => this.handlers.delete(entry);
+  }
+
+  private dispatch(stanza: Element): void {
+    for (const { name, handler } of this.handlers) if (stanza.name === name) handler(stanza);
   }
 
   onDisconnect(handler: () => void): void {

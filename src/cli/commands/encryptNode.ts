@@ -11,7 +11,7 @@ export function registerEncryptNode(program: Command): void {
 
 async function run(rt: Runtime, options: unknown): Promise<void> {
   const opts = options as NodeOptions & { yes?: boolean };
-  const ctx = await rt.context();
+  const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { encryptNode } = await import('../../app/encryptNode.js');
   const { askConfirm } = await import('../../ui/prompts.js');

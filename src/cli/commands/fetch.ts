@@ -23,7 +23,7 @@ export function registerFetch(program: Command): void {
 async function run(rt: Runtime, options: unknown): Promise<void> {
   const opts = options as FetchCliOptions;
   if (opts.all && opts.max) throw new OxpsError('USAGE', '--all and --max exclude each other', 'pick one');
-  const ctx = await rt.context();
+  const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { fetchItems } = await import('../../app/fetch.js');
   const counts = { decrypted: 0, plaintext: 0, failed: 0 };

@@ -28,7 +28,7 @@ async function run(rt: Runtime, file: unknown, options: unknown): Promise<void> 
   if (!payload.getNS()) {
     throw new OxpsError('INPUT_INVALID', `payload <${payload.name}> declares no namespace`, 'add an xmlns attribute to the payload element');
   }
-  const ctx = await rt.context();
+  const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { publishItem } = await import('../../app/publish.js');
   const result = await publishItem(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force }, { id: opts.item, payload });

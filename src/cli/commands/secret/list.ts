@@ -11,7 +11,7 @@ export function registerSecretList(secret: Command): void {
 
 async function run(rt: Runtime, options: unknown): Promise<void> {
   const opts = options as NodeOptions & { showSecrets?: boolean };
-  const ctx = await rt.context();
+  const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { listSecrets } = await import('../../../app/secretList.js');
   const secrets = await listSecrets(ctx, service, opts.node, Boolean(opts.showSecrets));

@@ -1,0 +1,161 @@
+// The profile's OpenPGP keyring (XEP-0373): our private key (from the keystore), contacts'
+// public keys (fetched from their PEP, cached in the state with their trust), and which of
+// them may be used under the trust policy. Parsed keys are kept for the run.
+import type * as openpgp from 'openpgp';
+import { OxpsError } from '../../errors.js';
+import { KeyParseError, armorPublic, fingerprintOf, readArmoredPublicKey, readPrivateKey, readPublishedKey } from '../../crypto/keys.js';
+import { PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM, parsePubkey, parsePublicKeysList, publicKeyNode, MalformedKeyElement, type PublicKeyMetadata } from '../../protocol/ox/publicKeys.js';
+import { xep82DateTime } from '../../protocol/datetime.js';
+import type { TrustPolicy } from '../../store/config.js';
+import type { AppContext } from '../context.js';
+import type { ContactKey, ContactRecord, KeyTrust } from '../state.js';
+import { fetchOneItem } from '../pubsubNode.js';
+
+/** A hostile or broken list may announce thousands of keys; nobody has more than a few devices. */
+export const MAX_KEYS_PER_CONTACT = 32;
+
+export type KeyUse = 'encrypt to' | 'accept signatures of';
+
+export class Keyring {
+  private own: openpgp.PrivateKey | undefined;
+  private readonly parsed = new Map<string, openpgp.PublicKey>();
+  /** Contacts whose keys were fetched from PEP during this run. */
+  private readonly fresh = new Set<string>();
+
+  constructor(private readonly ctx: AppContext) {}
+
+  async hasOwnKey(): Promise<boolean> {
+    return Boolean(this.own ?? (await this.ctx.keystore.get(this.ctx.account.profile, 'openpgp-key')));
+  }
+
+  async ownKey(): Promise<openpgp.PrivateKey> {
+    if (this.own) return this.own;
+    const armored = await this.ctx.keystore.get(this.ctx.account.profile, 'openpgp-key');
+    if (!armored) {
+      throw new OxpsError('KEY_NOT_FOUND', `profile "${this.ctx.account.profile}" has no OpenPGP key in ${this.ctx.keystore.description}`, 'make one: oxps key generate (or restore a backup: oxps key restore)');
+    }
+    this.own = await readPrivateKey(armored);
+    return this.own;
+  }
+
+  async setOwnKey(key: openpgp.PrivateKey): Promise<void> {
+    await this.ctx.keystore.set(this.ctx.account.profile, 'openpgp-key', key.armor());
+    this.own = key;
+  }
+
+  /** The contact's keys, fetched from PEP (new ones only) and cached in the state. */
+  async refreshContact(jid: string): Promise<ContactRecord | undefined> {
+    const session = await this.ctx.session();
+    const state = (await this.ctx.state()).data;
+    // XEP-0373 names the item "current"; should a client name it otherwise, take the latest
+    const listItem =
+      (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM)) ?? (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE));
+    const { keys: announced, skipped } = parsePublicKeysList(listItem, MAX_KEYS_PER_CONTACT);
+    if (skipped > 0) this.ctx.reporter.warn(`${jid}'s public key list: ${skipped} entr${skipped === 1 ? 'y' : 'ies'} ignored (malformed, duplicate, or beyond ${MAX_KEYS_PER_CONTACT})`);
+    const previous = state.contacts[jid];
+    const keys: ContactKey[] = [];
+    for (const meta of announced) {
+      const known = previous?.keys.find((k) => k.fingerprint === meta.fingerprint);
+      if (known) {
+        keys.push({ ...known, published: meta.date });
+        continue;
+      }
+      const key = await this.downloadKey(jid, meta);
+      if (key) keys.push({ fingerprint: meta.fingerprint, armored: armorPublic(key), created: xep82DateTime(key.getCreationTime()), published: meta.date, trust: 'undecided' });
+    }
+    if (keys.length === 0 && !previous) return undefined;
+    const record: ContactRecord = { jid, keys, fetched: xep82DateTime(new Date()) };
+    state.contacts[jid] = record;
+    this.fresh.add(jid);
+    return record;
+  }
+
+  private async downloadKey(jid: string, meta: PublicKeyMetadata): Promise<openpgp.PublicKey | undefined> {
+    try {
+      const item = await fetchOneItem(await this.ctx.session(), jid, publicKeyNode(meta.fingerprint));
+      const key = await readPublishedKey(parsePubkey(item), { fingerprint: meta.fingerprint, bareJid: jid });
+      this.parsed.set(meta.fingerprint, key);
+      return key;
+    } catch (error) {
+      if (error instanceof KeyParseError || error instanceof MalformedKeyElement) {
+        this.ctx.reporter.warn(`${jid}'s key ${meta.fingerprint} ignored: ${error.message}`);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The contact's keys we may use under the trust policy. Refreshes from PEP first when asked
+   * (or when nothing is cached). Fails with the exact command to run when no key qualifies.
+   */
+  async usableKeys(jid: string, use: KeyUse, refresh: boolean): Promise<openpgp.PublicKey[]> {
+    const state = (await this.ctx.state()).data;
+    const stale = !state.contacts[jid] || (refresh && !this.fresh.has(jid));
+    const record = stale ? await this.refreshContact(jid) : state.contacts[jid];
+    if (!record || record.keys.length === 0) {
+      throw new OxpsError('KEY_NOT_FOUND', `no OpenPGP key published for ${jid} (PEP node ${PUBLIC_KEYS_LIST_NODE})`, `${jid} needs an OX client (oxps key generate, Libervia, Gajim) that publishes a key`);
+    }
+    const chosen = await this.applyTrust(jid, record, use);
+    return Promise.all(chosen.map((k) => this.publicKey(k)));
+  }
+
+  private async applyTrust(jid: string, record: ContactRecord, use: KeyUse): Promise<ContactKey[]> {
+    const policy: TrustPolicy = this.ctx.account.trust ?? 'btbv';
+    const live = record.keys.filter((k) => k.trust !== 'distrusted');
+    const verified = live.filter((k) => k.trust === 'verified');
+    if (policy === 'always') return orFail(live);
+    if (policy === 'btbv') return orFail(verified.length > 0 ? verified : live);
+    if (verified.length > 0) return verified;
+    // manual trust: ask on a terminal, else say which command trusts the key
+    const undecided = live.filter((k) => k.trust === 'undecided');
+    for (const key of undecided) {
+      const command = `oxps key trust ${jid} ${key.fingerprint}`;
+      if (await this.ctx.options.confirm(`Trust ${jid}'s key ${key.fingerprint} (created ${key.created}) to ${use} them?`, `run: ${command}`)) {
+        key.trust = 'verified';
+        verified.push(key);
+      }
+    }
+    return orFail(verified);
+
+    function orFail(keys: ContactKey[]): ContactKey[] {
+      if (keys.length > 0) return keys;
+      const example = live[0] ?? record.keys[0];
+      throw new OxpsError(
+        'UNTRUSTED_KEY',
+        `no trusted OpenPGP key of ${jid} to ${use} (trust policy ${policy})`,
+        example ? `check the fingerprint with ${jid}, then: oxps key trust ${jid} ${example.fingerprint}` : undefined,
+      );
+    }
+  }
+
+  /** Sets the trust of a contact's key (fetching the contact's keys if needed). */
+  async setTrust(jid: string, fingerprint: string, trust: KeyTrust): Promise<ContactKey> {
+    const state = (await this.ctx.state()).data;
+    const wanted = fingerprint.replace(/\s+/g, '').toUpperCase();
+    let key = state.contacts[jid]?.keys.find((k) => k.fingerprint === wanted);
+    if (!key) key = (await this.refreshContact(jid))?.keys.find((k) => k.fingerprint === wanted);
+    if (!key) throw new OxpsError('KEY_NOT_FOUND', `${jid} has no published key ${wanted}`, `list them: oxps key list ${jid}`);
+    key.trust = trust;
+    return key;
+  }
+
+  /** Our own key and our other devices' published keys: copies of what we send are encrypted to them. */
+  async ownEncryptionKeys(): Promise<openpgp.PublicKey[]> {
+    const own = (await this.ownKey()).toPublic();
+    const state = (await this.ctx.state()).data;
+    const record = this.fresh.has(this.ctx.bareJid) ? state.contacts[this.ctx.bareJid] : await this.refreshContact(this.ctx.bareJid);
+    const others = (record?.keys ?? []).filter((k) => k.trust !== 'distrusted' && k.fingerprint !== fingerprintOf(own));
+    return [own, ...(await Promise.all(others.map((k) => this.publicKey(k))))];
+  }
+
+  async publicKey(key: ContactKey): Promise<openpgp.PublicKey> {
+    let parsed = this.parsed.get(key.fingerprint);
+    if (!parsed) {
+      parsed = await readArmoredPublicKey(key.armored);
+      if (fingerprintOf(parsed) !== key.fingerprint) throw new OxpsError('STATE_CORRUPT', `cached key ${key.fingerprint} does not match its fingerprint`);
+      this.parsed.set(key.fingerprint, parsed);
+    }
+    return parsed;
+  }
+}

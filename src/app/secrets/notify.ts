@@ -1,0 +1,74 @@
+// Delivering <shared-secret/> and <revoke/> notifications, crash-safe: the intent is recorded
+// in the state (pending) before anything is sent, each recipient is crossed off only once the
+// server has acknowledged its messages, and any later secret command finishes what a killed
+// run left. A recipient may thus get a message twice, which receivers ignore.
+import { randomBytes } from 'node:crypto';
+import type * as openpgp from 'openpgp';
+import { OxpsError } from '../../errors.js';
+import { buildSharedSecret } from '../../protocol/oxps/sharedSecret.js';
+import { buildRevoke } from '../../protocol/oxps/revoke.js';
+import { xep82DateTime } from '../../protocol/datetime.js';
+import type { AppContext } from '../context.js';
+import { nodeRecord, type PendingNotification } from '../state.js';
+import { buildOxMessage } from '../ox/messaging.js';
+
+export function pendingNotification(fields: Omit<PendingNotification, 'id' | 'created'>): PendingNotification {
+  return { id: randomBytes(6).toString('hex'), created: xep82DateTime(new Date()), ...fields };
+}
+
+export interface DeliveryReport {
+  delivered: Array<{ recipient: string; kind: PendingNotification['kind']; secretId: string }>;
+  dropped: Array<{ recipient: string; reason: string }>;
+}
+
+/** Sends every pending notification; returns what was delivered and what had to be dropped. */
+export async function deliverPending(ctx: AppContext): Promise<DeliveryReport> {
+  const handle = await ctx.state();
+  const state = handle.data;
+  const report: DeliveryReport = { delivered: [], dropped: [] };
+  if (state.pending.length === 0) return report;
+  const session = await ctx.session();
+  const keyring = await ctx.keyring();
+  const ownKeys = await keyring.ownEncryptionKeys();
+  const total = state.pending.reduce((n, p) => n + p.recipients.length, 0);
+  const progress = ctx.reporter.progress('notifying', total);
+  try {
+    for (const pending of [...state.pending]) {
+      const record = nodeRecord(state, pending.service, pending.node);
+      const secret = record?.secrets.find((s) => s.id === pending.secretId);
+      if (!record || !secret) {
+        state.pending.splice(state.pending.indexOf(pending), 1);
+        continue;
+      }
+      const payload = pending.kind === 'shared-secret'
+        ? buildSharedSecret({ service: record.service, node: record.node, id: secret.id, timestamp: secret.timestamp, revoked: secret.revoked, type: record.payloadType, key: secret.key })
+        : buildRevoke({ service: record.service, node: record.node, id: secret.id, reason: pending.reason });
+      for (const recipient of [...pending.recipients]) {
+        let keys: openpgp.PublicKey[];
+        try {
+          keys = recipient === ctx.bareJid ? ownKeys : [...(await keyring.usableKeys(recipient, 'encrypt to', false)), ...ownKeys];
+        } catch (error) {
+          if (!(error instanceof OxpsError) || !['KEY_NOT_FOUND', 'UNTRUSTED_KEY'].includes(error.code)) throw error;
+          report.dropped.push({ recipient, reason: error.message });
+          ctx.reporter.warn(`could not notify ${recipient} of secret ${secret.id}: ${error.message}`);
+          keys = [];
+        }
+        if (keys.length > 0) {
+          await session.send(await buildOxMessage(ctx, recipient, [payload], keys));
+          await session.roundTrip();
+          if (pending.kind === 'shared-secret' && recipient !== ctx.bareJid && !secret.sharedWith.includes(recipient)) secret.sharedWith.push(recipient);
+          report.delivered.push({ recipient, kind: pending.kind, secretId: secret.id });
+          ctx.reporter.verbose(`sent ${pending.kind} ${secret.id} to ${recipient}`);
+        }
+        pending.recipients.splice(pending.recipients.indexOf(recipient), 1);
+        await handle.save();
+        progress.tick();
+      }
+      state.pending.splice(state.pending.indexOf(pending), 1);
+      await handle.save();
+    }
+  } finally {
+    progress.done();
+  }
+  return report;
+}

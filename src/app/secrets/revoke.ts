@@ -1,0 +1,29 @@
+// `oxps secret revoke`: only the origin may revoke; everyone who had the secret is told.
+import { OxpsError } from '../../errors.js';
+import type { AppContext } from '../context.js';
+import { nodeRecord } from '../state.js';
+import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
+import { normalizeRecipients } from './recipients.js';
+
+export interface RevokeRequest {
+  service: string;
+  node: string;
+  secretId: string;
+  recipients?: string[];
+  reason?: string;
+}
+
+export async function revokeSecret(ctx: AppContext, request: RevokeRequest): Promise<DeliveryReport & { service: string; node: string; secretId: string; recipients: string[] }> {
+  const { service, node, secretId } = request;
+  await deliverPending(ctx);
+  const handle = await ctx.state();
+  const secret = nodeRecord(handle.data, service, node)?.secrets.find((s) => s.id === secretId);
+  if (!secret) throw new OxpsError('SECRET_NOT_FOUND', `node ${node} on ${service} has no secret ${secretId}`, `list them: oxps secret list -s ${service} -n ${node}`);
+  if (secret.origin !== ctx.bareJid) throw new OxpsError('NOT_ORIGIN', `secret ${secretId} was made by ${secret.origin}: only its origin may revoke it`, `ask ${secret.origin}`);
+  const recipients = request.recipients ? normalizeRecipients(request.recipients, ctx.bareJid) : [...secret.sharedWith];
+  secret.revoked = true;
+  handle.data.pending.push(pendingNotification({ service, node, kind: 'revoke', secretId, recipients: [...recipients, ctx.bareJid], ...(request.reason ? { reason: request.reason } : {}) }));
+  await handle.save();
+  const report = await deliverPending(ctx);
+  return { service, node, secretId, recipients, ...report };
+}

@@ -1,0 +1,63 @@
+// `oxps secret rotate`: revoke every active secret, make a new one and share it — by default
+// with those who had the latest secret, minus --remove, who also leave the whitelist. The whole
+// intent is recorded before the first message leaves (see notify.ts).
+import { OxpsError } from '../../errors.js';
+import { generateSecret, latestSecret, mayGenerateSecret, origins } from '../../protocol/oxps/secrets.js';
+import type { AppContext } from '../context.js';
+import { nodeRecord } from '../state.js';
+import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
+import { checkRecipientKeys, normalizeRecipients, updateWhitelist } from './recipients.js';
+
+export interface RotateRequest {
+  service: string;
+  node: string;
+  recipients?: string[];
+  remove?: string[];
+  reason?: string;
+}
+
+export interface RotateResult extends DeliveryReport {
+  service: string;
+  node: string;
+  revoked: string[];
+  secretId: string;
+  recipients: string[];
+  removedFromWhitelist: string[];
+}
+
+export async function rotateSecret(ctx: AppContext, request: RotateRequest): Promise<RotateResult> {
+  const { service, node } = request;
+  await deliverPending(ctx);
+  const handle = await ctx.state();
+  const record = nodeRecord(handle.data, service, node);
+  if (!record || record.secrets.length === 0) {
+    throw new OxpsError('NO_SECRET', `no secret known for node ${node} on ${service}`, `make it an encrypted node first: oxps encrypt-node -s ${service} -n ${node}`);
+  }
+  if (!mayGenerateSecret(record.secrets, ctx.bareJid)) {
+    throw new OxpsError('NOT_ORIGIN', `only ${origins(record.secrets).join(', ')} may rotate the secrets of node ${node}`, 'ask them to rotate');
+  }
+  const removed = normalizeRecipients(request.remove ?? [], ctx.bareJid);
+  const recipients = normalizeRecipients(request.recipients ?? latestSecret(record.secrets)!.sharedWith, ctx.bareJid).filter((jid) => !removed.includes(jid));
+  await checkRecipientKeys(ctx, recipients);
+
+  const active = record.secrets.filter((s) => !s.revoked);
+  const previous = [...record.secrets].sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+  const holders = new Set(latestSecret(record.secrets)!.sharedWith);
+  const newcomers = recipients.filter((jid) => !holders.has(jid));
+  const fresh = generateSecret(ctx.bareJid);
+  for (const secret of active) {
+    secret.revoked = true;
+    handle.data.pending.push(pendingNotification({ service, node, kind: 'revoke', secretId: secret.id, recipients: [...secret.sharedWith, ctx.bareJid], ...(request.reason ? { reason: request.reason } : {}) }));
+  }
+  // XEP-0473 §4.1: an entity newly granted access also gets the previous (revoked) secrets
+  if (newcomers.length) {
+    for (const secret of previous) handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [...newcomers] }));
+  }
+  record.secrets.push(fresh);
+  handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: fresh.id, recipients: [...recipients, ctx.bareJid] }));
+  await handle.save();
+
+  const { removed: left } = await updateWhitelist(ctx, service, node, recipients, removed);
+  const report = await deliverPending(ctx);
+  return { service, node, revoked: active.map((s) => s.id), secretId: fresh.id, recipients, removedFromWhitelist: left, ...report };
+}

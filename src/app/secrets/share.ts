@@ -1,0 +1,56 @@
+// `oxps secret share`: send a node's secrets (all of them, revoked ones flagged, or the -k ones)
+// to recipients, one OX message per secret as Libervia does, plus a copy to our own account
+// so that our other devices learn them (XEP-0473 §4.1).
+import { OxpsError } from '../../errors.js';
+import { generateSecret, mayGenerateSecret, origins } from '../../protocol/oxps/secrets.js';
+import type { AppContext } from '../context.js';
+import { ensureNodeRecord } from '../state.js';
+import { ensureOwnKeyPublished } from '../ox/keys.js';
+import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
+import { checkRecipientKeys, normalizeRecipients, requireRecipients, updateWhitelist } from './recipients.js';
+
+export interface ShareRequest {
+  service: string;
+  node: string;
+  secretIds?: string[];
+  recipients: string[];
+}
+
+export interface ShareResult extends DeliveryReport {
+  service: string;
+  node: string;
+  secrets: string[];
+  recipients: string[];
+  whitelisted: string[];
+}
+
+export async function shareSecrets(ctx: AppContext, request: ShareRequest): Promise<ShareResult> {
+  const { service, node } = request;
+  const recipients = normalizeRecipients(request.recipients, ctx.bareJid);
+  requireRecipients(recipients);
+  await deliverPending(ctx);
+  const handle = await ctx.state();
+  const record = ensureNodeRecord(handle.data, service, node);
+  if (record.secrets.length === 0) {
+    // as libervia-cli does: sharing a node without secret makes its first one
+    if (!mayGenerateSecret(record.secrets, ctx.bareJid)) throw new OxpsError('NOT_ORIGIN', `only ${origins(record.secrets).join(', ')} may make secrets for ${node}`);
+    record.secrets.push(generateSecret(ctx.bareJid));
+    ctx.reporter.notice(`node ${node} had no secret: made one`);
+  }
+  const secrets = request.secretIds?.length ? request.secretIds.map((id) => {
+    const secret = record.secrets.find((s) => s.id === id);
+    if (!secret) throw new OxpsError('SECRET_NOT_FOUND', `node ${node} has no secret ${id}`, `list them: oxps secret list -s ${service} -n ${node}`);
+    return secret;
+  }) : record.secrets;
+
+  await checkRecipientKeys(ctx, recipients);
+  await ensureOwnKeyPublished(ctx);
+  const { added } = await updateWhitelist(ctx, service, node, recipients, []);
+  // oldest first, so that the newest secret is the last one received
+  for (const secret of [...secrets].sort((a, b) => a.timestamp.localeCompare(b.timestamp))) {
+    handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [...recipients, ctx.bareJid] }));
+  }
+  await handle.save();
+  const report = await deliverPending(ctx);
+  return { service, node, secrets: secrets.map((s) => s.id), recipients, whitelisted: added, ...report };
+}

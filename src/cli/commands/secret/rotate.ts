@@ -1,0 +1,25 @@
+// oxps secret rotate -s SERVICE -n NODE [-r RECIPIENT…] [--remove JID…]
+import type { Command } from 'commander';
+import { action, type Runtime } from '../../runtime.js';
+import { collect } from '../../options.js';
+import { nodeOptions, type NodeOptions } from '../nodeOptions.js';
+import { renderDelivery } from './render.js';
+
+export function registerSecretRotate(secret: Command): void {
+  nodeOptions(secret.command('rotate').description('revoke all active secrets, make a new one and share it'))
+    .option('-r, --recipient <jid>', 'share the new secret with this JID (repeatable; default: those who had the latest secret)', collect)
+    .option('--remove <jid>', 'leave this JID out and remove it from the whitelist (repeatable)', collect)
+    .option('--reason <text>', 'reason sent with the revocations')
+    .action(action(run));
+}
+
+async function run(rt: Runtime, options: unknown): Promise<void> {
+  const opts = options as NodeOptions & { recipient?: string[]; remove?: string[]; reason?: string };
+  const ctx = await rt.syncedContext();
+  const service = await rt.service(opts.service);
+  const { rotateSecret } = await import('../../../app/secrets/rotate.js');
+  const result = await rotateSecret(ctx, { service, node: opts.node, recipients: opts.recipient, remove: opts.remove, reason: opts.reason });
+  rt.output.result(result, (r, color) =>
+    [`${color.green('✔')} new secret ${r.secretId} for ${r.node}; revoked ${r.revoked.join(', ') || 'nothing'}; shared with ${r.recipients.join(', ') || 'nobody'}` +
+      (r.removedFromWhitelist.length ? `; removed from the whitelist: ${r.removedFromWhitelist.join(', ')}` : ''), ...renderDelivery(r, color)].join('\n'));
+}
