@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as openpgp from 'openpgp';
+import { decryptItem, encryptItem, ItemDecryptError, MAX_PLAINTEXT_BYTES } from '../../../src/crypto/itemCipher.js';
+import { GnupgHome } from './gnupg.js';
+
+const SECRET = 'SiDgL6vB4cf0tVyroiC2uUlzqxNvzk-8ejCXm7fJRVKkzh6wMDmbcx9Zx6prpo-naclRBU79PwOyKXfruu7aYA';
+const PAYLOAD = Buffer.from(`<entry xmlns='http://www.w3.org/2005/Atom'><title>H&#233;llo &#127881;</title></entry>`, 'utf8');
+
+async function decryptError(ciphertext: Uint8Array, secret = SECRET): Promise<ItemDecryptError> {
+  let data: Uint8Array | undefined;
+  try {
+    data = await decryptItem(ciphertext, secret);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ItemDecryptError);
+    return error as ItemDecryptError;
+  }
+  throw new Error(`decryptItem returned ${data.length} bytes instead of failing`);
+}
+
+describe('encryptItem / decryptItem', () => {
+  it.each([
+    ['an XML payload', PAYLOAD],
+    ['an empty payload', Buffer.alloc(0)],
+    ['one byte', Buffer.from([0])],
+    ['100 KiB of random bytes', randomBytes(100 * 1024)],
+  ])('round-trips %s', async (_what, plaintext) => {
+    const ciphertext = await encryptItem(plaintext, SECRET);
+    expect(ciphertext).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(ciphertext).includes(plaintext.length > 8 ? plaintext.subarray(0, 8) : Buffer.from('<entry'))).toBe(false);
+    const decrypted = await decryptItem(ciphertext, SECRET);
+    expect(Buffer.from(decrypted).equals(plaintext)).toBe(true);
+  });
+
+  it('makes a different ciphertext each time (random salt and session key)', async () => {
+    const a = Buffer.from(await encryptItem(PAYLOAD, SECRET));
+    const b = Buffer.from(await encryptItem(PAYLOAD, SECRET));
+    expect(a.equals(b)).toBe(false);
+  });
+
+  it('writes SKESK v4 (iterated S2K, count byte 0) + SEIPD v1, AES-256, no AEAD, no compression', async () => {
+    const message = await openpgp.readMessage({ binaryMessage: await encryptItem(PAYLOAD, SECRET) });
+    const packets = [...message.packets] as unknown as Array<{ constructor: { tag: number }; version?: number; sessionKeyEncryptionAlgorithm?: number; encrypted?: Uint8Array | null; s2k?: { type: string; c: number } }>;
+    expect(packets.map((p) => p.constructor.tag)).toEqual([openpgp.enums.packet.symEncryptedSessionKey, openpgp.enums.packet.symEncryptedIntegrityProtectedData]);
+    const [skesk, seipd] = packets as [(typeof packets)[0], (typeof packets)[0]];
+    expect(skesk.version).toBe(4);
+    expect(skesk.sessionKeyEncryptionAlgorithm).toBe(openpgp.enums.symmetric.aes256);
+    expect(skesk.encrypted).not.toBeNull();
+    expect(skesk.s2k?.type).toBe('iterated');
+    expect(skesk.s2k?.c).toBe(0);
+    expect(seipd.version).toBe(1);
+
+    const [sessionKey] = await openpgp.decryptSessionKeys({ message, passwords: [SECRET] });
+    expect(sessionKey?.algorithm).toBe('aes256');
+    expect(sessionKey?.data).toHaveLength(32);
+    const { data } = await openpgp.decrypt({ message, passwords: [SECRET], format: 'binary' });
+    expect(Buffer.from(data as Uint8Array).equals(PAYLOAD)).toBe(true);
+  });
+
+  it('refuses the wrong secret', async () => {
+    const ciphertext = await encryptItem(PAYLOAD, SECRET);
+    const error = await decryptError(ciphertext, `${SECRET.slice(0, -1)}B`);
+    expect(error.message.length).toBeGreaterThan(0);
+    await decryptError(ciphertext, '');
+  });
+
+  it('refuses the ciphertext with any single byte altered, never returning data', async () => {
+    const ciphertext = await encryptItem(PAYLOAD, SECRET);
+    for (let i = 0; i < ciphertext.length; i++) {
+      for (const mask of [0x01, 0x80]) {
+        const altered = Uint8Array.from(ciphertext);
+        altered[i]! ^= mask;
+        await decryptError(altered);
+      }
+    }
+  });
+
+  it('refuses a truncated ciphertext', async () => {
+    const ciphertext = await encryptItem(PAYLOAD, SECRET);
+    for (const length of [ciphertext.length - 1, ciphertext.length - 22, Math.floor(ciphertext.length / 2), 20, 1]) {
+      await decryptError(ciphertext.subarray(0, length));
+    }
+  });
+
+  it('refuses extra bytes appended to the ciphertext', async () => {
+    const ciphertext = await encryptItem(PAYLOAD, SECRET);
+    await decryptError(Buffer.concat([ciphertext, Buffer.from([0x00, 0x01, 0x02])]));
+  });
+
+  it('refuses garbage as "not an OpenPGP message"', async () => {
+    const error = await decryptError(Buffer.from('this is not an OpenPGP message at all', 'utf8'));
+    expect(error.message).toMatch(/^not an OpenPGP message/);
+  });
+
+  it('refuses an empty input', async () => {
+    await decryptError(new Uint8Array(0));
+  });
+
+  it('refuses a message encrypted to a public key instead of a secret', async () => {
+    const { privateKey } = await openpgp.generateKey({ userIDs: [{ name: 'xmpp:alice@localhost' }], type: 'ecc', curve: 'curve25519Legacy', format: 'object' });
+    const encrypted = await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: PAYLOAD }),
+      encryptionKeys: privateKey.toPublic(),
+      format: 'binary',
+    });
+    await decryptError(encrypted as Uint8Array);
+  });
+
+  it('refuses a message without integrity protection (SED, no MDC)', async () => {
+    const sessionKey = randomBytes(32);
+    const literal = new openpgp.LiteralDataPacket();
+    (literal as unknown as { setBytes(bytes: Uint8Array, format: openpgp.enums.literal): void }).setBytes(PAYLOAD, openpgp.enums.literal.binary);
+    const sed = new openpgp.SymmetricallyEncryptedDataPacket() as unknown as {
+      packets: openpgp.PacketList<openpgp.AnyPacket>;
+      encrypt(algorithm: number, key: Uint8Array, config?: Partial<openpgp.Config>): Promise<void>;
+    };
+    sed.packets = new openpgp.PacketList<openpgp.AnyPacket>();
+    sed.packets.push(literal);
+    await sed.encrypt(openpgp.enums.symmetric.aes256, sessionKey, { ...openpgp.config, allowUnauthenticatedMessages: true });
+    const skesk = new openpgp.SymEncryptedSessionKeyPacket() as unknown as {
+      version: number;
+      sessionKey: Uint8Array;
+      sessionKeyAlgorithm: number;
+      encrypt(passphrase: string, config?: Partial<openpgp.Config>): Promise<void>;
+    };
+    skesk.version = 4;
+    skesk.sessionKey = sessionKey;
+    skesk.sessionKeyAlgorithm = openpgp.enums.symmetric.aes256;
+    await skesk.encrypt(SECRET, { ...openpgp.config, s2kIterationCountByte: 0 });
+    const list = new openpgp.PacketList<openpgp.AnyPacket>();
+    list.push(skesk as unknown as openpgp.AnyPacket, sed as unknown as openpgp.AnyPacket);
+    const binary = list.write();
+    // the forged message is readable by openpgp.js when unauthenticated messages are allowed…
+    const { data } = await openpgp.decrypt({
+      message: await openpgp.readMessage({ binaryMessage: binary }),
+      passwords: [SECRET],
+      format: 'binary',
+      config: { allowUnauthenticatedMessages: true },
+    });
+    expect(Buffer.from(data as Uint8Array).equals(PAYLOAD)).toBe(true);
+    // …but decryptItem refuses it
+    await decryptError(binary);
+  });
+
+  it(`refuses a plaintext that decompresses to more than ${MAX_PLAINTEXT_BYTES} bytes`, async () => {
+    const bomb = await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: new Uint8Array(MAX_PLAINTEXT_BYTES + 1024) }),
+      passwords: [SECRET],
+      format: 'binary',
+      config: { preferredCompressionAlgorithm: openpgp.enums.compression.zlib, s2kIterationCountByte: 0, aeadProtect: false },
+    });
+    expect((bomb as Uint8Array).length).toBeLessThan(1024 * 1024);
+    const error = await decryptError(bomb as Uint8Array);
+    expect(error.message).toMatch(/larger than|decompressed/i);
+  });
+
+  it('reads a compressed plaintext below the limit', async () => {
+    const plaintext = Buffer.alloc(1024 * 1024, 'a');
+    const compressed = await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: plaintext }),
+      passwords: [SECRET],
+      format: 'binary',
+      config: { preferredCompressionAlgorithm: openpgp.enums.compression.zip, s2kIterationCountByte: 0, aeadProtect: false },
+    });
+    expect(Buffer.from(await decryptItem(compressed as Uint8Array, SECRET)).equals(plaintext)).toBe(true);
+  });
+});
+
+describe('encryptItem output read by GnuPG 2.2', () => {
+  let gnupg: GnupgHome;
+  let file: string;
+
+  beforeAll(async () => {
+    gnupg = await GnupgHome.create();
+    file = join(gnupg.dir, 'item.gpg');
+    await writeFile(file, await encryptItem(PAYLOAD, SECRET));
+  });
+
+  afterAll(async () => {
+    await gnupg?.dispose();
+  });
+
+  it('gpg --decrypt gives back the plaintext', async () => {
+    const result = await gnupg.run(['--passphrase-fd', '0', '--decrypt', file], `${SECRET}\n`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.equals(PAYLOAD)).toBe(true);
+  });
+
+  it('gpg --decrypt with the wrong passphrase fails', async () => {
+    const result = await gnupg.run(['--passphrase-fd', '0', '--decrypt', file], 'not the secret\n');
+    expect(result.code).not.toBe(0);
+    expect(result.stdout.length).toBe(0);
+  });
+
+  it('gpg --list-packets shows SKESK v4, AES-256, count 1024, and an MDC-protected encrypted data packet', async () => {
+    const result = await gnupg.run(['--passphrase-fd', '0', '--list-packets', file], `${SECRET}\n`);
+    expect(result.code, result.stderr).toBe(0);
+    const listing = result.stdout.toString('utf8');
+    expect(listing).toMatch(/:symkey enc packet: version 4, cipher 9, aead 0,s2k 3, hash \d+/);
+    expect(listing).toMatch(/count 1024 \(0\)/);
+    expect(listing).toMatch(/tag=18 [\s\S]*:encrypted data packet:[\s\S]*mdc_method: 2/);
+    expect(listing).not.toMatch(/aead encrypted packet|tag=20\b/);
+    expect(listing).toMatch(/:literal data packet:/);
+    expect(listing.match(/^# off=\d+ ctb=[0-9a-f]+ tag=(\d+)/gm)?.map((line) => line.replace(/.*tag=/, ''))).toEqual(['3', '18', '11']);
+  });
+});
