@@ -7,6 +7,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { XmppTestServer } from './server.js';
 
 const run = promisify(execFile);
 
@@ -20,15 +21,7 @@ export const ACCOUNTS = ['alice', 'bob', 'carol', 'mallory'] as const;
 export type AccountName = (typeof ACCOUNTS)[number];
 export const passwordOf = (name: string): string => `${name}pass`;
 
-export interface ProsodyServer {
-  pid: number;
-  port: number;
-  dir: string;
-  certFile: string;
-  configFile: string;
-  logFile: string;
-  stop(): Promise<void>;
-}
+export type ProsodyServer = XmppTestServer;
 
 export interface ProsodyOptions {
   /** Extra accounts beyond alice, bob, carol, mallory (password "<name>pass"). */
