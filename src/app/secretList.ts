@@ -1,5 +1,6 @@
 // `oxps secret list`: what we know of a node's secrets. Keys only when asked for.
 import type { AppContext } from './context.js';
+import { byTimestamp } from '../protocol/oxps/secrets.js';
 import { nodeRecord } from './state.js';
 
 export interface SecretView {
@@ -15,6 +16,6 @@ export async function listSecrets(ctx: AppContext, service: string, node: string
   const record = nodeRecord((await ctx.state()).data, service, node);
   return (record?.secrets ?? [])
     .slice()
-    .sort((a, b) => a.timestamp.localeCompare(b.timestamp))
+    .sort(byTimestamp)
     .map(({ id, timestamp, origin, revoked, sharedWith, key }) => ({ id, timestamp, origin, revoked, sharedWith: [...sharedWith], ...(showSecrets ? { key } : {}) }));
 }

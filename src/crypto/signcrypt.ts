@@ -39,9 +39,14 @@ export async function decryptAndVerify(ciphertext: Uint8Array, decryptionKey: op
   try {
     result = (await openpgp.decrypt({ message, decryptionKeys: decryptionKey, verificationKeys, expectSigned: true, format: 'binary', config: READ_CONFIG })) as typeof result;
   } catch (error) {
+    // Which step failed? If our key opens the session key, decryption was fine: the signature was not.
     const text = (error as Error).message;
-    const isSignature = /signature|signed|verif/i.test(text);
-    throw new SigncryptCryptoError(isSignature ? 'signature' : 'decrypt', isSignature ? `signature check failed (${text})` : `cannot decrypt (${text})`);
+    // (decrypt() consumed the parsed message: parse it again)
+    const opens = await openpgp
+      .readMessage({ binaryMessage: ciphertext, config: READ_CONFIG })
+      .then((again) => openpgp.decryptSessionKeys({ message: again, decryptionKeys: decryptionKey }))
+      .then(() => true, () => false);
+    throw new SigncryptCryptoError(opens ? 'signature' : 'decrypt', opens ? `signature check failed (${text})` : `cannot decrypt (${text})`);
   }
   const signer = await verifiedSigner(result.signatures, verificationKeys);
   return { plaintext: result.data, signer };

@@ -11,6 +11,8 @@ export { Element };
 
 export class XmlTreeBuilder {
   private stack: Element[] = [];
+  /** After the first error nothing more is reported: saxes keeps parsing the rest of a chunk. */
+  private failed = false;
   readonly parser: SaxesParser;
 
   constructor(
@@ -28,6 +30,7 @@ export class XmlTreeBuilder {
       if (pi.target.toLowerCase() !== 'xml') this.fail(`processing instruction <?${pi.target}?> is not allowed`);
     });
     this.parser.on('opentag', (tag: SaxesTagPlain) => {
+      if (this.failed) return;
       const element = new Element(tag.name, { ...tag.attributes });
       const parent = this.stack[this.stack.length - 1];
       if (parent) parent.append(element);
@@ -37,12 +40,17 @@ export class XmlTreeBuilder {
     this.parser.on('text', (text) => this.stack[this.stack.length - 1]?.t(text));
     this.parser.on('cdata', (text) => this.stack[this.stack.length - 1]?.t(text));
     this.parser.on('closetag', () => {
+      if (this.failed) return;
       const element = this.stack.pop();
       if (!element) return;
       if (this.stack.length === 0) this.on.close?.(element);
       this.on.element(element, this.stack.length);
     });
-    this.parser.on('error', (error) => this.on.error(error));
+    this.parser.on('error', (error) => {
+      if (this.failed) return;
+      this.failed = true;
+      this.on.error(error);
+    });
   }
 
   write(text: string): void {
@@ -54,6 +62,7 @@ export class XmlTreeBuilder {
   }
 
   private fail(message: string): never {
+    this.failed = true;
     throw new Error(message);
   }
 }
@@ -119,8 +128,13 @@ function escapeAttr(text: string): string {
  */
 export function serializeForEncryption(element: Element): string {
   assertAsciiNames(element);
-  return element.toString().replace(/[^\x20-\x7e]|['\\]/gu, (c) => `&#${c.codePointAt(0)};`);
+  const text = element.toString();
+  if (XML_FORBIDDEN.test(text)) throw new OxpsError('INPUT_INVALID', 'the payload holds characters that XML does not allow', 'remove control characters from the payload');
+  return text.replace(/[^\x20-\x7e]|['\\]/gu, (c) => `&#${c.codePointAt(0)};`);
 }
+
+// XML 1.0 §2.2 Char: no C0 controls but tab/LF/CR, no lone surrogates, no U+FFFE/U+FFFF.
+const XML_FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function assertAsciiNames(element: Element): void {
   const names = [element.name, ...Object.keys(element.attrs)];

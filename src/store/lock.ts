@@ -2,7 +2,7 @@
 // interactive session) serialise instead of interleaving their writes. The lock names its
 // owner's PID: a lock left by a killed process is taken over at once instead of waiting out
 // a staleness delay.
-import { open, readFile, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { OxpsError } from '../errors.js';
 import { ensurePrivateDir } from './atomicFile.js';
@@ -24,10 +24,7 @@ export async function acquireLock(path: string, waitMs: number, what: string): P
   for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
     const lock = await tryLock(path);
     if (lock) return lock;
-    if (await isStale(path)) {
-      await unlink(path).catch(() => undefined);
-      continue;
-    }
+    if (await removeIfStale(path)) continue;
     if (Date.now() >= deadline) {
       const owner = await readOwner(path);
       throw new OxpsError(
@@ -59,6 +56,35 @@ async function tryLock(path: string): Promise<Lock | undefined> {
     },
   };
 }
+
+/**
+ * Removes a stale lock. Several waiters may find the same stale lock at once, and one of them
+ * may already have replaced it with its own live lock by the time another deletes "the stale
+ * one": so the check and the removal run under a second, short-lived lock (PATH.takeover).
+ */
+async function removeIfStale(path: string): Promise<boolean> {
+  const takeover = `${path}.takeover`;
+  let handle;
+  try {
+    handle = await open(takeover, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // a takeover left by a process killed inside it: the section lasts milliseconds
+    const age = Date.now() - (await stat(takeover).catch(() => undefined))?.mtimeMs!;
+    if (age > TAKEOVER_STALE_MS) await unlink(takeover).catch(() => undefined);
+    return false;
+  }
+  try {
+    if (!(await isStale(path))) return false;
+    await unlink(path).catch(() => undefined);
+    return true;
+  } finally {
+    await handle.close();
+    await unlink(takeover).catch(() => undefined);
+  }
+}
+
+const TAKEOVER_STALE_MS = 5000;
 
 async function readOwner(path: string): Promise<LockOwner | undefined> {
   try {

@@ -6,7 +6,7 @@ let server: ProsodyServer | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   server = await startProsody();
-  project.provide('prosody', { port: server.port, certFile: server.certFile, dir: server.dir, pid: server.pid });
+  project.provide('prosody', { port: server.port, certFile: server.certFile, dir: server.dir, pid: server.pid, configFile: server.configFile });
 }
 
 export async function teardown(): Promise<void> {
@@ -17,6 +17,6 @@ export async function teardown(): Promise<void> {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    prosody: { port: number; certFile: string; dir: string; pid: number };
+    prosody: { port: number; certFile: string; dir: string; pid: number; configFile: string };
   }
 }

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { registerAccounts } from '../harness/prosody.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/oxps', import.meta.url));
 
@@ -56,7 +58,20 @@ export class TestUser {
     readonly env: Record<string, string>,
   ) {}
 
-  static async create(name: string, domain = 'localhost'): Promise<TestUser> {
+  /**
+   * A user with a fresh account of its own (name + random suffix), so that test files running
+   * in parallel never share an archive, a PEP or a key list. `shared` reuses the fixed account
+   * `name` (alice is the pubsub.localhost admin), e.g. for a second device of the same account.
+   */
+  static async create(name: string, options: { shared?: boolean } = {}): Promise<TestUser> {
+    const account = options.shared ? name : `${name}${randomBytes(3).toString('hex')}`;
+    if (!options.shared) await registerAccounts(inject('prosody').configFile, [account]);
+    return TestUser.device(account);
+  }
+
+  /** Another device (fresh home: no config, no key, no state) of an existing account. */
+  static async device(account: string, domain = 'localhost'): Promise<TestUser> {
+    const name = account;
     const home = await mkdtemp(join(tmpdir(), `oxps-${name}-`));
     const env = {
       XDG_CONFIG_HOME: join(home, 'config'),

@@ -22,7 +22,7 @@ describe('encrypt-node, publish, fetch on PEP', () => {
     expect(body.created).toBe(true);
     expect(body.newSecret).toBe(true);
     expect(body.secret.id).toMatch(/^[2-9A-HJ-NP-Za-km-z]{22}$/);
-    expect(body.secret.origin).toBe('alice@localhost');
+    expect(body.secret.origin).toBe(alice.jid);
   });
 
   it('publishes an encrypted item and fetches the same payload back', async () => {

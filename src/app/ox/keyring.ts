@@ -10,9 +10,12 @@ import type { TrustPolicy } from '../../store/config.js';
 import type { AppContext } from '../context.js';
 import type { ContactKey, ContactRecord, KeyTrust } from '../state.js';
 import { fetchOneItem } from '../pubsubNode.js';
+import { IqError } from '../../xmpp/session.js';
 
 /** A hostile or broken list may announce thousands of keys; nobody has more than a few devices. */
 export const MAX_KEYS_PER_CONTACT = 32;
+
+const NO_ACCESS = new Set(['forbidden', 'not-authorized', 'not-allowed', 'presence-subscription-required', 'registration-required', 'item-not-found']);
 
 export type KeyUse = 'encrypt to' | 'accept signatures of';
 
@@ -47,9 +50,15 @@ export class Keyring {
   async refreshContact(jid: string): Promise<ContactRecord | undefined> {
     const session = await this.ctx.session();
     const state = (await this.ctx.state()).data;
-    // XEP-0373 names the item "current"; should a client name it otherwise, take the latest
-    const listItem =
-      (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM)) ?? (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE));
+    let listItem;
+    try {
+      // XEP-0373 names the item "current"; should a client name it otherwise, take the latest
+      listItem = (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM)) ?? (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE));
+    } catch (error) {
+      // Prosody answers forbidden for a PEP node that does not exist; a closed node is no better
+      if (!(error instanceof IqError && NO_ACCESS.has(error.condition))) throw error;
+      this.ctx.reporter.verbose(`${jid}'s public keys list: ${error.condition}`);
+    }
     const { keys: announced, skipped } = parsePublicKeysList(listItem, MAX_KEYS_PER_CONTACT);
     if (skipped > 0) this.ctx.reporter.warn(`${jid}'s public key list: ${skipped} entr${skipped === 1 ? 'y' : 'ies'} ignored (malformed, duplicate, or beyond ${MAX_KEYS_PER_CONTACT})`);
     const previous = state.contacts[jid];

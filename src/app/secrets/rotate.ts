@@ -2,7 +2,7 @@
 // with those who had the latest secret, minus --remove, who also leave the whitelist. The whole
 // intent is recorded before the first message leaves (see notify.ts).
 import { OxpsError } from '../../errors.js';
-import { generateSecret, latestSecret, mayGenerateSecret, origins } from '../../protocol/oxps/secrets.js';
+import { byTimestamp, generateSecret, latestSecret, mayGenerateSecret, origins } from '../../protocol/oxps/secrets.js';
 import type { AppContext } from '../context.js';
 import { nodeRecord } from '../state.js';
 import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
@@ -41,7 +41,7 @@ export async function rotateSecret(ctx: AppContext, request: RotateRequest): Pro
   await checkRecipientKeys(ctx, recipients);
 
   const active = record.secrets.filter((s) => !s.revoked);
-  const previous = [...record.secrets].sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+  const previous = [...record.secrets].sort(byTimestamp);
   const holders = new Set(latestSecret(record.secrets)!.sharedWith);
   const newcomers = recipients.filter((jid) => !holders.has(jid));
   const fresh = generateSecret(ctx.bareJid);

@@ -2,7 +2,7 @@
 // to recipients, one OX message per secret as Libervia does, plus a copy to our own account
 // so that our other devices learn them (XEP-0473 §4.1).
 import { OxpsError } from '../../errors.js';
-import { generateSecret, mayGenerateSecret, origins } from '../../protocol/oxps/secrets.js';
+import { byTimestamp, generateSecret, mayGenerateSecret, origins } from '../../protocol/oxps/secrets.js';
 import type { AppContext } from '../context.js';
 import { ensureNodeRecord } from '../state.js';
 import { ensureOwnKeyPublished } from '../ox/keys.js';
@@ -47,7 +47,7 @@ export async function shareSecrets(ctx: AppContext, request: ShareRequest): Prom
   await ensureOwnKeyPublished(ctx);
   const { added } = await updateWhitelist(ctx, service, node, recipients, []);
   // oldest first, so that the newest secret is the last one received
-  for (const secret of [...secrets].sort((a, b) => a.timestamp.localeCompare(b.timestamp))) {
+  for (const secret of [...secrets].sort(byTimestamp)) {
     handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [...recipients, ctx.bareJid] }));
   }
   await handle.save();

@@ -28,12 +28,21 @@ export function generateSecret(origin: string, now = new Date()): NodeSecret {
 
 /** XEP-0473 §5: new items use the most recent non-revoked secret. */
 export function currentSecret(secrets: readonly NodeSecret[]): NodeSecret | undefined {
-  return secrets.filter((s) => !s.revoked).reduce<NodeSecret | undefined>((best, s) => (!best || s.timestamp > best.timestamp ? s : best), undefined);
+  return secrets.filter((s) => !s.revoked).reduce<NodeSecret | undefined>((best, s) => (!best || newer(s, best) ? s : best), undefined);
 }
 
 /** The latest secret, revoked or not (rotation's default recipients are its holders). */
 export function latestSecret(secrets: readonly NodeSecret[]): NodeSecret | undefined {
-  return secrets.reduce<NodeSecret | undefined>((best, s) => (!best || s.timestamp > best.timestamp ? s : best), undefined);
+  return secrets.reduce<NodeSecret | undefined>((best, s) => (!best || newer(s, best) ? s : best), undefined);
+}
+
+function newer(a: NodeSecret, b: NodeSecret): boolean {
+  return byTimestamp(a, b) > 0;
+}
+
+/** Sort order oldest first (timestamps compared as dates: peers may write offsets or fractions). */
+export function byTimestamp(a: Pick<NodeSecret, 'timestamp'>, b: Pick<NodeSecret, 'timestamp'>): number {
+  return Date.parse(a.timestamp) - Date.parse(b.timestamp);
 }
 
 /** XEP-0473 §5: with no usable secret, only the origin of the previous ones may generate one. */

@@ -1,0 +1,203 @@
+// The OXPS secrets lifecycle between several accounts on the real Prosody (issue: share,
+// revoke, rotate, sync and the security rules).
+import { describe, expect, it, beforeAll } from 'vitest';
+import xml from '@xmpp/xml';
+import { TestUser, json } from '../helpers/cli.js';
+import { rawSession, withUser } from '../helpers/inProcess.js';
+import { buildOxMessage } from '../../src/app/ox/messaging.js';
+import { buildSharedSecret } from '../../src/protocol/oxps/sharedSecret.js';
+import { buildRevoke } from '../../src/protocol/oxps/revoke.js';
+import { nodeAffiliations } from '../../src/app/pubsubNode.js';
+import { itemsIq, parseItemsResult } from '../../src/protocol/pubsub/items.js';
+import { readItem } from '../../src/app/fetch.js';
+import { nodeRecord } from '../../src/app/state.js';
+
+interface Fetched {
+  items: Array<{ id: string; status: string; xml?: string; reason?: string; secretId?: string }>;
+}
+
+async function publish(user: TestUser, node: string, text: string): Promise<string> {
+  const result = await user.run(['--json', 'publish', '-n', node, '-'], { input: `<note xmlns='urn:example:notes'>${text}</note>` });
+  expect(result.code, result.stderr).toBe(0);
+  return json<{ id: string }>(result).id;
+}
+
+async function secrets(user: TestUser, service: string, node: string) {
+  const result = await user.run(['--json', 'secret', 'list', '-s', service, '-n', node]);
+  expect(result.code, result.stderr).toBe(0);
+  return json<{ secrets: Array<{ id: string; revoked: boolean; origin: string; sharedWith: string[] }> }>(result).secrets;
+}
+
+describe('secrets between people', () => {
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  let mallory: TestUser;
+  const node = `urn:example:secrets:${Date.now()}`;
+  let firstItem: string;
+
+  beforeAll(async () => {
+    [alice, bob, carol, mallory] = await Promise.all([TestUser.create('alice'), TestUser.create('bob'), TestUser.create('carol'), TestUser.create('mallory')]);
+    for (const user of [alice, bob, carol, mallory]) {
+      await user.addProfile();
+      const generated = await user.run(['key', 'generate']);
+      expect(generated.code, generated.stderr).toBe(0);
+    }
+    expect((await alice.run(['encrypt-node', '-n', node])).code).toBe(0);
+    firstItem = await publish(alice, node, 'first');
+  });
+
+  it('alice shares with bob and carol; bob syncs and reads the plaintext', async () => {
+    const shared = await alice.run(['--json', 'secret', 'share', '-n', node, bob.jid, carol.jid]);
+    expect(shared.code, shared.stderr).toBe(0);
+    const body = json<{ whitelisted: string[]; delivered: Array<{ recipient: string }> }>(shared);
+    expect(body.whitelisted.sort()).toEqual([bob.jid, carol.jid].sort());
+    expect(body.delivered.map((d) => d.recipient)).toEqual(expect.arrayContaining([bob.jid, carol.jid, alice.jid]));
+
+    const synced = await bob.run(['--json', 'sync']);
+    expect(synced.code, synced.stderr).toBe(0);
+    const report = json<{ accepted: Array<{ from: string; node: string; firstUse: boolean }> }>(synced);
+    expect(report.accepted).toEqual([expect.objectContaining({ from: alice.jid, node, firstUse: true })]);
+
+    const fetched = json<Fetched>(await bob.run(['--json', 'fetch', '-s', alice.jid, '-n', node]));
+    expect(fetched.items.map((i) => [i.status, i.xml])).toEqual([['decrypted', `<note xmlns="urn:example:notes">first</note>`]]);
+  });
+
+  it('alice rotates with --remove carol: carol is off the whitelist and can decrypt only the old items', async () => {
+    expect((await carol.run(['sync'])).code).toBe(0);
+    const rotated = await alice.run(['--json', 'secret', 'rotate', '-n', node, '--remove', carol.jid]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const rotation = json<{ recipients: string[]; removedFromWhitelist: string[]; revoked: string[] }>(rotated);
+    expect(rotation.recipients).toEqual([bob.jid]);
+    expect(rotation.removedFromWhitelist).toEqual([carol.jid]);
+    const secondItem = await publish(alice, node, 'second');
+
+    // the whitelist, read back from the server
+    const affiliations = await withUser(alice, async (ctx) => nodeAffiliations(await ctx.session(), alice.jid, node));
+    expect(affiliations.get(carol.jid) ?? 'none').toBe('none');
+    expect(affiliations.get(bob.jid)).toBe('member');
+
+    // the server now refuses carol...
+    const refused = await carol.run(['fetch', '-s', alice.jid, '-n', node]);
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toMatch(/forbidden|not-authorized|not-allowed/);
+    // ...and with the secrets she holds she could read the old item but not the new one
+    const raw = await withUser(alice, async (ctx) => parseItemsResult(await (await ctx.session()).iq(itemsIq(alice.jid, node, {}), 'test')).items);
+    const carolRecord = await withUser(carol, async (ctx) => {
+      await (await ctx.state()).release();
+      return nodeRecord((await ctx.state()).data, alice.jid, node);
+    });
+    const readable = Object.fromEntries(await Promise.all(raw.map(async (item) => [item.id, (await readItem(item, carolRecord)).status])));
+    expect(readable).toEqual({ [firstItem]: 'decrypted', [secondItem]: 'failed' });
+
+    // bob reads both
+    const bobFetch = json<Fetched>(await bob.run(['--json', 'fetch', '-s', alice.jid, '-n', node]));
+    expect(bobFetch.items.map((i) => i.status).sort()).toEqual(['decrypted', 'decrypted']);
+    const bobSecrets = await secrets(bob, alice.jid, node);
+    expect(bobSecrets.filter((s) => s.revoked).map((s) => s.id)).toEqual(rotation.revoked);
+  });
+
+  it('rejects a shared secret and a revocation for alice\'s node from mallory', async () => {
+    const before = await secrets(bob, alice.jid, node);
+    await withUser(mallory, async (ctx) => {
+      const session = await ctx.session();
+      const keyring = await ctx.keyring();
+      const keys = [...(await keyring.usableKeys(bob.jid, 'encrypt to', true)), ...(await keyring.ownEncryptionKeys())];
+      const forged = buildSharedSecret({ service: alice.jid, node, id: 'MALLORYSECRET0000000000', timestamp: new Date().toISOString().slice(0, 19) + 'Z', revoked: false, key: 'x'.repeat(86) });
+      await session.send(await buildOxMessage(ctx, bob.jid, [forged], keys));
+      const revoke = buildRevoke({ service: alice.jid, node, id: before.find((s) => !s.revoked)!.id });
+      await session.send(await buildOxMessage(ctx, bob.jid, [revoke], keys));
+      await session.roundTrip();
+    });
+    const synced = await bob.run(['--json', 'sync']);
+    expect(synced.code, synced.stderr).toBe(0);
+    const report = json<{ rejected: Array<{ from: string; reason: string }>; accepted: unknown[] }>(synced);
+    expect(report.accepted).toEqual([]);
+    expect(report.rejected).toHaveLength(2);
+    expect(report.rejected.every((r) => r.from === mallory.jid && /not the origin/.test(r.reason))).toBe(true);
+    expect(await secrets(bob, alice.jid, node)).toEqual(before);
+  });
+
+  it('rejects a signcrypt signed by mallory but sent from alice\'s account', async () => {
+    const before = await secrets(bob, alice.jid, node);
+    // mallory's key packs the message; alice's account sends it
+    const forged = await withUser(mallory, async (ctx) => {
+      const keyring = await ctx.keyring();
+      const keys = [...(await keyring.usableKeys(bob.jid, 'encrypt to', true)), ...(await keyring.ownEncryptionKeys())];
+      const secret = buildSharedSecret({ service: alice.jid, node, id: 'SPOOFEDSECRET0000000000', timestamp: new Date().toISOString().slice(0, 19) + 'Z', revoked: false, key: 'y'.repeat(86) });
+      return buildOxMessage(ctx, bob.jid, [secret], keys);
+    });
+    const session = await rawSession(alice.name);
+    await session.send(forged);
+    await session.roundTrip();
+    await session.close();
+    const report = json<{ unreadable: Array<{ from: string; reason: string }>; accepted: unknown[] }>(await bob.run(['--json', 'sync']));
+    expect(report.accepted).toEqual([]);
+    expect(report.unreadable).toEqual([expect.objectContaining({ from: alice.jid, reason: expect.stringMatching(/signature/) })]);
+    expect(await secrets(bob, alice.jid, node)).toEqual(before);
+  });
+
+  it('bob gets a secret from the archive when another client of his took the offline copy', async () => {
+    const otherNode = `${node}:offline`;
+    expect((await alice.run(['encrypt-node', '-n', otherNode])).code).toBe(0);
+    // bob is offline; alice shares
+    expect((await alice.run(['secret', 'share', '-n', otherNode, bob.jid])).code).toBe(0);
+    // another client of bob comes online first and receives the offline message
+    const thief = await rawSession(bob.name);
+    const received: string[] = [];
+    thief.onStanza('message', (m) => {
+      if (m.getChild('openpgp', 'urn:xmpp:openpgp:0')) received.push(m.attrs.from ?? '');
+    });
+    await thief.send(xml('presence', {}, xml('priority', {}, '1')));
+    await thief.roundTrip();
+    await thief.close();
+    expect(received.length).toBeGreaterThan(0);
+
+    const report = json<{ accepted: Array<{ node: string }> }>(await bob.run(['--json', 'sync']));
+    expect(report.accepted.map((a) => a.node)).toContain(otherNode);
+  });
+
+  it("alice's second device learns the secrets from the self-copy after restoring her key", async () => {
+    const backup = await alice.run(['--json', 'key', 'backup']);
+    expect(backup.code, backup.stderr).toBe(0);
+    const { backupCode } = json<{ backupCode: string }>(backup);
+    const device = await TestUser.device(alice.name);
+    await device.addProfile();
+    const codeFile = `${device.home}/code`;
+    await import('node:fs/promises').then((fs) => fs.writeFile(codeFile, `${backupCode}\n`, { mode: 0o600 }));
+    expect((await device.run(['key', 'restore', '--backup-code-file', codeFile])).code).toBe(0);
+    const synced = await device.run(['--json', 'sync']);
+    expect(synced.code, synced.stderr).toBe(0);
+    const mine = await secrets(device, alice.jid, node);
+    const original = await secrets(alice, alice.jid, node);
+    expect(mine.map((s) => [s.id, s.revoked]).sort()).toEqual(original.map((s) => [s.id, s.revoked]).sort());
+    const fetched = json<Fetched>(await device.run(['--json', 'fetch', '-n', node]));
+    expect(fetched.items.every((i) => i.status === 'decrypted')).toBe(true);
+  });
+
+  it('only the origin may revoke; a revocation reaches the holders', async () => {
+    const active = (await secrets(alice, alice.jid, node)).find((s) => !s.revoked)!;
+    const notOrigin = await bob.run(['secret', 'revoke', '-s', alice.jid, '-n', node, active.id]);
+    expect(notOrigin.code).toBe(8);
+    expect(notOrigin.stderr).toMatch(/only its origin may revoke/);
+    const revoked = await alice.run(['--json', 'secret', 'revoke', '-n', node, active.id, '--reason', 'test']);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(json<{ recipients: string[] }>(revoked).recipients).toEqual([bob.jid]);
+    expect((await bob.run(['sync'])).code).toBe(0);
+    expect((await secrets(bob, alice.jid, node)).find((s) => s.id === active.id)?.revoked).toBe(true);
+    // publishing now needs a new secret, which only alice may make
+    const bobPublish = await bob.run(['publish', '-s', alice.jid, '-n', node, '-'], { input: "<note xmlns='urn:example:notes'>x</note>" });
+    expect(bobPublish.code).toBe(8);
+  });
+
+  it('sharing with someone who has no OX key sends nothing to anyone', async () => {
+    const keyless = await TestUser.create('dave');
+    const third = `${node}:keyless`;
+    expect((await alice.run(['encrypt-node', '-n', third])).code).toBe(0);
+    const result = await alice.run(['secret', 'share', '-n', third, bob.jid, keyless.jid]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`no OpenPGP key published for ${keyless.jid}`);
+    const list = await secrets(alice, alice.jid, third);
+    expect(list[0]!.sharedWith).toEqual([]);
+  });
+});
