@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { registerAccounts } from '../harness/prosody.js';
+import { registerEjabberdAccounts } from '../harness/ejabberd.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/oxps', import.meta.url));
 
@@ -50,12 +51,25 @@ export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.Proc
   return env;
 }
 
+export type ServerKind = 'prosody' | 'ejabberd';
+
+/** Where the global setup's server of that kind listens (Prosody always; ejabberd for the matrix). */
+export function serverInfo(kind: ServerKind = 'prosody'): { port: number; certFile: string; dir: string; configFile: string } {
+  return inject(kind);
+}
+
+async function register(kind: ServerKind, accounts: string[]): Promise<void> {
+  if (kind === 'prosody') await registerAccounts(serverInfo('prosody').configFile, accounts);
+  else await registerEjabberdAccounts(serverInfo('ejabberd'), accounts);
+}
+
 export class TestUser {
   private constructor(
     readonly name: string,
     readonly jid: string,
     readonly home: string,
     readonly env: Record<string, string>,
+    readonly server: ServerKind,
   ) {}
 
   /**
@@ -63,15 +77,23 @@ export class TestUser {
    * in parallel never share an archive, a PEP or a key list. `shared` reuses the fixed account
    * `name` (alice is the pubsub.localhost admin), e.g. for a second device of the same account.
    */
-  static async create(name: string, options: { shared?: boolean } = {}): Promise<TestUser> {
-    const account = options.shared ? name : `${name}${randomBytes(3).toString('hex')}`;
-    if (!options.shared) await registerAccounts(inject('prosody').configFile, [account]);
-    return TestUser.device(account);
+  static async create(name: string, options: { shared?: boolean; server?: ServerKind } = {}): Promise<TestUser> {
+    const [user] = await TestUser.createMany([name], options);
+    return user!;
+  }
+
+  /** Several users at once (one registration round on the server). */
+  static async createMany(names: string[], options: { shared?: boolean; server?: ServerKind } = {}): Promise<TestUser[]> {
+    const server = options.server ?? 'prosody';
+    const accounts = names.map((name) => (options.shared ? name : `${name}${randomBytes(3).toString('hex')}`));
+    if (!options.shared) await register(server, accounts);
+    return Promise.all(accounts.map((account) => TestUser.device(account, server)));
   }
 
   /** Another device (fresh home: no config, no key, no state) of an existing account. */
-  static async device(account: string, domain = 'localhost'): Promise<TestUser> {
+  static async device(account: string, server: ServerKind = 'prosody'): Promise<TestUser> {
     const name = account;
+    const domain = 'localhost';
     const home = await mkdtemp(join(tmpdir(), `oxps-${name}-`));
     const env = {
       XDG_CONFIG_HOME: join(home, 'config'),
@@ -80,7 +102,7 @@ export class TestUser {
       OXPS_KEYSTORE: 'vault',
       OXPS_PASSPHRASE: `vault passphrase of ${name}`,
     };
-    return new TestUser(name, `${name}@${domain}`, home, env);
+    return new TestUser(name, `${name}@${domain}`, home, env, server);
   }
 
   run(args: string[], options: RunOptions = {}): Promise<RunResult> {
@@ -89,7 +111,7 @@ export class TestUser {
 
   /** Adds the profile for this user on the test server (password from OXPS_PASSWORD). */
   async addProfile(extraArgs: string[] = []): Promise<RunResult> {
-    const server = inject('prosody');
+    const server = serverInfo(this.server);
     const result = await this.run(['profile', 'add', this.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile, ...extraArgs], {
       env: { OXPS_PASSWORD: `${this.name}pass` },
     });
