@@ -66,6 +66,13 @@ export class AppContext {
     return this.sessionPromise;
   }
 
+  /** Drops the current connection; the next session() call logs in again. */
+  async reconnect(): Promise<void> {
+    const session = this.sessionPromise;
+    this.sessionPromise = undefined;
+    await (await session?.catch(() => undefined))?.close();
+  }
+
   async close(): Promise<void> {
     const session = this.sessionPromise;
     this.sessionPromise = undefined;

@@ -47,7 +47,6 @@ export async function openPublisher(ctx: AppContext, options: PublishOptions) {
     }
   }
   const secret = options.plaintext ? undefined : await secretForPublishing(ctx, record);
-  const session = await ctx.session();
 
   return {
     secret,
@@ -65,7 +64,8 @@ export async function openPublisher(ctx: AppContext, options: PublishOptions) {
       return { id, iq, published: { id, secretId: secret?.id, encrypted: Boolean(secret) } };
     },
     async send(iq: Element, id: string): Promise<string> {
-      const result = await session.iq(iq, `publishing item ${id} to node ${node} on ${service}`);
+      // the session is asked for each time: a bulk run may have reconnected since
+      const result = await (await ctx.session()).iq(iq, `publishing item ${id} to node ${node} on ${service}`);
       return publishedItemId(result) ?? id;
     },
   };

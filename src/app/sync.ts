@@ -13,6 +13,7 @@ import { IqError } from '../xmpp/session.js';
 import type { AppContext } from './context.js';
 import { ensureNodeRecord, nodeKey, type ProfileState } from './state.js';
 import { bareJid, unpackOxMessage, UnreadableMessage } from './ox/messaging.js';
+import { deliverPending } from './secrets/notify.js';
 
 /** Processed-message fingerprints kept to ignore duplicates (offline + MAM copies, replays). */
 const PROCESSED_MEMORY = 5000;
@@ -222,11 +223,15 @@ class MessageProcessor {
   }
 }
 
-/** The processing every networked command runs first (archive only: no presence is sent). */
+/**
+ * The processing every networked command runs first: notifications a killed run left pending
+ * are sent, then the archive is read (no presence is sent: offline messages stay for clients).
+ */
 export async function quickSync(ctx: AppContext): Promise<SyncReport | undefined> {
   if (!(await (await ctx.keyring()).hasOwnKey())) {
     ctx.reporter.verbose('no OpenPGP key yet: no secret message can be read, skipping sync');
     return undefined;
   }
+  await deliverPending(ctx);
   return syncMessages(ctx, { offline: false });
 }

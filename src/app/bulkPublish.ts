@@ -1,0 +1,109 @@
+// `oxps publish --jsonl`: many items, pipelined (several publish IQs in flight), resumable
+// (journal, see store/journal.ts), reconnecting with backoff when the connection drops.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { OxpsError } from '../errors.js';
+import { parseXmlElement } from '../protocol/xml.js';
+import { xep82DateTime } from '../protocol/datetime.js';
+import { Journal } from '../store/journal.js';
+import { paths } from '../store/paths.js';
+import type { AppContext } from './context.js';
+import { openPublisher, randomItemId, type ItemToPublish, type PublishOptions } from './publish.js';
+
+export interface BulkOptions extends PublishOptions {
+  /** The JSONL input: one {"id"?: string, "payload": "<xml…>"} per line. */
+  text: string;
+  /** Publish IQs in flight at once. */
+  window: number;
+  /** Reconnections allowed after the connection drops. */
+  retries: number;
+}
+
+export interface BulkResult {
+  service: string;
+  node: string;
+  total: number;
+  published: number;
+  alreadyDone: number;
+  journal: string;
+}
+
+export function parseJsonl(text: string): ItemToPublish[] {
+  const items: ItemToPublish[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (!line.trim()) return;
+    const where = `JSONL line ${index + 1}`;
+    let record: { id?: unknown; payload?: unknown };
+    try {
+      record = JSON.parse(line) as typeof record;
+    } catch (error) {
+      throw new OxpsError('INPUT_INVALID', `${where} is not JSON: ${(error as Error).message}`, 'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>"}');
+    }
+    if (typeof record.payload !== 'string') throw new OxpsError('INPUT_INVALID', `${where} has no "payload" string`, 'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>"}');
+    if (record.id !== undefined && (typeof record.id !== 'string' || !record.id)) throw new OxpsError('INPUT_INVALID', `${where}: "id" must be a non-empty string`);
+    const payload = parseXmlElement(record.payload, `the payload of ${where}`);
+    if (!payload.getNS()) throw new OxpsError('INPUT_INVALID', `the payload of ${where} declares no namespace`, 'add an xmlns attribute to the payload element');
+    items.push({ ...(record.id ? { id: record.id as string } : {}), payload });
+  });
+  if (items.length === 0) throw new OxpsError('INPUT_INVALID', 'the JSONL input holds no item', 'one object per line: {"payload": "<element xmlns=…/>"}');
+  return items;
+}
+
+const RETRYABLE = new Set(['CONNECTION_LOST', 'TIMEOUT', 'CONNECT_FAILED']);
+
+export async function bulkPublish(ctx: AppContext, options: BulkOptions): Promise<BulkResult> {
+  const { service, node } = options;
+  const items = parseJsonl(options.text);
+  const digest = createHash('sha256').update(`${service}\n${node}\n${options.plaintext ? 'clear' : 'encrypted'}\n`).update(options.text).digest('hex').slice(0, 32);
+  const journalPath = join(paths.journalDir(ctx.account.profile), `${digest}.journal`);
+  const journal = await Journal.open(journalPath, () => ({
+    version: 1, service, node, created: xep82DateTime(new Date()),
+    ids: items.map((item) => item.id ?? randomItemId()),
+  }));
+  const alreadyDone = journal.done.size;
+  const todo = items.map((_, index) => index).filter((index) => !journal.done.has(index));
+  if (alreadyDone > 0) ctx.reporter.notice(`resuming: ${alreadyDone} of ${items.length} items were published by an earlier run`);
+  const progress = ctx.reporter.progress('publishing', todo.length);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await publishAll(ctx, options, items, journal, todo.filter((index) => !journal.done.has(index)), () => progress.tick());
+        break;
+      } catch (error) {
+        await journal.flush();
+        if (!(error instanceof OxpsError && RETRYABLE.has(error.code)) || attempt >= options.retries) throw error;
+        const delay = Math.min(30_000, 500 * 2 ** attempt);
+        ctx.reporter.warn(`${error.message}; reconnecting in ${delay / 1000} s (attempt ${attempt + 1} of ${options.retries})`);
+        await ctx.reconnect();
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  } finally {
+    progress.done();
+    await journal.close();
+  }
+  await (await ctx.state()).save();
+  return { service, node, total: items.length, published: items.length - alreadyDone, alreadyDone, journal: journalPath };
+}
+
+async function publishAll(ctx: AppContext, options: BulkOptions, items: ItemToPublish[], journal: Journal, todo: number[], tick: () => void): Promise<void> {
+  const publisher = await openPublisher(ctx, options);
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < todo.length) {
+      const index = todo[next++]!;
+      try {
+        const { id, iq } = await publisher.build({ ...items[index]!, id: journal.header.ids[index] });
+        await publisher.send(iq, id);
+        journal.markDone(index);
+        tick();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.window) }, worker));
+  await journal.flush();
+  if (failure !== undefined) throw failure;
+}
