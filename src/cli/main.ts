@@ -1,6 +1,12 @@
-// Entry point of the oxps binary.
+// Entry point of the oxps binary. `--version` is answered before anything else is loaded: it is
+// what scripts call to check for oxps, and it should cost little more than starting Node.
 import { readFileSync } from 'node:fs';
-import { buildProgram } from './program.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-await buildProgram(version).parseAsync(process.argv);
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${version}\n`);
+} else {
+  const { buildProgram } = await import('./program.js');
+  await buildProgram(version).parseAsync(process.argv);
+}

@@ -1,6 +1,8 @@
 // Per-run wiring: global options → reporter, output, keystore, account, app context; and the
 // action wrapper that renders errors, sets the exit code and cleans up (also on Ctrl-C).
 import { readFile } from 'node:fs/promises';
+import { fstatSync } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Command } from 'commander';
 import { EXIT, OxpsError } from '../errors.js';
 import { Output } from '../ui/output.js';
@@ -110,13 +112,25 @@ function keystoreFromEnv(): KeystoreChoice | undefined {
 export async function readSecretFile(path: string, option: string): Promise<string> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readPath(path);
   } catch (error) {
     throw new OxpsError('INPUT_INVALID', `cannot read ${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `give a readable file to ${option}`);
   }
   const secret = text.split(/\r?\n/, 1)[0] ?? '';
   if (!secret) throw new OxpsError('INPUT_INVALID', `${option} ${path} is empty`, 'put the secret on the first line of the file');
   return secret;
+}
+
+/**
+ * Linux cannot reopen a socket through /dev/fd/N (ENXIO), and the "pipes" a Node.js or libuv
+ * parent gives its child are socketpairs: such a descriptor is read directly instead.
+ */
+async function readPath(path: string): Promise<string> {
+  const fd = /^\/dev\/fd\/(\d+)$/.exec(path);
+  if (!fd || !fstatSync(Number(fd[1])).isSocket()) return readFile(path, 'utf8');
+  const chunks: Buffer[] = [];
+  for await (const chunk of new Socket({ fd: Number(fd[1]), readable: true, writable: false })) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A secret from (in order) a file option, an environment variable, or a prompt on a TTY. */

@@ -15,6 +15,9 @@ const ITEM_CONFIG: Partial<openpgp.Config> = {
   aeadProtect: false,
 };
 
+/** Servers refuse stanzas over 256 KiB; an item much bigger than that is hostile: not even decrypted. */
+export const MAX_CIPHERTEXT_BYTES = 4 * 1024 * 1024;
+
 /** A decrypted payload bigger than this is refused (compression bombs). */
 export const MAX_PLAINTEXT_BYTES = 16 * 1024 * 1024;
 

@@ -19,6 +19,7 @@ export const NS = {
   hints: 'urn:xmpp:hints',
   eme: 'urn:xmpp:eme:0',
   discoInfo: 'http://jabber.org/protocol/disco#info',
+  discoItems: 'http://jabber.org/protocol/disco#items',
   atom: 'http://www.w3.org/2005/Atom',
   microblog: 'urn:xmpp:microblog:0',
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
