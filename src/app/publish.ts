@@ -41,9 +41,10 @@ export async function openPublisher(ctx: AppContext, options: PublishOptions) {
   const { service, node } = options;
   const state = await ctx.state();
   const record = ensureNodeRecord(state.data, service, node);
-  if (options.plaintext) {
-    if (record.secrets.length > 0 && !options.force) {
-      throw new OxpsError('USAGE', `node ${node} on ${service} is encrypted: refusing to publish in clear`, 'drop --plaintext, or add --force if you really mean it');
+  if (options.plaintext && record.secrets.length > 0 && !options.force) {
+    const question = `Node ${node} on ${service} is encrypted. Publish in clear anyway?`;
+    if (!(await ctx.options.confirm(question, 'drop --plaintext, or add --force if you really mean to publish in clear'))) {
+      throw new OxpsError('USAGE', `node ${node} on ${service} is encrypted: nothing published in clear`, 'drop --plaintext');
     }
   }
   const secret = options.plaintext ? undefined : await secretForPublishing(ctx, record);

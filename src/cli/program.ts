@@ -9,6 +9,7 @@ import { registerPublish } from './commands/publish.js';
 import { registerFetch } from './commands/fetch.js';
 import { registerKeyCommands } from './commands/key/index.js';
 import { registerSync } from './commands/sync.js';
+import { registerBlog } from './commands/blog.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('oxps')
@@ -38,5 +39,6 @@ export function buildProgram(version: string): Command {
   registerFetch(program);
   registerSecretCommands(program);
   registerSync(program);
+  registerBlog(program);
   return program;
 }

@@ -9,7 +9,7 @@ export function registerEncryptNode(program: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, options: unknown): Promise<void> {
+export async function run(rt: Runtime, options: unknown): Promise<void> {
   const opts = options as NodeOptions & { yes?: boolean };
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);

@@ -1,46 +1,107 @@
-// oxps fetch -s SERVICE -n NODE [-m MAX | --all] [-i ID…]
-import type { Command } from 'commander';
+// oxps fetch -s SERVICE -n NODE [-m MAX | --all] [-i ID…] [--format xml|text|atom|json]
+import { Option, type Command } from 'commander';
+import type { ChalkInstance } from 'chalk';
 import { OxpsError } from '../../errors.js';
 import { action, type Runtime } from '../runtime.js';
 import { collect, positiveInteger } from '../options.js';
 import { nodeOptions, type NodeOptions } from './nodeOptions.js';
 import type { FetchedItem } from '../../app/fetch.js';
 
-interface FetchCliOptions extends NodeOptions {
+export type FetchFormat = 'xml' | 'text' | 'atom' | 'json';
+
+export interface FetchCliOptions extends NodeOptions {
   max?: number;
   all?: boolean;
   item?: string[];
+  format?: FetchFormat;
+  cache: boolean;
 }
 
 export function registerFetch(program: Command): void {
-  nodeOptions(program.command('fetch').description('fetch items and decrypt them'))
-    .option('-m, --max <n>', 'the n most recent items (default 10)', positiveInteger)
-    .option('--all', 'every item of the node (paged)')
-    .option('-i, --item <id>', 'only this item (repeatable)', collect)
+  fetchOptions(nodeOptions(program.command('fetch').description('fetch items and decrypt them')))
+    .addOption(new Option('--format <format>', 'output: xml payloads, readable text (Atom entries), an Atom feed, or JSON').choices(['xml', 'text', 'atom', 'json']))
     .action(action(run));
 }
 
+/** Options shared with `oxps blog read`. */
+export function fetchOptions(command: Command): Command {
+  return command
+    .option('-m, --max <n>', 'the n most recent items (default 10)', positiveInteger)
+    .option('--all', 'every item of the node (paged)')
+    .option('-i, --item <id>', 'only this item (repeatable)', collect)
+    .option('--no-cache', 'decrypt again instead of using the cache of decrypted items');
+}
+
 async function run(rt: Runtime, options: unknown): Promise<void> {
-  const opts = options as FetchCliOptions;
+  await fetchAndPrint(rt, options as FetchCliOptions, 'xml');
+}
+
+export async function fetchAndPrint(rt: Runtime, opts: FetchCliOptions, defaultFormat: FetchFormat): Promise<void> {
   if (opts.all && opts.max) throw new OxpsError('USAGE', '--all and --max exclude each other', 'pick one');
+  const format: FetchFormat = rt.output.json ? 'json' : (opts.format ?? defaultFormat);
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { fetchItems } = await import('../../app/fetch.js');
   const counts = { decrypted: 0, plaintext: 0, failed: 0 };
-  const stream = rt.output.json ? rt.output.jsonStream({ service, node: opts.node }, 'items') : undefined;
-  for await (const item of fetchItems(ctx, { service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item })) {
+  const sink = await outputFor(rt, format, service, opts.node);
+  for await (const item of fetchItems(ctx, { service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache })) {
     counts[item.status]++;
-    if (stream) stream.item(item);
-    else rt.output.text(renderItem(item, rt.output.color));
+    sink.item(item);
   }
-  stream?.end({ counts });
+  sink.end(counts);
   if (counts.plaintext > 0) rt.reporter.warn(`${counts.plaintext} item(s) of ${opts.node} are not encrypted (anyone allowed to publish could have written them)`);
   if (counts.failed > 0) {
     throw new OxpsError('PARTIAL', `${counts.failed} item(s) of ${opts.node} could not be decrypted`, 'see the reasons above; oxps sync fetches secrets shared with you');
   }
 }
 
-function renderItem(item: FetchedItem, color: import('chalk').ChalkInstance): string {
+interface Sink {
+  item(item: FetchedItem): void;
+  end(counts: Record<FetchedItem['status'], number>): void;
+}
+
+interface AtomView {
+  title?: string;
+  published?: string;
+  author?: string;
+  body: string;
+}
+
+/** Reading Atom entries, for the text and atom formats (loaded only for them). */
+interface AtomTools {
+  entry(xml: string): AtomView | undefined;
+  feed(entries: string[], service: string, node: string): string;
+}
+
+async function atomTools(): Promise<AtomTools> {
+  const [{ readAtomEntry, atomFeed, nodeUri }, { parseXmlElement }] = await Promise.all([import('../../protocol/atom.js'), import('../../protocol/xml.js')]);
+  return {
+    entry: (xml) => readAtomEntry(parseXmlElement(xml, 'entry')),
+    feed: (entries, service, node) => atomFeed(entries.map((xml) => parseXmlElement(xml, 'entry')), `${node} on ${service}`, nodeUri(service, node)).toString(),
+  };
+}
+
+async function outputFor(rt: Runtime, format: FetchFormat, service: string, node: string): Promise<Sink> {
+  const { output } = rt;
+  if (format === 'json') {
+    const stream = output.jsonStream({ service, node }, 'items');
+    return { item: (item) => stream.item(item), end: (counts) => stream.end({ counts }) };
+  }
+  if (format === 'xml') return { item: (item) => output.text(renderXml(item, output.color)), end: () => undefined };
+  const atom = await atomTools();
+  if (format === 'text') return { item: (item) => output.text(renderText(item, atom, output.color)), end: () => undefined };
+  const entries: string[] = [];
+  return {
+    item: (item) => {
+      if (item.status === 'failed') rt.reporter.warn(`item ${item.id}: ${item.reason}`);
+      else if (atom.entry(item.xml)) entries.push(item.xml);
+      else rt.reporter.warn(`item ${item.id} is not an Atom entry: left out of the feed`);
+    },
+    end: () => output.text(`<?xml version="1.0" encoding="utf-8"?>\n${atom.feed(entries, service, node)}`),
+  };
+}
+
+function renderXml(item: FetchedItem, color: ChalkInstance): string {
   switch (item.status) {
     case 'decrypted':
       return `${color.dim(`── item ${item.id} · secret ${item.secretId}${item.secretRevoked ? ' (revoked)' : ''}`)}\n${item.xml}`;
@@ -49,4 +110,13 @@ function renderItem(item: FetchedItem, color: import('chalk').ChalkInstance): st
     case 'failed':
       return color.red(`✘ item ${item.id}: ${item.reason}`);
   }
+}
+
+function renderText(item: FetchedItem, atom: AtomTools, color: ChalkInstance): string {
+  if (item.status === 'failed') return renderXml(item, color);
+  const entry = atom.entry(item.xml);
+  if (!entry) return renderXml(item, color);
+  const warning = item.status === 'plaintext' ? color.yellow(' · NOT ENCRYPTED') : '';
+  const meta = [entry.published, entry.author, `item ${item.id}`].filter(Boolean).join(' · ');
+  return `${color.bold(entry.title ?? '(untitled)')}${warning}\n${color.dim(meta)}\n\n${entry.body}\n`;
 }

@@ -1,4 +1,5 @@
-// oxps publish -s SERVICE -n NODE [-i ID] [FILE|-] — encrypted unless --plaintext.
+// oxps publish -s SERVICE -n NODE [-i ID] [FILE|-] — encrypted unless --plaintext;
+// --atom builds a XEP-0277 entry; --jsonl publishes many items, resumably.
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { OxpsError } from '../../errors.js';
@@ -6,50 +7,75 @@ import { action, type Runtime } from '../runtime.js';
 import { nodeOptions, type NodeOptions } from './nodeOptions.js';
 import { nonNegativeInteger, positiveInteger } from '../options.js';
 
-interface PublishCliOptions extends NodeOptions {
+export interface PublishCliOptions extends NodeOptions {
   item?: string;
   plaintext?: boolean;
   force?: boolean;
   jsonl?: string;
   window: number;
   retries: number;
+  atom?: boolean;
+  title?: string;
+  contentFile?: string;
+  markdown?: boolean;
 }
 
 export function registerPublish(program: Command): void {
-  nodeOptions(program.command('publish').description('encrypt one XML element and publish it as an item'))
+  publishOptions(nodeOptions(program.command('publish').description('encrypt one XML element (or an Atom entry) and publish it as an item')))
     .argument('[file]', 'file holding the payload element, or - for stdin')
     .option('-i, --item <id>', 'item id (default: random, as XEP-0473 advises)')
-    .option('--plaintext', 'publish in clear (refused on an encrypted node unless --force)')
+    .option('--plaintext', 'publish in clear (on an encrypted node: asks on a terminal, else needs --force)')
     .option('--force', 'with --plaintext: publish in clear even on an encrypted node')
     .option('--jsonl <file>', 'publish many items: one {"id"?, "payload": "<xml…>"} per line (- for stdin); resumable')
     .option('--window <n>', 'with --jsonl: publish requests in flight at once', positiveInteger, 16)
     .option('--retries <n>', 'with --jsonl: reconnections allowed when the connection drops', nonNegativeInteger, 5)
+    .option('--atom', 'publish an Atom entry (XEP-0277) made from --title and --content-file')
     .action(action(run));
+}
+
+/** Options shared with `oxps blog post`. */
+export function publishOptions(command: Command): Command {
+  return command
+    .option('--title <title>', 'with --atom: the entry title')
+    .option('--content-file <file>', 'with --atom: the entry text from this file (- for stdin)')
+    .option('--markdown', 'with --atom: the content is Markdown (rendered to XHTML; the source is kept as text)');
 }
 
 async function run(rt: Runtime, file: unknown, options: unknown): Promise<void> {
   const opts = options as PublishCliOptions;
   if (opts.jsonl !== undefined) {
-    if (file !== undefined || opts.item) throw new OxpsError('USAGE', '--jsonl takes the items from its file: no FILE argument or -i with it', 'drop the FILE argument and -i');
+    if (file !== undefined || opts.item || opts.atom) throw new OxpsError('USAGE', '--jsonl takes the items from its file: no FILE, -i or --atom with it', 'drop them');
     await runBulk(rt, opts);
     return;
   }
-  const text = await readPayload(file as string | undefined);
-  const { parseXmlElement } = await import('../../protocol/xml.js');
-  const payload = parseXmlElement(text, file && file !== '-' ? `payload file ${file}` : 'payload on stdin');
-  if (!payload.getNS()) {
-    throw new OxpsError('INPUT_INVALID', `payload <${payload.name}> declares no namespace`, 'add an xmlns attribute to the payload element');
-  }
+  await publishOne(rt, file as string | undefined, opts);
+}
+
+export async function publishOne(rt: Runtime, file: string | undefined, opts: PublishCliOptions): Promise<void> {
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
-  const { publishItem } = await import('../../app/publish.js');
-  const result = await publishItem(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force }, { id: opts.item, payload });
+  const { publishItem, randomItemId } = await import('../../app/publish.js');
+  const id = opts.item ?? randomItemId();
+  let payload;
+  if (opts.atom) {
+    if (file !== undefined) throw new OxpsError('USAGE', '--atom takes its text from --content-file, not from FILE', 'use --content-file FILE');
+    if (!opts.title) throw new OxpsError('USAGE', '--atom needs --title', 'add --title "…"');
+    const content = opts.contentFile ? await readInput(opts.contentFile) : '';
+    const { atomEntry } = await import('../../app/atomEntry.js');
+    payload = atomEntry({ title: opts.title, content, markdown: Boolean(opts.markdown), authorJid: ctx.bareJid, service, node: opts.node, itemId: id });
+  } else {
+    if (opts.title || opts.contentFile || opts.markdown) throw new OxpsError('USAGE', '--title, --content-file and --markdown go with --atom', 'add --atom');
+    const { parseXmlElement } = await import('../../protocol/xml.js');
+    payload = parseXmlElement(await readInput(file), file && file !== '-' ? `payload file ${file}` : 'payload on stdin');
+    if (!payload.getNS()) throw new OxpsError('INPUT_INVALID', `payload <${payload.name}> declares no namespace`, 'add an xmlns attribute to the payload element');
+  }
+  const result = await publishItem(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force }, { id, payload });
   rt.output.result({ service, node: opts.node, ...result }, (r, color) =>
     `${color.green('✔')} published item ${r.id} to ${r.node} on ${r.service}${r.encrypted ? ` (encrypted with secret ${r.secretId})` : color.yellow(' in clear')}`);
 }
 
 async function runBulk(rt: Runtime, opts: PublishCliOptions): Promise<void> {
-  const text = await readPayload(opts.jsonl);
+  const text = await readInput(opts.jsonl);
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { bulkPublish } = await import('../../app/bulkPublish.js');
@@ -58,7 +84,8 @@ async function runBulk(rt: Runtime, opts: PublishCliOptions): Promise<void> {
     `${color.green('✔')} ${r.total} items on ${r.node} at ${r.service}: ${r.published} published now${r.alreadyDone ? `, ${r.alreadyDone} by an earlier run` : ''}`);
 }
 
-async function readPayload(file: string | undefined): Promise<string> {
+/** A file's text, or stdin for "-" (or nothing given, when stdin is not a terminal). */
+async function readInput(file: string | undefined): Promise<string> {
   if (file && file !== '-') {
     try {
       return await readFile(file, 'utf8');

@@ -12,7 +12,7 @@ export function registerSecretShare(secret: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, recipients: unknown, options: unknown): Promise<void> {
+export async function run(rt: Runtime, recipients: unknown, options: unknown): Promise<void> {
   const opts = options as NodeOptions & { key?: string[] };
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);

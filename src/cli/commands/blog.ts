@@ -1,0 +1,31 @@
+// oxps blog setup|post|read|share — a private blog: the XEP-0277 microblog node of your own
+// account (urn:xmpp:microblog:0 on PEP), made an encrypted whitelist node.
+import type { Command } from 'commander';
+import { action } from '../runtime.js';
+import { run as encryptNode } from './encryptNode.js';
+import { run as shareSecrets } from './secret/share.js';
+import { publishOne, publishOptions, type PublishCliOptions } from './publish.js';
+import { fetchAndPrint, fetchOptions, type FetchCliOptions } from './fetch.js';
+
+export const MICROBLOG_NODE = 'urn:xmpp:microblog:0';
+
+export function registerBlog(program: Command): void {
+  const blog = program.command('blog').description(`your private blog: the encrypted microblog node (${MICROBLOG_NODE}) of your account`);
+
+  blog.command('setup')
+    .description('make your microblog node encrypted (whitelist access model, first secret)')
+    .option('-y, --yes', 'convert an existing microblog node without asking')
+    .action(action(async (rt, options) => encryptNode(rt, { ...(options as { yes?: boolean }), node: MICROBLOG_NODE })));
+
+  publishOptions(blog.command('post').description('publish an encrypted Atom entry (random item id)'))
+    .action(action(async (rt, options) => publishOne(rt, undefined, { ...(options as PublishCliOptions), atom: true, node: MICROBLOG_NODE, window: 1, retries: 0 })));
+
+  fetchOptions(blog.command('read').description('read your blog (or a contact\'s, with -s JID) as text'))
+    .option('-s, --service <jid>', "whose blog (default: yours)")
+    .action(action(async (rt, options) => fetchAndPrint(rt, { ...(options as FetchCliOptions), node: MICROBLOG_NODE }, 'text')));
+
+  blog.command('share')
+    .description('give readers access: whitelist them and send them the secrets')
+    .argument('<readers...>', 'bare JIDs')
+    .action(action(async (rt, readers) => shareSecrets(rt, readers, { node: MICROBLOG_NODE })));
+}
