@@ -21,6 +21,7 @@ export function buildProgram(version: string): Command {
     .option('-q, --quiet', 'print only results and warnings')
     .addOption(new Option('--keystore <kind>', 'where secrets live').choices(['auto', 'keychain', 'vault']))
     .option('--passphrase-file <file>', 'file holding the vault passphrase (else OXPS_PASSPHRASE, else a prompt)')
+    .option('--password-command <command>', 'command printing the account password (run without a shell), e.g. "pass xmpp/me"')
     .option('--timeout <seconds>', 'network timeout', seconds, 20)
     .option('--lock-wait <seconds>', 'how long to wait for another oxps run on the same profile', seconds, 30)
     .option('--no-sync', 'do not process pending secret messages before the command')

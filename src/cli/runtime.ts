@@ -25,6 +25,7 @@ export interface GlobalOptions {
   lockWait: number;
   sync: boolean;
   trust?: TrustPolicy;
+  passwordCommand?: string;
 }
 
 export class Runtime {
@@ -61,7 +62,7 @@ export class Runtime {
       return new AppContext({ ...account, trust: this.globals.trust ?? account.trust ?? 'btbv' }, keystore, this.reporter, {
         timeoutSeconds: this.globals.timeout,
         lockWaitMs: this.globals.lockWait * 1000,
-        passwordOverride: async () => process.env.OXPS_PASSWORD || undefined,
+        passwordOverride: () => this.passwordOverride(),
         confirm: askConfirm,
       });
     })();
@@ -91,6 +92,12 @@ export class Runtime {
   async close(): Promise<void> {
     const context = await this.contextPromise?.catch(() => undefined);
     await context?.close();
+  }
+
+  /** The account password from OXPS_PASSWORD or --password-command, when either is given. */
+  async passwordOverride(): Promise<string | undefined> {
+    if (this.globals.passwordCommand) return passwordFromCommand(this.globals.passwordCommand);
+    return process.env.OXPS_PASSWORD || undefined;
   }
 
   private async vaultPassphrase(creating: boolean, path: string): Promise<string> {
@@ -131,6 +138,25 @@ async function readPath(path: string): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of new Socket({ fd: Number(fd[1]), readable: true, writable: false })) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Runs `command` without a shell (arguments split on spaces, no quoting) and takes the first
+ * line of its output as the password, like `pass xmpp/me`.
+ */
+export async function passwordFromCommand(command: string): Promise<string> {
+  const [file, ...args] = command.trim().split(/\s+/);
+  if (!file) throw new OxpsError('USAGE', '--password-command is empty', 'give a command, e.g. --password-command "pass xmpp/me"');
+  const { execFile } = await import('node:child_process');
+  const output = await new Promise<string>((resolve, reject) => {
+    execFile(file, args, { timeout: 60_000, maxBuffer: 64 * 1024 }, (error, stdout) => {
+      if (error) reject(new OxpsError('USAGE', `--password-command ${file} failed (${(error as NodeJS.ErrnoException).code ?? error.message})`, 'check the command; it must print the password on its first line'));
+      else resolve(stdout);
+    });
+  });
+  const password = output.split(/\r?\n/, 1)[0] ?? '';
+  if (!password) throw new OxpsError('USAGE', `--password-command ${file} printed no password`, 'it must print the password on its first line');
+  return password;
 }
 
 /** A secret from (in order) a file option, an environment variable, or a prompt on a TTY. */

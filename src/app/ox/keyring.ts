@@ -2,7 +2,7 @@
 // public keys (fetched from their PEP, cached in the state with their trust), and which of
 // them may be used under the trust policy. Parsed keys are kept for the run.
 import type * as openpgp from 'openpgp';
-import { OxpsError } from '../../errors.js';
+import { OxpsError, isOxpsError } from '../../errors.js';
 import { KeyParseError, armorPublic, fingerprintOf, readArmoredPublicKey, readPrivateKey, readPublishedKey } from '../../crypto/keys.js';
 import { PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM, parsePubkey, parsePublicKeysList, publicKeyNode, MalformedKeyElement, type PublicKeyMetadata } from '../../protocol/ox/publicKeys.js';
 import { xep82DateTime } from '../../protocol/datetime.js';
@@ -116,11 +116,18 @@ export class Keyring {
     if (policy === 'always') return orFail(live);
     if (policy === 'btbv') return orFail(verified.length > 0 ? verified : live);
     if (verified.length > 0) return verified;
-    // manual trust: ask on a terminal, else say which command trusts the key
+    // manual trust: ask on a terminal, else say which command trusts the key. Without a
+    // terminal the key stays untrusted (UNTRUSTED_KEY below): a usage error here would abort
+    // a whole sync on the first message of an unverified contact.
     const undecided = live.filter((k) => k.trust === 'undecided');
     for (const key of undecided) {
       const command = `oxps key trust ${jid} ${key.fingerprint}`;
-      if (await this.ctx.options.confirm(`Trust ${jid}'s key ${key.fingerprint} (created ${key.created}) to ${use} them?`, `run: ${command}`)) {
+      const confirmed = await this.ctx.options.confirm(`Trust ${jid}'s key ${key.fingerprint} (created ${key.created}) to ${use} them?`, `run: ${command}`)
+        .catch((error: unknown) => {
+          if (isOxpsError(error, 'NEEDS_TTY')) return false;
+          throw error;
+        });
+      if (confirmed) {
         key.trust = 'verified';
         verified.push(key);
       }

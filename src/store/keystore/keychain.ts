@@ -36,10 +36,19 @@ export class KeychainStore implements Keystore {
   }
 }
 
-/** Resolves with undefined when the keychain works, else with the reason it does not. */
+/**
+ * Resolves with undefined when the keychain works, else with the reason it does not. It writes,
+ * reads and deletes a probe entry: without D-Bus, reading an absent entry may "succeed" while
+ * every write is refused.
+ */
 export async function probeKeychain(timeoutMs = KEYCHAIN_PROBE_MS): Promise<string | undefined> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const probe = new AsyncEntry(KEYSTORE_SERVICE, 'probe');
   try {
-    await new AsyncEntry(KEYSTORE_SERVICE, 'probe').getPassword(AbortSignal.timeout(timeoutMs));
+    const value = `probe-${process.pid}`;
+    await probe.setPassword(value, signal);
+    if ((await probe.getPassword(signal)) !== value) return 'it does not return what was stored';
+    await probe.deletePassword(signal);
     return undefined;
   } catch (error) {
     return (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError'

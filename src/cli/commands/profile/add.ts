@@ -1,7 +1,7 @@
 // oxps profile add JID — the password comes from a prompt, --password-file or OXPS_PASSWORD, never argv.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { action, secretFromSources, type Runtime } from '../../runtime.js';
+import { action, passwordFromCommand, secretFromSources, type Runtime } from '../../runtime.js';
 import { port } from '../../options.js';
 import { renderProfile } from './render.js';
 
@@ -36,7 +36,9 @@ async function run(rt: Runtime, jid: unknown, options: unknown): Promise<void> {
   const { local, domain } = splitJid(String(jid));
   const bare = `${local}@${domain}`;
   const name = rt.globals.profile ?? bare;
-  const password = await secretFromSources({ file: opts.passwordFile, fileOption: '--password-file', env: 'OXPS_PASSWORD', prompt: `Password of ${bare}` });
+  const password = rt.globals.passwordCommand
+    ? await passwordFromCommand(rt.globals.passwordCommand)
+    : await secretFromSources({ file: opts.passwordFile, fileOption: '--password-file', env: 'OXPS_PASSWORD', prompt: `Password of ${bare}` });
   const { addProfile } = await import('../../../app/profiles.js');
   const keystoreChoice = rt.globals.keystore;
   const view = await addProfile(await rt.keystore(keystoreChoice), {
