@@ -28,6 +28,8 @@ export interface FetchRequest {
   window?: number;
   /** Skip the decrypted-items cache. */
   noCache?: boolean;
+  /** Give encrypted payloads as they are (backups, exports, measuring the fetch alone). */
+  noDecrypt?: boolean;
 }
 
 interface ItemBase {
@@ -38,6 +40,7 @@ interface ItemBase {
 export type FetchedItem =
   | (ItemBase & { status: 'decrypted'; secretId: string; secretRevoked: boolean; xml: string })
   | (ItemBase & { status: 'plaintext'; xml: string })
+  | (ItemBase & { status: 'encrypted'; xml: string })
   | (ItemBase & { status: 'failed'; secretId?: string; reason: string });
 
 /** Items decrypted ahead of the one being output. */
@@ -46,7 +49,7 @@ const READ_AHEAD = 64;
 export async function* fetchItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<FetchedItem> {
   const state = await ctx.state();
   const record = nodeRecord(state.data, request.service, request.node);
-  const reader = new ItemReader(record, request.noCache ? undefined : await openCache(ctx, request.service, request.node), new Decryptor());
+  const reader = new ItemReader(record, request.noCache || request.noDecrypt ? undefined : await openCache(ctx, request.service, request.node), new Decryptor(), Boolean(request.noDecrypt));
   const ahead: Array<Promise<FetchedItem>> = [];
   try {
     for await (const item of retrieveItems(ctx, request)) {
@@ -137,12 +140,14 @@ class ItemReader {
     private readonly record: NodeRecord | undefined,
     readonly cache: ItemCache | undefined,
     readonly decryptor: Decryptor,
+    private readonly noDecrypt = false,
   ) {}
 
   async read(item: PubsubItem): Promise<FetchedItem> {
     const base: ItemBase = { id: item.id, ...(item.publisher ? { publisher: item.publisher } : {}) };
     if (!item.payload) return { ...base, status: 'failed', reason: item.problem ?? 'item has no payload' };
     if (!item.payload.is('encrypted', NS.oxps)) return { ...base, status: 'plaintext', xml: item.payload.toString() };
+    if (this.noDecrypt) return { ...base, status: 'encrypted', xml: item.payload.toString() };
     let secretId: string | undefined;
     try {
       const encrypted = parseEncrypted(item.payload);

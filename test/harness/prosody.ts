@@ -78,7 +78,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   try {
     await waitForPort(port, child, () => output);
     const accounts = [...ACCOUNTS, ...(options.extraAccounts ?? [])];
-    await registerAccounts(configFile, accounts, DOMAIN);
+    await registerAccounts(configFile, accounts, DOMAIN, options.sqlite ? 1 : 8);
     await registerAccounts(configFile, ['alice'], MISMATCH_DOMAIN);
     await registerAccounts(configFile, ['alice'], NOTLS_DOMAIN);
   } catch (error) {
@@ -88,9 +88,8 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   return server;
 }
 
-/** Registers accounts in parallel batches (each prosodyctl run costs ~0.3 s). */
-export async function registerAccounts(configFile: string, names: string[], domain = DOMAIN): Promise<void> {
-  const batch = 8;
+/** Registers accounts in parallel batches (each prosodyctl run costs ~0.3 s); one at a time on SQLite, which locks. */
+export async function registerAccounts(configFile: string, names: string[], domain = DOMAIN, batch = 8): Promise<void> {
   for (let i = 0; i < names.length; i += batch) {
     await Promise.all(
       names.slice(i, i + batch).map((name) =>

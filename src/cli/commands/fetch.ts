@@ -15,6 +15,7 @@ export interface FetchCliOptions extends NodeOptions {
   item?: string[];
   format?: FetchFormat;
   cache: boolean;
+  decrypt: boolean;
 }
 
 export function registerFetch(program: Command): void {
@@ -29,7 +30,8 @@ export function fetchOptions(command: Command): Command {
     .option('-m, --max <n>', 'the n most recent items (default 10)', positiveInteger)
     .option('--all', 'every item of the node (paged)')
     .option('-i, --item <id>', 'only this item (repeatable)', collect)
-    .option('--no-cache', 'decrypt again instead of using the cache of decrypted items');
+    .option('--no-cache', 'decrypt again instead of using the cache of decrypted items')
+    .option('--no-decrypt', 'print the encrypted payloads as they are (e.g. for a backup)');
 }
 
 async function run(rt: Runtime, options: unknown): Promise<void> {
@@ -42,9 +44,9 @@ export async function fetchAndPrint(rt: Runtime, opts: FetchCliOptions, defaultF
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { fetchItems } = await import('../../app/fetch.js');
-  const counts = { decrypted: 0, plaintext: 0, failed: 0 };
+  const counts = { decrypted: 0, plaintext: 0, encrypted: 0, failed: 0 };
   const sink = await outputFor(rt, format, service, opts.node);
-  for await (const item of fetchItems(ctx, { service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache })) {
+  for await (const item of fetchItems(ctx, { service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache, noDecrypt: !opts.decrypt })) {
     counts[item.status]++;
     sink.item(item);
   }
@@ -94,6 +96,7 @@ async function outputFor(rt: Runtime, format: FetchFormat, service: string, node
   return {
     item: (item) => {
       if (item.status === 'failed') rt.reporter.warn(`item ${item.id}: ${item.reason}`);
+      else if (item.status === 'encrypted') rt.reporter.warn(`item ${item.id} left encrypted: not in the feed`);
       else if (atom.entry(item.xml)) entries.push(item.xml);
       else rt.reporter.warn(`item ${item.id} is not an Atom entry: left out of the feed`);
     },
@@ -107,13 +110,15 @@ function renderXml(item: FetchedItem, color: ChalkInstance): string {
       return `${color.dim(`── item ${item.id} · secret ${item.secretId}${item.secretRevoked ? ' (revoked)' : ''}`)}\n${item.xml}`;
     case 'plaintext':
       return `${color.yellow(`── item ${item.id} · NOT ENCRYPTED`)}\n${item.xml}`;
+    case 'encrypted':
+      return `${color.dim(`── item ${item.id} · encrypted`)}\n${item.xml}`;
     case 'failed':
       return color.red(`✘ item ${item.id}: ${item.reason}`);
   }
 }
 
 function renderText(item: FetchedItem, atom: AtomTools, color: ChalkInstance): string {
-  if (item.status === 'failed') return renderXml(item, color);
+  if (item.status === 'failed' || item.status === 'encrypted') return renderXml(item, color);
   const entry = atom.entry(item.xml);
   if (!entry) return renderXml(item, color);
   const warning = item.status === 'plaintext' ? color.yellow(' · NOT ENCRYPTED') : '';
