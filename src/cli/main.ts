@@ -9,4 +9,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 } else {
   const { buildProgram } = await import('./program.js');
   await buildProgram(version).parseAsync(process.argv);
+  // The command is done and has cleaned up; whatever a hostile or frozen peer still holds
+  // open (a socket, a timer) must not keep the process alive.
+  process.exit();
 }

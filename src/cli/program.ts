@@ -10,6 +10,8 @@ import { registerFetch } from './commands/fetch.js';
 import { registerKeyCommands } from './commands/key/index.js';
 import { registerSync } from './commands/sync.js';
 import { registerBlog } from './commands/blog.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerCompletion } from './commands/completion.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('oxps')
@@ -41,5 +43,7 @@ export function buildProgram(version: string): Command {
   registerSecretCommands(program);
   registerSync(program);
   registerBlog(program);
+  registerDoctor(program);
+  registerCompletion(program);
   return program;
 }

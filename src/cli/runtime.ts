@@ -104,6 +104,8 @@ export class Runtime {
     if (this.globals.passphraseFile) return readSecretFile(this.globals.passphraseFile, '--passphrase-file');
     if (process.env.OXPS_PASSPHRASE) return process.env.OXPS_PASSPHRASE;
     const instead = 'set OXPS_PASSPHRASE or pass --passphrase-file FILE';
+    // headless (cron, CI): a missing vault passphrase is a local-state problem (exit 10), not a usage error
+    if (!canPrompt()) throw new OxpsError('PASSPHRASE_REQUIRED', `the vault ${path} needs a passphrase: no terminal to ask on`, instead);
     return creating ? askNewSecret(`New passphrase for the vault ${path}`, instead) : askSecret(`Passphrase of the vault ${path}`, instead);
   }
 }

@@ -86,7 +86,7 @@ export class Session {
     try {
       await withTimeout(client.start(), timeoutMs, () => new OxpsError('TIMEOUT', `no answer from ${host}:${port} within ${timeoutMs / 1000} s while logging in as ${local}@${domain}`, 'check --host/--port, or raise --timeout'));
     } catch (error) {
-      await client.stop().catch(() => undefined);
+      await stopClient(client);
       throw connectError(errors[0] ?? error, { host, port, domain, bareJid: `${local}@${domain}` });
     }
     const full = client.jid?.toString() ?? `${local}@${domain}`;
@@ -142,7 +142,7 @@ export class Session {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await withTimeout(this.client.stop(), 3000, () => new Error('close timeout')).catch(() => this.client.socket?.end());
+    await stopClient(this.client);
   }
 
   private assertOpen(): void {
@@ -164,6 +164,20 @@ export class Session {
       return new OxpsError('CONNECTION_LOST', `${what}: the connection to the server was lost`, 'run the command again', { cause: error });
     }
     return error as Error;
+  }
+}
+
+/**
+ * Closes the stream politely when the server answers, and tears the socket down when it does
+ * not: a frozen server must not keep oxps alive (xmpp.js waits for writes without a limit).
+ */
+async function stopClient(client: OxpsClient): Promise<void> {
+  try {
+    await withTimeout(client.stop(), 2000, () => new Error('close timeout'));
+  } catch {
+    const socket = client.socket as unknown as { destroy?: () => void; socket?: { destroy(): void } | null } | null;
+    socket?.socket?.destroy();
+    socket?.destroy?.();
   }
 }
 

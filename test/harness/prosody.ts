@@ -3,6 +3,7 @@
 // prosodyctl, stopped by PID. Nothing touches /etc/prosody or a system service.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile, rm, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,10 @@ export interface ProsodyOptions {
   sqlite?: boolean;
   /** Host admins (they bypass access models on the pubsub component: keep readers out). */
   pubsubAdmins?: string[];
+  /** Reuse a directory (and its data) of an earlier instance. */
   dir?: string;
+  /** Listen on this port (to restart an instance where its clients expect it). */
+  port?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -53,11 +57,11 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   await mkdir(certDir, { recursive: true });
   const certFile = join(certDir, `${DOMAIN}.crt`);
   const keyFile = join(certDir, `${DOMAIN}.key`);
-  await run('openssl', [
+  if (!options.dir || !existsSync(certFile)) await run('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', `/CN=${DOMAIN}`,
     '-addext', `subjectAltName=DNS:${DOMAIN},DNS:${PUBSUB}`, '-keyout', keyFile, '-out', certFile,
   ]);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const configFile = join(dir, 'prosody.cfg.lua');
   const logFile = join(dir, 'prosody.log');
   await writeFile(configFile, prosodyConfig({ dir, dataDir, port, certFile, keyFile, logFile, options }));

@@ -127,3 +127,9 @@ export function json<T = Record<string, unknown>>(result: RunResult): T {
     throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\nstderr: ${result.stderr}`);
   }
 }
+
+/** Asserts a run succeeded, showing its stderr when it did not; returns it for chaining. */
+export function ok(result: RunResult): RunResult {
+  if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr || result.stdout}`);
+  return result;
+}

@@ -16,6 +16,19 @@ export function pendingNotification(fields: Omit<PendingNotification, 'id' | 'cr
   return { id: randomBytes(6).toString('hex'), created: xep82DateTime(new Date()), ...fields };
 }
 
+/**
+ * Gap between two messages to the same recipient. Libervia 0.9 (plugin_sec_oxps) handles secret
+ * messages concurrently and updates a node's secrets by read-modify-write without a lock; its
+ * in-memory cache keeps that safe only once the node is cached. For a node it does not know yet
+ * (or after a restart), two messages processed together both start from the same stored list
+ * and one update is lost: sharing two secrets with a new Libervia recipient left it with one,
+ * and a rotation's <revoke> can be lost beside the new <shared-secret>. Libervia took 1–2 s per
+ * message on loopback (gpg, and it refetches our key list from PEP each time), so we space
+ * messages to the same recipient; messages to different recipients, and to our own account
+ * (oxps processes its archive in order), are not held back.
+ */
+export const SAME_RECIPIENT_GAP_MS = 3000;
+
 export interface DeliveryReport {
   delivered: Array<{ recipient: string; kind: PendingNotification['kind']; secretId: string }>;
   dropped: Array<{ recipient: string; reason: string }>;
@@ -32,6 +45,7 @@ export async function deliverPending(ctx: AppContext): Promise<DeliveryReport> {
   const ownKeys = await keyring.ownEncryptionKeys();
   const total = state.pending.reduce((n, p) => n + p.recipients.length, 0);
   const progress = ctx.reporter.progress('notifying', total);
+  const lastSent = new Map<string, number>();
   try {
     for (const pending of [...state.pending]) {
       const record = nodeRecord(state, pending.service, pending.node);
@@ -54,8 +68,14 @@ export async function deliverPending(ctx: AppContext): Promise<DeliveryReport> {
           keys = [];
         }
         if (keys.length > 0) {
+          const previous = lastSent.get(recipient);
+          if (previous !== undefined && recipient !== ctx.bareJid) {
+            const wait = previous + SAME_RECIPIENT_GAP_MS - Date.now();
+            if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          }
           await session.send(await buildOxMessage(ctx, recipient, [payload], keys));
           await session.roundTrip();
+          lastSent.set(recipient, Date.now());
           if (pending.kind === 'shared-secret' && recipient !== ctx.bareJid && !secret.sharedWith.includes(recipient)) secret.sharedWith.push(recipient);
           report.delivered.push({ recipient, kind: pending.kind, secretId: secret.id });
           ctx.reporter.verbose(`sent ${pending.kind} ${secret.id} to ${recipient}`);

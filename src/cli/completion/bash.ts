@@ -1,6 +1,6 @@
 // `oxps completion bash`: a completion function for bash (3.2 and later) with the command tree
 // written out as case tables, so completing costs no Node.js start.
-import { allCommands, flags, optionsAt, valueFlags, type CommandSpec } from './spec.js';
+import { allCommands, flags, valueFlags, type CommandSpec } from './spec.js';
 
 export function bashScript(program: CommandSpec): string {
   const commands = [program, ...allCommands(program)];
@@ -8,11 +8,13 @@ export function bashScript(program: CommandSpec): string {
   const caseTable = (rows: Array<[string, string]>) => rows.map(([k, v]) => `    ${k}) echo ${shellQuote(v)} ;;`).join('\n');
 
   const subcommandRows = commands.filter((c) => c.subcommands.length > 0).map((c): [string, string] => [key(c), c.subcommands.map((s) => s.path.at(-1)!).join(' ')]);
-  const optionRows = commands.map((c): [string, string] => [key(c), optionsAt(c, program).flatMap(flags).join(' ')]);
+  // each command's own options; the program's ('' row) are valid after any command too
+  const global = new Set(program.options.flatMap(flags));
+  const optionRows = commands.map((c): [string, string] => [key(c), c.options.flatMap(flags).filter((f) => c === program || !global.has(f)).join(' ')]);
   const choiceRows: Array<[string, string]> = [];
   const fileOptionRows: string[] = [];
   for (const c of commands) {
-    for (const o of optionsAt(c, program)) {
+    for (const o of c.options) {
       for (const flag of flags(o)) {
         if (o.choices) choiceRows.push([`${key(c)}/${flag}`, o.choices.join(' ')]);
         else if (o.file) fileOptionRows.push(`${key(c)}/${flag}`);
@@ -40,8 +42,8 @@ ${caseTable(optionRows)}
   esac
 }
 
-# values of options with a fixed set of choices, by "command path/flag"
-_oxps_choices() {
+# values of an option, by "command path/flag": its choices, or __file__ for a file name
+_oxps_option_values() {
   case "$1/$2" in
 ${caseTable(choiceRows)}${fileOptionRows.length ? `\n    ${fileOptionRows.join('|')}) echo __file__ ;;` : ''}
   esac
@@ -54,10 +56,11 @@ ${caseTable(argChoiceRows)}
   esac
 }
 
+_oxps_commands=${shellQuote(`|${commands.slice(1).map((c) => c.path.join(' ')).join('|')}|`)}
 _oxps_value_flags=${shellQuote(` ${valueFlags(program).join(' ')} `)}
 
 _oxps_files() {
-  type compopt >/dev/null 2>&1 && compopt -o filenames
+  type compopt >/dev/null 2>&1 && compopt -o filenames 2>/dev/null
   COMPREPLY=( $(compgen -f -- "$1") )
 }
 
@@ -76,22 +79,23 @@ _oxps() {
       [[ "$_oxps_value_flags" == *" $word "* ]] && skip=1
     else
       next="\${path:+$path }$word"
-      [ -n "$(_oxps_options "$next")" ] && path="$next"
+      [[ "$_oxps_commands" == *"|$next|"* ]] && path="$next"
     fi
     i=$((i + 1))
   done
 
   # the value of an option: --opt VALUE, or --opt=VALUE (bash splits that at "=")
-  if [[ "$prev" == -* && "$_oxps_value_flags" == *" $prev "* ]]; then
-    option="$prev"
+  if [ "$cur" = "=" ] && [[ "$prev" == -* ]]; then
+    option="$prev"; cur=""
   elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -gt 1 ]; then
     option="\${COMP_WORDS[COMP_CWORD-2]}"
-  elif [ "$cur" = "=" ] && [[ "$prev" == -* ]]; then
-    option="$prev"; cur=""
+  elif [[ "$prev" == -* && "$_oxps_value_flags" == *" $prev "* ]]; then
+    option="$prev"
   fi
   if [ -n "$option" ]; then
     local choices
-    choices="$(_oxps_choices "$path" "$option")"
+    choices="$(_oxps_option_values "$path" "$option")"
+    [ -z "$choices" ] && choices="$(_oxps_option_values "" "$option")"
     if [ "$choices" = __file__ ]; then
       _oxps_files "$cur"
     else
@@ -101,7 +105,10 @@ _oxps() {
   fi
 
   if [[ "$cur" == -* ]]; then
-    COMPREPLY=( $(compgen -W "$(_oxps_options "$path")" -- "$cur") )
+    local options
+    options="$(_oxps_options "$path")"
+    [ -n "$path" ] && options="$options $(_oxps_options "")"
+    COMPREPLY=( $(compgen -W "$options" -- "$cur") )
     return 0
   fi
   local subcommands

@@ -1,0 +1,47 @@
+// oxps doctor — checks the keystore, profile, login, key, server features, clock and state;
+// exits 9 (partial) when some check fails.
+import type { Command } from 'commander';
+import { OxpsError } from '../../errors.js';
+import { action, type Runtime } from '../runtime.js';
+import type { DoctorCheck } from '../../app/doctor.js';
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the keystore, profile, login, OpenPGP key, server features, clock and state, and say what to fix')
+    .action(action(run));
+}
+
+async function run(rt: Runtime): Promise<void> {
+  const { runDoctor } = await import('../../app/doctor.js');
+  const { resolveAccount } = await import('../account.js');
+  const checks = await runDoctor({
+    account: () => resolveAccount(rt.globals.profile),
+    keystore: async (choice) => {
+      // the choice Runtime.keystore() makes, to tell a chosen vault from a fallen-back one
+      const requested = choice ?? rt.globals.keystore ?? keystoreFromEnv() ?? 'auto';
+      return { keystore: await rt.keystore(choice), requested };
+    },
+    context: () => rt.context(),
+  });
+  rt.output.result({ checks }, ({ checks: list }, color) => list.map((c) => renderCheck(c, color)).join('\n'));
+  const failed = checks.filter((c) => !c.ok && !c.skipped);
+  const skipped = checks.filter((c) => c.skipped).length;
+  if (failed.length > 0 || skipped > 0) {
+    const notChecked = skipped ? `; ${skipped} not checked` : '';
+    throw new OxpsError('PARTIAL', `${failed.length} of ${checks.length} checks failed: ${failed.map((c) => c.name).join(', ')}${notChecked}`, 'fix what the hints say, then run oxps doctor again');
+  }
+}
+
+function keystoreFromEnv() {
+  const value = process.env.OXPS_KEYSTORE;
+  return value === 'auto' || value === 'keychain' || value === 'vault' ? value : undefined;
+}
+
+const WIDTH = 'publish-options'.length;
+
+function renderCheck(check: DoctorCheck, color: import('chalk').ChalkInstance): string {
+  const mark = check.ok ? color.green('✔') : check.skipped ? color.dim('·') : color.red('✘');
+  const line = `${mark} ${check.name.padEnd(WIDTH)}  ${check.detail}`;
+  return check.hint ? `${line}\n  ${' '.repeat(WIDTH)}  ${color.dim(`→ ${check.hint}`)}` : line;
+}

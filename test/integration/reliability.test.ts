@@ -1,0 +1,300 @@
+// Nothing lost: a batch and a rotation killed midway finish on the next run without duplicates,
+// a dropped connection is survived, concurrent runs serialise, a corrupt state is never
+// overwritten, and no secret reaches argv or a file in clear.
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { readdir, readFile, writeFile, chmod, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { BIN, TestUser, cleanEnv, json, ok, serverInfo } from '../helpers/cli.js';
+import { startProsody, removeServerDir, type ProsodyServer } from '../harness/prosody.js';
+
+const PUBSUB = 'pubsub.localhost';
+
+function items(count: number, tag: string): string {
+  return Array.from({ length: count }, (_, i) => JSON.stringify({ payload: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${tag} ${i}</title></entry>` })).join('\n');
+}
+
+/** Starts oxps and SIGKILLs it as soon as `ready` says so (polled every 20 ms). */
+async function killWhen(user: TestUser, args: string[], ready: (stderr: string) => Promise<boolean> | boolean, input?: string): Promise<void> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(user.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.resume();
+  child.stdin.end(input ?? '');
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let done = false;
+  void exited.then(() => (done = true));
+  while (!done) {
+    if (await ready(stderr)) {
+      child.kill('SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const code = await exited;
+  expect(done ? code : null, `oxps ${args.join(' ')} finished before it could be killed:\n${stderr}`).toBeNull();
+}
+
+async function journalRecords(user: TestUser): Promise<number> {
+  const dir = join(user.env.XDG_DATA_HOME!, 'oxps', user.jid, 'journals');
+  const files = await readdir(dir).catch(() => [] as string[]);
+  let records = 0;
+  for (const file of files) records += (await readFile(join(dir, file), 'utf8')).split('\n').filter((l) => /^\d+$/.test(l)).length;
+  return records;
+}
+
+describe('a 1,000-item batch killed midway', () => {
+  it('publishes every item exactly once after a rerun', { timeout: 300_000 }, async () => {
+    // the fixed alice administers pubsub.localhost (PEP nodes hold at most 256 items on Prosody)
+    const alice = await TestUser.create('alice', { shared: true });
+    await alice.addProfile();
+    const node = `reliability-batch-${Date.now()}`;
+    ok(await alice.run(['encrypt-node', '-s', PUBSUB, '-n', node]));
+    const input = items(1000, 'batch');
+    await killWhen(alice, ['publish', '-s', PUBSUB, '-n', node, '--jsonl', '-'], async () => (await journalRecords(alice)) >= 128, input);
+    const partial = await journalRecords(alice);
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(1000);
+
+    const rerun = await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', node, '--jsonl', '-'], { input });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const result = json<{ total: number; published: number; alreadyDone: number }>(rerun);
+    expect(result.total).toBe(1000);
+    expect(result.alreadyDone).toBeGreaterThanOrEqual(partial);
+
+    const fetched = json<{ items: Array<{ id: string; status: string; xml: string }> }>(await alice.run(['--json', 'fetch', '-s', PUBSUB, '-n', node, '--all']));
+    expect(fetched.items).toHaveLength(1000);
+    expect(new Set(fetched.items.map((i) => i.id)).size).toBe(1000);
+    expect(fetched.items.every((i) => i.status === 'decrypted')).toBe(true);
+    const titles = new Set(fetched.items.map((i) => /<title>([^<]*)</.exec(i.xml)![1]));
+    expect(titles.size).toBe(1000);
+
+    // a third run publishes nothing
+    const third = json<{ published: number }>(await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', node, '--jsonl', '-'], { input }));
+    expect(third.published).toBe(0);
+  });
+});
+
+describe('a rotation killed midway', () => {
+  it('is finished by the next command, and every recipient gets the new secret', { timeout: 180_000 }, async () => {
+    const [alice, ...readers] = await TestUser.createMany(['alice', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8']);
+    await Promise.all([alice!, ...readers].map(async (user) => {
+      await user.addProfile();
+      ok(await user.run(['key', 'generate']));
+    }));
+    const node = `urn:example:reliability:rotate:${Date.now()}`;
+    ok(await alice!.run(['encrypt-node', '-n', node]));
+    ok(await alice!.run(['secret', 'share', '-n', node, ...readers.map((r) => r.jid)]));
+
+    await killWhen(alice!, ['-v', 'secret', 'rotate', '-n', node], (stderr) => /sent shared-secret/.test(stderr));
+
+    // any later command that goes online finishes the notifications recorded before the kill
+    const listed = await alice!.run(['--json', 'secret', 'list', '-n', node]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const secrets = json<{ secrets: Array<{ id: string; revoked: boolean; sharedWith: string[] }> }>(listed).secrets;
+    const current = secrets.filter((s) => !s.revoked);
+    expect(current).toHaveLength(1);
+    expect(current[0]!.sharedWith.sort()).toEqual(readers.map((r) => r.jid).sort());
+    for (const reader of readers) {
+      ok(await reader.run(['sync']));
+      const theirs = json<{ secrets: Array<{ id: string; revoked: boolean }> }>(await reader.run(['--json', 'secret', 'list', '-s', alice!.jid, '-n', node])).secrets;
+      expect(theirs.filter((s) => !s.revoked).map((s) => s.id)).toEqual([current[0]!.id]);
+    }
+  });
+});
+
+describe('a server that goes away', () => {
+  let server: ProsodyServer;
+
+  beforeAll(async () => {
+    server = await startProsody({ pubsubAdmins: ['alice@localhost'] });
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    await removeServerDir(server);
+  });
+
+  async function userOn(name: string): Promise<TestUser> {
+    const user = await TestUser.device(name);
+    const added = await user.run(['profile', 'add', user.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile], { env: { OXPS_PASSWORD: `${name}pass` } });
+    expect(added.code, added.stderr).toBe(0);
+    return user;
+  }
+
+  it('a batch survives a server restart: it reconnects with backoff and finishes', async () => {
+    const alice = await userOn('alice');
+    const node = 'restart-batch';
+    ok(await alice.run(['encrypt-node', '-s', PUBSUB, '-n', node]));
+    const input = items(400, 'restart');
+    const child = spawn(process.execPath, [BIN, '--json', '--timeout', '5', 'publish', '-s', PUBSUB, '-n', node, '--jsonl', '-', '--retries', '8'], { env: cleanEnv(alice.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.end(input);
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    while ((await journalRecords(alice)) < 64) await new Promise((r) => setTimeout(r, 20));
+    await server.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    server = await startProsody({ dir: server.dir, port: server.port, pubsubAdmins: ['alice@localhost'] });
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toMatch(/reconnecting/);
+    expect(json<{ total: number }>({ code: 0, stdout, stderr }).total).toBe(400);
+    const fetched = json<{ items: Array<{ id: string }> }>(await alice.run(['--json', 'fetch', '-s', PUBSUB, '-n', node, '--all', '--no-decrypt']));
+    expect(new Set(fetched.items.map((i) => i.id)).size).toBe(400);
+  });
+
+  it('no answer from the server ends in a timeout, not a hang', async () => {
+    const bob = await userOn('bob');
+    ok(await bob.run(['encrypt-node', '-n', 'frozen']));
+    const run = bob.run(['--timeout', '2', '--no-sync', 'fetch', '-n', 'frozen'], { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 400));
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      const result = await run;
+      expect(result.code).toBe(5);
+      expect(result.stderr).toMatch(/no answer from .* within 2 s/);
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+  });
+});
+
+describe('concurrent runs on one profile', () => {
+  let alice: TestUser;
+
+  beforeAll(async () => {
+    alice = await TestUser.create('alice');
+    await alice.addProfile();
+  });
+
+  it('serialise: both encrypt-node results are in the state, and both publishes land', async () => {
+    const stamp = Date.now();
+    const [a, b] = await Promise.all([alice.run(['encrypt-node', '-n', `urn:example:c:${stamp}:a`]), alice.run(['encrypt-node', '-n', `urn:example:c:${stamp}:b`])]);
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    for (const node of ['a', 'b']) {
+      const list = json<{ secrets: unknown[] }>(await alice.run(['--json', 'secret', 'list', '-n', `urn:example:c:${stamp}:${node}`]));
+      expect(list.secrets).toHaveLength(1);
+    }
+    const node = `urn:example:c:${stamp}:a`;
+    const [p1, p2] = await Promise.all(['one', 'two'].map((t) => alice.run(['--json', 'publish', '-n', node, '-'], { input: `<note xmlns='urn:example'>${t}</note>` })));
+    expect([p1!.code, p2!.code]).toEqual([0, 0]);
+    const fetched = json<{ items: Array<{ xml: string }> }>(await alice.run(['--json', 'fetch', '-n', node]));
+    expect(fetched.items.map((i) => i.xml).sort()).toEqual(['<note xmlns="urn:example">one</note>', '<note xmlns="urn:example">two</note>']);
+  });
+
+  it('a run that cannot get the lock in time fails clearly', async () => {
+    const lock = join(alice.env.XDG_DATA_HOME!, 'oxps', alice.jid, 'state.lock');
+    // a live process holds it: this test process
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), since: new Date().toISOString() }));
+    try {
+      const result = await alice.run(['--lock-wait', '1', 'secret', 'list', '-n', 'x']);
+      expect(result.code).toBe(11);
+      expect(result.stderr).toMatch(/in use by another oxps process \(pid \d+/);
+      expect(result.stderr).toContain('--lock-wait');
+    } finally {
+      await (await import('node:fs/promises')).unlink(lock);
+    }
+  });
+});
+
+describe('state and files', () => {
+  it('a corrupt state file is reported, never overwritten, and its last good copy is kept', async () => {
+    const alice = await TestUser.create('alice');
+    await alice.addProfile();
+    ok(await alice.run(['encrypt-node', '-n', 'urn:example:corrupt']));
+    ok(await alice.run(['encrypt-node', '-n', 'urn:example:corrupt2']));
+    const file = join(alice.env.XDG_DATA_HOME!, 'oxps', alice.jid, 'state');
+    const bytes = await readFile(file);
+    bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff;
+    await writeFile(file, bytes);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const result = await alice.run(['encrypt-node', '-n', 'urn:example:corrupt3']);
+    expect(result.code).toBe(10);
+    expect(result.stderr).toContain(file);
+    expect(result.stderr).toContain(`${file}.prev`);
+    expect(createHash('sha256').update(await readFile(file)).digest('hex')).toBe(digest);
+    // restoring the last good copy works
+    await writeFile(file, await readFile(`${file}.prev`));
+    ok(await alice.run(['secret', 'list', '-n', 'urn:example:corrupt']));
+  });
+
+  it('refuses a world-readable configuration or vault with the chmod that fixes it', async () => {
+    const bob = await TestUser.create('bob');
+    await bob.addProfile();
+    const config = join(bob.env.XDG_CONFIG_HOME!, 'oxps', 'config.json');
+    expect((await stat(config)).mode & 0o777).toBe(0o600);
+    await chmod(config, 0o644);
+    const result = await bob.run(['profile', 'list']);
+    expect(result.code).toBe(10);
+    expect(result.stderr).toContain(`chmod 600 ${config}`);
+    await chmod(config, 0o600);
+    const vault = join(bob.env.XDG_DATA_HOME!, 'oxps', 'vault');
+    await chmod(vault, 0o644);
+    const vaultResult = await bob.run(['secret', 'list', '-n', 'x']);
+    expect(vaultResult.code).toBe(10);
+    expect(vaultResult.stderr).toContain(`chmod 600 ${vault}`);
+  });
+});
+
+describe('secrets stay secret', () => {
+  it('no password, passphrase, node secret, private key or backup code in argv or in clear in any file', async () => {
+    const [alice, bob] = await TestUser.createMany(['alice', 'bob']);
+    const seenArgv: string[] = [];
+    const watch = async (user: TestUser, args: string[], input?: string) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv({ ...user.env, OXPS_PASSWORD: `${user.name}pass` }), stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.resume();
+      child.stdin.end(input ?? '');
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      let finished = false;
+      void exited.then(() => (finished = true));
+      while (!finished) {
+        seenArgv.push(await readFile(`/proc/${child.pid}/cmdline`, 'utf8').catch(() => ''));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(await exited).toBe(0);
+      return stdout;
+    };
+    for (const user of [alice!, bob!]) {
+      await watch(user, ['profile', 'add', user.jid, '--host', '127.0.0.1', '--port', String(serverInfo().port), '--tls-ca', serverInfo().certFile]);
+      await watch(user, ['key', 'generate']);
+    }
+    const node = `urn:example:scan:${Date.now()}`;
+    await watch(alice!, ['encrypt-node', '-n', node]);
+    await watch(alice!, ['publish', '-n', node, '-'], "<note xmlns='urn:example'>top secret text</note>");
+    await watch(alice!, ['secret', 'share', '-n', node, bob!.jid]);
+    const listed = await watch(alice!, ['--json', 'secret', 'list', '-n', node]);
+    const backup = JSON.parse(await watch(alice!, ['--json', 'key', 'backup'])) as { backupCode: string };
+    await watch(bob!, ['sync']);
+    await watch(bob!, ['fetch', '-s', alice!.jid, '-n', node]);
+    const shown = JSON.parse(await watch(alice!, ['--json', 'secret', 'list', '-n', node, '--show-secrets'])) as { secrets: Array<{ key: string }> };
+    const secretKey = shown.secrets[0]!.key;
+    expect(listed).not.toContain(secretKey);
+
+    const needles = [secretKey, backup.backupCode, `${alice!.name}pass`, `${bob!.name}pass`, alice!.env.OXPS_PASSPHRASE!, bob!.env.OXPS_PASSPHRASE!, 'top secret text', 'BEGIN PGP PRIVATE KEY'];
+    for (const argv of seenArgv) for (const needle of needles) expect(argv).not.toContain(needle);
+    for (const user of [alice!, bob!]) {
+      for (const file of await walk(user.home)) {
+        const bytes = await readFile(file);
+        for (const needle of needles) expect(bytes.includes(Buffer.from(needle)), `${needle} found in ${file}`).toBe(false);
+        expect((await stat(file)).mode & 0o077, `${file} is readable by others`).toBe(0);
+      }
+    }
+  });
+});
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await walk(path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
+}
+
