@@ -86,8 +86,9 @@ export class Keyring {
       this.parsed.set(meta.fingerprint, key);
       return key;
     } catch (error) {
-      if (error instanceof KeyParseError || error instanceof MalformedKeyElement) {
-        this.ctx.reporter.warn(`${jid}'s key ${meta.fingerprint} ignored: ${error.message}`);
+      const unreadable = error instanceof IqError && NO_ACCESS.has(error.condition);
+      if (error instanceof KeyParseError || error instanceof MalformedKeyElement || unreadable) {
+        this.ctx.reporter.warn(`${jid}'s key ${meta.fingerprint} ignored: ${unreadable ? `its node answered ${error.condition}` : error.message}`);
         return undefined;
       }
       throw error;
