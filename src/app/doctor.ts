@@ -122,7 +122,11 @@ async function serverChecks(ctx: AppContext, session: Session, now: () => number
     attempt(() => discover(domain)),
     attempt(() => discover(ctx.bareJid)),
     clockCheck(session, domain, now),
-    attempt(async () => parseAccessModels(await session.iq(defaultConfigurationIq(ctx.bareJid), `reading the default node configuration of ${ctx.bareJid}`))),
+    attempt(async () => {
+      const models = parseAccessModels(await session.iq(defaultConfigurationIq(ctx.bareJid), `reading the default node configuration of ${ctx.bareJid}`));
+      ctx.reporter.verbose(`access models in the default node configuration of ${ctx.bareJid}: ${models?.join(' ') ?? 'none listed'}`);
+      return models;
+    }),
   ]);
   const feature = (name: string, where: 'account' | 'server', wanted: string, missing: Omit<DoctorCheck, 'name' | 'ok'>): DoctorCheck => {
     const [jid, info] = where === 'account' ? [ctx.bareJid, accountInfo] : [domain, serverInfo];
