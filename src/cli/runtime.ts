@@ -33,6 +33,8 @@ export class Runtime {
   readonly reporter: Reporter;
   private keystorePromise: Promise<Keystore> | undefined;
   private contextPromise: Promise<AppContext> | undefined;
+  /** Set by a command that stops gracefully on Ctrl-C (sync --watch) instead of exiting 130. */
+  onInterrupt: (() => void) | undefined;
 
   constructor(readonly globals: GlobalOptions) {
     this.output = new Output(Boolean(globals.json));
@@ -179,11 +181,12 @@ export function action(handler: Handler): (...args: unknown[]) => Promise<void> 
     const command = args[args.length - 1] as Command;
     const runtime = new Runtime(command.optsWithGlobals() as GlobalOptions);
     const onInterrupt = () => {
+      if (runtime.onInterrupt) return runtime.onInterrupt();
       process.stderr.write('\noxps: interrupted\n');
       void runtime.close().finally(() => process.exit(EXIT.interrupted));
     };
-    process.once('SIGINT', onInterrupt);
-    process.once('SIGTERM', onInterrupt);
+    process.on('SIGINT', onInterrupt);
+    process.on('SIGTERM', onInterrupt);
     try {
       await handler(runtime, ...args.slice(0, -1));
     } catch (error) {

@@ -47,7 +47,10 @@ export function runNode(args: string[], { env = {}, input, timeoutMs = 60_000 }:
 /** The environment of a test run: nothing of the developer's own oxps, keychain or colours. */
 export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1' };
-  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
   return env;
 }
 

@@ -27,9 +27,7 @@ async function run(rt: Runtime, options: unknown): Promise<void> {
   if (!opts.watch) return;
   rt.reporter.notice('watching for secret messages (Ctrl-C to stop)');
   const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  rt.onInterrupt = () => controller.abort();
   await watchMessages(ctx, controller.signal, (r) => {
     if (rt.output.json) rt.output.text(JSON.stringify(r));
     else for (const line of syncLines(r, rt.output.color)) rt.output.text(line);

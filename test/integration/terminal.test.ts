@@ -1,0 +1,97 @@
+// oxps in a real terminal (tmux): an interactive flow read off the screen — profile add with a
+// password prompt, then a publish that asks for confirmation — and the same needs without a
+// terminal, which must fail at once with the flag to use instead.
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BIN, TestUser, ok, serverInfo } from '../helpers/cli.js';
+
+const exec = promisify(execFile);
+
+class Terminal {
+  private constructor(readonly name: string) {}
+
+  static async open(env: Record<string, string>, home: string): Promise<Terminal> {
+    const name = `oxps-${process.pid}-${Date.now()}`;
+    const rc = join(home, 'shellrc');
+    await writeFile(rc, `${Object.entries(env).map(([k, v]) => `export ${k}='${v}'`).join('\n')}\nexport PS1='$ '\nunset NO_COLOR\n`);
+    await exec('tmux', ['new-session', '-d', '-s', name, '-x', '160', '-y', '50', `bash --rcfile ${rc} --noprofile -i`]);
+    return new Terminal(name);
+  }
+
+  async type(text: string, enter = true): Promise<void> {
+    await exec('tmux', ['send-keys', '-t', this.name, '-l', text]);
+    if (enter) await exec('tmux', ['send-keys', '-t', this.name, 'Enter']);
+  }
+
+  async screen(): Promise<string> {
+    return (await exec('tmux', ['capture-pane', '-p', '-e', '-t', this.name])).stdout;
+  }
+
+  /** Waits until the screen matches, returning it. */
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = await this.screen();
+      if (pattern.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} on screen:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async close(): Promise<void> {
+    await exec('tmux', ['kill-session', '-t', this.name]).catch(() => undefined);
+  }
+}
+
+describe('in a terminal', () => {
+  it('profile add asks for the password; publishing in clear to an encrypted node asks for confirmation', async () => {
+    const alice = await TestUser.create('alice');
+    const server = serverInfo();
+    const terminal = await Terminal.open({ ...alice.env, PATH: process.env.PATH! }, alice.home);
+    try {
+      const oxps = `${process.execPath} ${BIN}`;
+      await terminal.type(`${oxps} profile add ${alice.jid} --host 127.0.0.1 --port ${server.port} --tls-ca ${server.certFile}; echo "exit=$?"`);
+      await terminal.waitFor(/Password of .*@localhost/);
+      await terminal.type(`${alice.name}pass`);
+      const added = await terminal.waitFor(/exit=\d+/);
+      expect(added).toMatch(/profile .* saved \(login checked\)/);
+      expect(added).toContain('exit=0');
+      expect(added).not.toContain(`${alice.name}pass`);
+      // colour on a terminal
+      expect(added).toMatch(/\x1b\[\d+(;\d+)*m✔/);
+
+      await terminal.type(`clear; ${oxps} encrypt-node -n urn:example:tty && echo '<note xmlns="urn:example">hi</note>' > note.xml && ${oxps} publish -n urn:example:tty --plaintext note.xml; echo "exit=$?"`);
+      await terminal.waitFor(/is encrypted\. Publish in clear anyway\?/);
+      await terminal.type('y');
+      const published = await terminal.waitFor(/exit=\d+/);
+      expect(published).toMatch(/published item \S+ to urn:example:tty on .* in clear/);
+      expect(published).toContain('exit=0');
+    } finally {
+      await terminal.close();
+    }
+  });
+
+  it('without a terminal the same questions fail at once, naming what to use instead', async () => {
+    const bob = await TestUser.create('bob');
+    const server = serverInfo();
+    const noPassword = await bob.run(['profile', 'add', bob.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile], { timeoutMs: 15_000 });
+    expect(noPassword.code).toBe(2);
+    expect(noPassword.stderr).toMatch(/no terminal to ask on/);
+    expect(noPassword.stderr).toMatch(/--password-file FILE or set OXPS_PASSWORD/);
+
+    await bob.addProfile();
+    ok(await bob.run(['encrypt-node', '-n', 'urn:example:notty']));
+    const clear = await bob.run(['publish', '-n', 'urn:example:notty', '--plaintext', '-'], { input: "<note xmlns='urn:example'>x</note>", timeoutMs: 15_000, env: { NO_COLOR: undefined } });
+    expect(clear.code).toBe(2);
+    expect(clear.stderr).toMatch(/--force/);
+    // no colour codes when not on a terminal, even in errors
+    expect(clear.stderr).not.toMatch(/\x1b\[/);
+
+    const noPassphrase = await bob.run(['secret', 'list', '-n', 'urn:example:notty'], { env: { OXPS_PASSPHRASE: undefined }, timeoutMs: 15_000 });
+    expect(noPassphrase.code).toBe(10);
+    expect(noPassphrase.stderr).toMatch(/OXPS_PASSPHRASE/);
+  });
+});
