@@ -1,0 +1,51 @@
+// GnuPG 2.2 in a throwaway home directory, for checking that what oxps writes is what GnuPG
+// reads and the other way round. Each home has its own gpg-agent, killed by dispose().
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface GpgResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export class GpgHome {
+  private constructor(readonly dir: string) {}
+
+  static async create(): Promise<GpgHome> {
+    return new GpgHome(await mkdtemp(join(tmpdir(), 'oxps-gpg-')));
+  }
+
+  /** Runs gpg in batch mode (loopback pinentry) with `input` on stdin (the passphrase with --passphrase-fd 0). */
+  run(args: string[], input?: string | Uint8Array): Promise<GpgResult> {
+    return spawnCollect('gpg', ['--homedir', this.dir, '--batch', '--no-tty', '--pinentry-mode', 'loopback', ...args], input);
+  }
+
+  /** Like run(), failing the test when gpg does. */
+  async ok(args: string[], input?: string | Uint8Array): Promise<GpgResult> {
+    const result = await this.run(args, input);
+    if (result.code !== 0) throw new Error(`gpg ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+    return result;
+  }
+
+  /** Stops this home's gpg-agent (gpg starts one on demand) and removes the directory. */
+  async dispose(): Promise<void> {
+    await spawnCollect('gpgconf', ['--homedir', this.dir, '--kill', 'gpg-agent']);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+function spawnCollect(command: string, args: string[], input?: string | Uint8Array): Promise<GpgResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, LC_ALL: 'C', LANG: 'C' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => stdout.push(d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(stdout), stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
