@@ -63,19 +63,20 @@ function skipped(name: string, because: string): DoctorCheck {
   return { name, ok: false, detail: `not checked: ${because}`, skipped: true };
 }
 
+const SERVER_CHECKS = ['openpgp-key', 'pep', 'mam', 'offline-storage', 'publish-options', 'whitelist', 'clock'] as const;
+
 export async function runDoctor(setup: DoctorSetup, now: () => number = Date.now): Promise<DoctorCheck[]> {
   const profile = await attempt(() => setup.account());
   const profileName = profile.ok ? profile.value.account.profile : undefined;
   const store = await attempt(() => setup.keystore(profile.ok ? profile.value.keystoreChoice : undefined));
   const keystore = store.ok ? await keystoreCheck(store.value.keystore, store.value.requested, profileName) : { name: 'keystore', ...store.check };
   const checks: DoctorCheck[] = [keystore, profile.ok ? profileCheck(profile.value.account) : { name: 'profile', ...profile.check }];
+  const skipRest = (because: string) => [...checks, ...['login', ...SERVER_CHECKS, 'state'].map((name) => skipped(name, because))];
 
-  const blocker = !profile.ok ? 'no profile' : !keystore.ok ? 'the keystore is not usable' : undefined;
-  const context = blocker ? undefined : await attempt(() => setup.context());
-  if (!context?.ok) {
-    const because = blocker ?? (context && !context.ok ? context.check.detail : 'no profile');
-    return [...checks, ...['login', ...SERVER_CHECKS, 'state'].map((name) => skipped(name, because))];
-  }
+  if (!profile.ok) return skipRest('no profile');
+  if (!keystore.ok) return skipRest('the keystore is not usable');
+  const context = await attempt(() => setup.context());
+  if (!context.ok) return skipRest(context.check.detail);
   const ctx = context.value;
   const login = await attempt(() => ctx.session());
   checks.push(login.ok ? loginCheck(ctx, login.value) : { name: 'login', ...login.check });
@@ -84,8 +85,6 @@ export async function runDoctor(setup: DoctorSetup, now: () => number = Date.now
   checks.push(await stateCheck(ctx));
   return checks;
 }
-
-const SERVER_CHECKS = ['openpgp-key', 'pep', 'mam', 'offline-storage', 'publish-options', 'whitelist', 'clock'] as const;
 
 async function keystoreCheck(keystore: Keystore, requested: KeystoreChoice, profile: string | undefined): Promise<DoctorCheck> {
   // reading an entry proves that the keychain answers, or that the vault passphrase is right
@@ -133,14 +132,9 @@ async function serverChecks(ctx: AppContext, session: Session, now: () => number
     if (!info.ok) return { name, ...info.check };
     return info.value.features.includes(wanted) ? { name, ok: true, detail: `${wanted} advertised by ${jid}` } : { name, ok: false, ...missing };
   };
-  const pep: DoctorCheck = !accountInfo.ok
-    ? { name: 'pep', ...accountInfo.check }
-    : accountInfo.value.identities.some((i) => i.category === 'pubsub' && i.type === 'pep')
-      ? { name: 'pep', ok: true, detail: `${ctx.bareJid} is a PEP service (identity pubsub/pep)` }
-      : { name: 'pep', ok: false, detail: `${ctx.bareJid} has no PEP service (no identity pubsub/pep)`, hint: 'OpenPGP keys live on PEP (XEP-0163): ask the server admin to enable it (Prosody mod_pep, ejabberd mod_pubsub with the pep plugin)' };
   return [
     key,
-    pep,
+    pepCheck(ctx.bareJid, accountInfo),
     // XEP-0313 §7: a server archiving its users' messages advertises the feature on their bare JIDs
     feature('mam', 'account', FEATURES.mam, {
       detail: `no message archive (${FEATURES.mam}) for ${ctx.bareJid}`,
@@ -157,6 +151,20 @@ async function serverChecks(ctx: AppContext, session: Session, now: () => number
     whitelistCheck(ctx.bareJid, domain, accountInfo, serverInfo, accessModels),
     clock,
   ];
+}
+
+function pepCheck(account: string, accountInfo: Outcome<DiscoInfo>): DoctorCheck {
+  const name = 'pep';
+  if (!accountInfo.ok) return { name, ...accountInfo.check };
+  if (accountInfo.value.identities.some((i) => i.category === 'pubsub' && i.type === 'pep')) {
+    return { name, ok: true, detail: `${account} is a PEP service (identity pubsub/pep)` };
+  }
+  return {
+    name,
+    ok: false,
+    detail: `${account} has no PEP service (no identity pubsub/pep)`,
+    hint: 'OpenPGP keys live on PEP (XEP-0163): ask the server admin to enable it (Prosody mod_pep, ejabberd mod_pubsub with the pep plugin)',
+  };
 }
 
 /**
