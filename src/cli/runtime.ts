@@ -41,11 +41,16 @@ export class Runtime {
     this.reporter = new TerminalReporter(globals.quiet ? 'quiet' : globals.verbose ? 'verbose' : 'normal');
   }
 
-  keystore(choice?: KeystoreChoice): Promise<Keystore> {
+  /** --keystore, else OXPS_KEYSTORE, else the profile's recorded choice, else auto. */
+  keystoreChoice(profileChoice?: KeystoreChoice): KeystoreChoice {
+    return this.globals.keystore ?? keystoreFromEnv() ?? profileChoice ?? 'auto';
+  }
+
+  keystore(profileChoice?: KeystoreChoice): Promise<Keystore> {
     this.keystorePromise ??= (async () => {
       const { openKeystore } = await import('../store/keystore/open.js');
       return openKeystore({
-        choice: choice ?? this.globals.keystore ?? keystoreFromEnv() ?? 'auto',
+        choice: this.keystoreChoice(profileChoice),
         passphrase: ({ creating, path }) => this.vaultPassphrase(creating, path),
         notice: (message) => this.reporter.notice(message),
         lockWaitMs: this.globals.lockWait * 1000,

@@ -17,7 +17,7 @@ class Terminal {
     const name = `oxps-${process.pid}-${Date.now()}`;
     const rc = join(home, 'shellrc');
     await writeFile(rc, `${Object.entries(env).map(([k, v]) => `export ${k}='${v}'`).join('\n')}\nexport PS1='$ '\nunset NO_COLOR\n`);
-    await exec('tmux', ['new-session', '-d', '-s', name, '-x', '160', '-y', '50', `bash --rcfile ${rc} --noprofile -i`]);
+    await exec('tmux', ['new-session', '-d', '-s', name, '-c', home, '-x', '160', '-y', '50', `bash --rcfile ${rc} --noprofile -i`]);
     return new Terminal(name);
   }
 

@@ -19,8 +19,7 @@ async function run(rt: Runtime): Promise<void> {
     account: () => resolveAccount(rt.globals.profile),
     keystore: async (choice) => {
       // the choice Runtime.keystore() makes, to tell a chosen vault from a fallen-back one
-      const requested = choice ?? rt.globals.keystore ?? keystoreFromEnv() ?? 'auto';
-      return { keystore: await rt.keystore(choice), requested };
+      return { keystore: await rt.keystore(choice), requested: rt.keystoreChoice(choice) };
     },
     context: () => rt.context(),
   });
@@ -31,11 +30,6 @@ async function run(rt: Runtime): Promise<void> {
     const notChecked = skipped ? `; ${skipped} not checked` : '';
     throw new OxpsError('PARTIAL', `${failed.length} of ${checks.length} checks failed: ${failed.map((c) => c.name).join(', ')}${notChecked}`, 'fix what the hints say, then run oxps doctor again');
   }
-}
-
-function keystoreFromEnv() {
-  const value = process.env.OXPS_KEYSTORE;
-  return value === 'auto' || value === 'keychain' || value === 'vault' ? value : undefined;
 }
 
 const WIDTH = 'publish-options'.length;

@@ -41,7 +41,7 @@ async function run(rt: Runtime, jid: unknown, options: unknown): Promise<void> {
     : await secretFromSources({ file: opts.passwordFile, fileOption: '--password-file', env: 'OXPS_PASSWORD', prompt: `Password of ${bare}` });
   const { addProfile } = await import('../../../app/profiles.js');
   const keystoreChoice = rt.globals.keystore;
-  const view = await addProfile(await rt.keystore(keystoreChoice), {
+  const view = await addProfile(await rt.keystore(), {
     name,
     profile: {
       jid: bare,

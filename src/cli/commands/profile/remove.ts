@@ -13,6 +13,6 @@ export function registerProfileRemove(profile: Command): void {
 async function run(rt: Runtime, name: unknown): Promise<void> {
   const { showProfile, removeProfile } = await import('../../../app/profiles.js');
   const profile = await showProfile(String(name));
-  await removeProfile(await rt.keystore(rt.globals.keystore ?? profile.keystore), profile.name);
+  await removeProfile(await rt.keystore(profile.keystore), profile.name);
   rt.output.result({ removed: profile.name }, (r, color) => `${color.green('✔')} profile ${r.removed} removed`);
 }
