@@ -5,6 +5,14 @@ import { AsyncEntry } from '@napi-rs/keyring';
 import { OxpsError } from '../../errors.js';
 import { KEYSTORE_SERVICE, entryAccount, type Keystore, type SecretEntry } from './keystore.js';
 
+// On Linux, only the Secret Service: the library would otherwise fall back to the kernel
+// keyring, which forgets everything at reboot (the password, the OpenPGP key, the state key).
+const ENTRY_OPTIONS = { linux: { store: 'secret-service' as const } };
+
+function keychainEntry(account: string): AsyncEntry {
+  return new AsyncEntry(KEYSTORE_SERVICE, account, ENTRY_OPTIONS);
+}
+
 /** The keychain must answer a probe within this time, else we use the vault (issue: cron has no D-Bus). */
 export const KEYCHAIN_PROBE_MS = 2000;
 /** A real operation may wait for the user to unlock the keychain. */
@@ -27,9 +35,9 @@ export class KeychainStore implements Keystore {
     await this.call(profile, entry, (e, signal) => e.deletePassword(signal));
   }
 
-  private async call<T>(profile: string, entry: SecretEntry, op: (e: AsyncEntry, signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(profile: string, name: SecretEntry, op: (e: AsyncEntry, signal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      return await op(new AsyncEntry(KEYSTORE_SERVICE, entryAccount(profile, entry)), AbortSignal.timeout(KEYCHAIN_OPERATION_MS));
+      return await op(keychainEntry(entryAccount(profile, name)), AbortSignal.timeout(KEYCHAIN_OPERATION_MS));
     } catch (error) {
       throw keychainError(error);
     }
@@ -43,8 +51,8 @@ export class KeychainStore implements Keystore {
  */
 export async function probeKeychain(timeoutMs = KEYCHAIN_PROBE_MS): Promise<string | undefined> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const probe = new AsyncEntry(KEYSTORE_SERVICE, 'probe');
   try {
+    const probe = keychainEntry('probe');
     const value = `probe-${process.pid}`;
     await probe.setPassword(value, signal);
     if ((await probe.getPassword(signal)) !== value) return 'it does not return what was stored';
