@@ -169,13 +169,13 @@ export async function passwordFromCommand(command: string): Promise<string> {
 }
 
 /** A secret from (in order) a file option, an environment variable, or a prompt on a TTY. */
-export async function secretFromSources(sources: { file?: string; fileOption: string; env: string; prompt: string; confirm?: boolean }): Promise<string> {
+export async function secretFromSources(sources: { file?: string; fileOption: string; env: string; prompt: string }): Promise<string> {
   if (sources.file) return readSecretFile(sources.file, sources.fileOption);
   const fromEnv = process.env[sources.env];
   if (fromEnv) return fromEnv;
   const instead = `pass ${sources.fileOption} FILE or set ${sources.env}`;
   if (!canPrompt()) throw new OxpsError('NEEDS_TTY', `${sources.prompt}: no terminal to ask on`, instead);
-  return sources.confirm ? askNewSecret(sources.prompt, instead) : askSecret(sources.prompt, instead);
+  return askSecret(sources.prompt, instead);
 }
 
 type Handler = (runtime: Runtime, ...args: unknown[]) => Promise<void>;

@@ -46,9 +46,6 @@ function describeAlgorithm(key: openpgp.Key): string {
   return (info.curve ?? info.algorithm).replace(/Legacy$/, '');
 }
 
-export function armorPrivate(key: openpgp.PrivateKey): string {
-  return key.armor();
-}
 
 export async function readPrivateKey(armored: string): Promise<openpgp.PrivateKey> {
   return openpgp.readPrivateKey({ armoredKey: armored });

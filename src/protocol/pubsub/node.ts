@@ -44,6 +44,3 @@ export function setAffiliationsIq(service: string, node: string, changes: Map<st
   return xml('iq', { type: 'set', to: service }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node }, ...entries)));
 }
 
-export function deleteNodeIq(service: string, node: string): Element {
-  return xml('iq', { type: 'set', to: service }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('delete', { node })));
-}

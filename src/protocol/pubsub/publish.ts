@@ -15,7 +15,3 @@ export function publishedItemId(result: Element): string | undefined {
   return result.getChild('pubsub', NS.pubsub)?.getChild('publish')?.getChild('item')?.attrs.id;
 }
 
-export function retractIq(service: string, node: string, itemIds: string[]): Element {
-  return xml('iq', { type: 'set', to: service },
-    xml('pubsub', { xmlns: NS.pubsub }, xml('retract', { node }, ...itemIds.map((id) => xml('item', { id })))));
-}

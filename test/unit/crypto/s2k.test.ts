@@ -6,7 +6,6 @@ import { decryptItem, ItemDecryptError } from '../../../src/crypto/itemCipher.js
 import { GnupgHome } from './gnupg.js';
 
 const HASH = { md5: 1, sha1: 2, ripemd160: 3, sha256: 8, sha384: 9, sha512: 10, sha224: 11 } as const;
-const DIGEST_SIZE: Record<number, number> = { 1: 16, 2: 20, 3: 20, 8: 32, 9: 48, 10: 64, 11: 28 };
 const NODE_NAME: Record<number, string> = { 1: 'md5', 2: 'sha1', 3: 'ripemd160', 8: 'sha256', 9: 'sha384', 10: 'sha512', 11: 'sha224' };
 
 /** RFC 4880 §3.7.1.3 written out plainly: hash the whole repeated salt+passphrase string. */
