@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
     globalSetup: ['test/harness/globalSetup.ts'],
-    testTimeout: 60_000,
+    // generous: each step runs the real binary against real servers, and CI machines may be busy
+    testTimeout: 180_000,
     hookTimeout: 60_000,
     pool: 'forks',
   },

@@ -24,7 +24,7 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-export function runNode(args: string[], { env = {}, input, timeoutMs = 60_000 }: RunOptions = {}): Promise<RunResult> {
+export function runNode(args: string[], { env = {}, input, timeoutMs = 120_000 }: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -40,7 +40,9 @@ async function journalRecords(user: TestUser): Promise<number> {
   const dir = join(user.env.XDG_DATA_HOME!, 'oxps', user.jid, 'journals');
   const files = await readdir(dir).catch(() => [] as string[]);
   let records = 0;
-  for (const file of files) records += (await readFile(join(dir, file), 'utf8')).split('\n').filter((l) => /^\d+$/.test(l)).length;
+  for (const file of files.filter((f) => f.endsWith('.journal') && !f.startsWith('.'))) {
+    records += (await readFile(join(dir, file), 'utf8').catch(() => '')).split('\n').filter((l) => /^\d+$/.test(l)).length;
+  }
   return records;
 }
 

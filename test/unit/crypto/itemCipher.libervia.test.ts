@@ -1,7 +1,7 @@
 // Items recorded from the real Libervia 0.9 (GnuPG-made: SKESK v4 without encrypted session key,
 // SHA-1, count 65,011,712, ZIP-compressed) decrypt with decryptItem and the secrets Libervia sent.
-// The samples live beside the repository (../shared/interop/libervia/samples/); they are
-// required: if the folder is missing, these tests fail.
+// The samples are recordings of the shared interop harness, kept in test/fixtures/libervia-samples/;
+// they are required: if the folder is missing, these tests fail.
 import { readdir, readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decryptItem, ItemDecryptError } from '../../../src/crypto/itemCipher.js';
@@ -10,7 +10,7 @@ import { parseItem } from '../../../src/protocol/pubsub/items.js';
 import { NS } from '../../../src/protocol/namespaces.js';
 import { parseXmlElement, type Element } from '../../../src/protocol/xml.js';
 
-const SAMPLES = new URL('../../../../shared/interop/libervia/samples/', import.meta.url);
+const SAMPLES = new URL('../../fixtures/libervia-samples/', import.meta.url);
 
 async function readSample(name: string): Promise<string> {
   return readFile(new URL(name, SAMPLES), 'utf8');
