@@ -48,7 +48,10 @@ const READ_AHEAD = 64;
 
 export async function* fetchItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<FetchedItem> {
   const state = await ctx.state();
-  const record = nodeRecord(state.data, request.service, request.node);
+  const record = structuredClone(nodeRecord(state.data, request.service, request.node));
+  // Reading needs only this copy: unlock the profile so a long fetch does not hold up the
+  // cron job that wants to publish (the cache file is replaced atomically, last writer wins).
+  await ctx.releaseState();
   const reader = new ItemReader(record, request.noCache || request.noDecrypt ? undefined : await openCache(ctx, request.service, request.node), new Decryptor(), Boolean(request.noDecrypt));
   const ahead: Array<Promise<FetchedItem>> = [];
   try {
