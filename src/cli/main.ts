@@ -10,6 +10,9 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const { buildProgram } = await import('./program.js');
   await buildProgram(version).parseAsync(process.argv);
   // The command is done and has cleaned up; whatever a hostile or frozen peer still holds
-  // open (a socket, a timer) must not keep the process alive.
+  // open (a socket, a timer) must not keep the process alive. But stdout and stderr first:
+  // into a pipe or socket their writes are asynchronous, and exit() drops what is still queued
+  // (a `fetch --all --json` read by a slower consumer lost its end, exit code 0).
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve()))));
   process.exit();
 }
