@@ -1,5 +1,5 @@
 // `npm run test:interop`: oxps against Libervia 0.9, the reference implementation of XEP-0473,
-// on the throwaway Prosody of ../shared/interop/libervia (see test/interop/setup.ts).
+// both on a throwaway Prosody (see test/interop/setup.ts and test/interop/libervia.ts).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

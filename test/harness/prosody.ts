@@ -35,7 +35,15 @@ export interface ProsodyOptions {
   dir?: string;
   /** Listen on this port (to restart an instance where its clients expect it). */
   port?: number;
+  /**
+   * Log every stanza Prosody sends and receives (mod_stanza_debug, lines "SEND: <…>" and
+   * "RECV: <…>") to a debug log, `stanzaLogFile(dir)`: to observe the wire. Off by default.
+   */
+  stanzaDebug?: boolean;
 }
+
+/** The debug log of an instance started with `stanzaDebug` (full stanzas, mod_stanza_debug). */
+export const stanzaLogFile = (dir: string): string => join(dir, 'prosody-debug.log');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -127,7 +135,7 @@ component_ports = { }
 admin_socket = "${join(p.dataDir, 'prosody.sock')}"
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "pep"; "private"; "version"; "time"; "ping";
-  "mam"; "offline"; "posix";
+  "mam"; "offline"; "posix";${p.options.stanzaDebug ? ' "stanza_debug";' : ''}
 }
 modules_disabled = { "s2s" }
 allow_registration = false
@@ -139,7 +147,7 @@ archive_expires_after = "1w"
 pep_max_items = 256
 -- stanzas up to 16 MiB, so that tests can store a hostile 10 MB item for oxps to refuse
 c2s_stanza_size_limit = 1048576 * 16
-log = { info = "${p.logFile}"; error = "${p.logFile}" }
+log = { info = "${p.logFile}"; error = "${p.logFile}"${p.options.stanzaDebug ? `; debug = "${stanzaLogFile(p.dir)}"` : ''} }
 certificates = "${join(p.dir, 'certs')}"
 ssl = { key = "${p.keyFile}"; certificate = "${p.certFile}"; }
 

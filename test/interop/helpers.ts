@@ -1,10 +1,11 @@
 // Test-side helpers of the Libervia interop suite: run libervia-cli (`li`) as alice/bob/mallory
-// and the real oxps binary as carol, read what Libervia did (its GnuPG homes, the stanza log).
+// and the real oxps binary as carol, read what Libervia did (its GnuPG homes, Prosody's stanza log).
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { liRaw, runOxps, runProcess, type ProcessResult } from './harness.js';
+import { runOxps, runProcess, type ProcessResult } from './harness.js';
+import { liberviaCli } from './libervia.js';
 import type { Element } from '@xmpp/xml';
 import { parseXmlElement } from '../../src/protocol/xml.js';
 import { Session } from '../../src/xmpp/session.js';
@@ -17,7 +18,7 @@ export const jidOf = (name: string) => `${name}@${harness().domain}`;
 
 /** libervia-cli; throws with its output unless it exits 0 (or `allowFailure`). */
 export async function li(args: string[], options: { input?: string; allowFailure?: boolean } = {}): Promise<ProcessResult> {
-  const result = await liRaw(args, options);
+  const result = await liberviaCli(harness().liberviaDir, args, options);
   if (result.code !== 0 && !options.allowFailure) {
     throw new Error(`li ${args.join(' ')} failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
   }
@@ -165,7 +166,7 @@ export interface GpgKey {
   subkeys: Array<{ fingerprint: string; keyId: string; algorithm: number; bits: number; capabilities: string }>;
 }
 
-/** The keys in a Libervia profile's OX GnuPG home (the harness's $GNUPG_HOMES/PROFILE). */
+/** The keys in a Libervia profile's OX GnuPG home. */
 export async function liberviaGpgKeys(profile: string): Promise<GpgKey[]> {
   const result = await runProcess('gpg', ['--homedir', join(harness().gnupgHomes, profile), '--batch', '--with-colons', '--list-keys']);
   if (result.code !== 0) throw new Error(`gpg --list-keys in ${profile}'s home failed: ${result.stderr}`);
@@ -192,10 +193,10 @@ export async function liberviaGpgKeys(profile: string): Promise<GpgKey[]> {
 
 /**
  * The OX messages (base64 of the binary OpenPGP message) that Prosody delivered from `from`
- * (bare JID) to `to`, in order, read from the harness's stanza log (mod_stanza_debug).
+ * (bare JID) to `to`, in order, read from Prosody's stanza log (mod_stanza_debug).
  */
 export async function deliveredOxMessages(from: string, to: string): Promise<string[]> {
-  const text = await readFile(join(harness().logDir, 'prosody-debug.log'), 'utf8');
+  const text = await readFile(harness().stanzaLog, 'utf8');
   const messages: string[] = [];
   for (const line of text.split('\n')) {
     const m = /\tSEND: (<message .*)$/.exec(line);
@@ -221,7 +222,7 @@ export async function listPackets(base64: string): Promise<string> {
   }
 }
 
-/** A node name no earlier run used (the harness may be reused with OXPS_INTEROP_KEEP=1). */
+/** A node name no other test of the run uses (the accounts and their PEP live for the whole run). */
 export function freshNode(label: string): string {
   return `urn:example:oxps-interop:${label}:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
