@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as openpgp from 'openpgp';
-import { decodeS2KCount, deriveIteratedS2K, isSupportedS2KHash } from '../../../src/crypto/s2k.js';
-import { decryptItem, ItemDecryptError } from '../../../src/crypto/itemCipher.js';
+import { decodeS2KCount, deriveIteratedS2K, isSupportedS2KHash, skeskS2KOctets } from '../../../src/crypto/s2k.js';
+import { decryptItem, encryptItem, ItemDecryptError } from '../../../src/crypto/itemCipher.js';
 import { GnupgHome } from './gnupg.js';
 
 const HASH = { md5: 1, sha1: 2, ripemd160: 3, sha256: 8, sha384: 9, sha512: 10, sha224: 11 } as const;
@@ -109,6 +109,21 @@ describe('deriveIteratedS2K', () => {
   });
 });
 
+describe('skeskS2KOctets', () => {
+  it('reads the S2K input length of an oxps-made item (new-format SKESK, 1,024 octets)', async () => {
+    const binary = await encryptItem(Buffer.from("<a xmlns='urn:example'/>"), 'secret');
+    expect(skeskS2KOctets(binary)).toBe(1024);
+  });
+
+  it('knows nothing of what does not start with a v4 iterated SKESK', async () => {
+    expect(skeskS2KOctets(new Uint8Array())).toBeUndefined();
+    expect(skeskS2KOctets(Uint8Array.from([0x8c]))).toBeUndefined();
+    expect(skeskS2KOctets(Buffer.from('not OpenPGP at all'))).toBeUndefined();
+    const literal = await openpgp.createMessage({ binary: Uint8Array.from([1, 2, 3]) });
+    expect(skeskS2KOctets(literal.write() as Uint8Array)).toBeUndefined();
+  });
+});
+
 describe('S2K of messages made by GnuPG', () => {
   let gnupg: GnupgHome;
   const secret = 'oEIeczt0agWD7nnkXtktDlzAIodntNskTUhrt3srri_8McqijLgHDTN-ShI-CmRQZgPVSfn69kURZfCV7obgjQ';
@@ -137,6 +152,8 @@ describe('S2K of messages made by GnuPG', () => {
     expect(skesk.s2k.type).toBe('iterated');
     expect(skesk.s2k.algorithm).toBe(hash);
     expect(skesk.s2k.c).toBe(coded);
+    // what decryptPool.ts reads to send costly items to worker threads
+    expect(skeskS2KOctets(binary)).toBe(decodeS2KCount(coded));
 
     const [fromOpenpgp] = await openpgp.decryptSessionKeys({ message: await openpgp.readMessage({ binaryMessage: binary }), passwords: [secret] });
     expect(fromOpenpgp?.algorithm).toBe(cipher);
