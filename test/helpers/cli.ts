@@ -40,6 +40,8 @@ export function runNode(args: string[], { env = {}, input, timeoutMs = 120_000 }
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    // a child that exits without reading its input must not fail the run with EPIPE
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }

@@ -58,6 +58,8 @@ export function runProcess(command: string, args: string[], options: { input?: s
       resolvePromise({ code: code ?? -1, stdout, stderr, ms: Date.now() - started });
     });
     child.stdin.on('error', () => undefined);
+    // a child that exits without reading its input must not fail the run with EPIPE
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

@@ -30,6 +30,8 @@ export class GnupgHome {
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', reject);
       child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(stdout), stderr }));
+      // a child that exits without reading its input must not fail the run with EPIPE
+      child.stdin.on('error', () => undefined);
       child.stdin.end(input ?? '');
     });
   }
