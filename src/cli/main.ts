@@ -2,6 +2,12 @@
 // what scripts call to check for oxps, and it should cost little more than starting Node.
 import { readFileSync } from 'node:fs';
 
+// `oxps fetch … | head`: the reader is gone, nothing more can be said; end quietly, like other tools.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
