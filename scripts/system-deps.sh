@@ -1,11 +1,18 @@
 #!/bin/bash
-# Installs the Debian packages a task needs (demo, test, interop) when run as root; otherwise
-# prints the exact apt-get line to run and fails. Idempotent: installs only what is missing.
+# Installs the Debian packages a task needs (demo, test, interop, bench) when run as root;
+# otherwise prints the exact apt-get line to run and fails. Idempotent: installs only what is
+# missing.
 set -euo pipefail
+recommends="--no-install-recommends"
 case "${1:-test}" in
   demo) packages="prosody gnupg openssl" ;;
   test) packages="prosody gnupg openssl sqop gnome-keyring dbus libsecret-tools tmux groff-base ejabberd" ;;
-  *) echo "usage: $0 demo|test" >&2; exit 2 ;;
+  # Libervia 0.9 with the Python modules its OX plugins import but the package does not pull in,
+  # and its recommended packages (templates, markdown, OMEMO…), as a user would have them
+  interop) packages="prosody libervia-backend libervia-cli python3-gpg python3-xmlschema gnupg openssl"; recommends="" ;;
+  # the interop set, plus Prosody's SQL storage for big nodes
+  bench) packages="prosody lua-dbi-sqlite3 libervia-backend libervia-cli python3-gpg python3-xmlschema gnupg openssl"; recommends="" ;;
+  *) echo "usage: $0 demo|test|interop|bench" >&2; exit 2 ;;
 esac
 missing=""
 for p in $packages; do
@@ -20,4 +27,4 @@ fi
 echo "oxps: installing system packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >&2
-apt-get install -y -q --no-install-recommends $missing >&2
+apt-get install -y -q $recommends $missing >&2

@@ -18,9 +18,18 @@ export class GpgHome {
     return new GpgHome(await mkdtemp(join(tmpdir(), 'oxps-gpg-')));
   }
 
-  /** Runs gpg in batch mode (loopback pinentry) with `input` on stdin (the passphrase with --passphrase-fd 0). */
+  /**
+   * Runs gpg in batch mode (loopback pinentry) with `input` on stdin (the passphrase with
+   * --passphrase-fd 0). No symmetric-key cache: a wrong passphrase must fail, not hit the cache.
+   */
   run(args: string[], input?: string | Uint8Array): Promise<GpgResult> {
-    return spawnCollect('gpg', ['--homedir', this.dir, '--batch', '--no-tty', '--pinentry-mode', 'loopback', ...args], input);
+    return spawnCollect('gpg', ['--homedir', this.dir, '--batch', '--no-tty', '--no-symkey-cache', '--pinentry-mode', 'loopback', ...args], input);
+  }
+
+  /** `gpg --symmetric` of plaintext with the given passphrase and options; returns the binary message. */
+  async symmetric(plaintext: string | Uint8Array, passphrase: string, options: string[]): Promise<Uint8Array> {
+    const result = await this.ok(['--passphrase', passphrase, '--symmetric', ...options, '--output', '-'], plaintext);
+    return new Uint8Array(result.stdout);
   }
 
   /** Like run(), failing the test when gpg does. */

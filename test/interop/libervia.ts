@@ -22,7 +22,7 @@ import { join } from 'node:path';
 const PYTHON = '/usr/bin/python3';
 const BACKEND = '/usr/bin/libervia-backend';
 const CLI = '/usr/bin/libervia-cli';
-/** The Debian packages of the peer (scripts/interop-deps.sh installs them). */
+/** The Debian packages of the peer (scripts/system-deps.sh interop installs them). */
 export const LIBERVIA_PACKAGES = 'libervia-backend libervia-cli python3-gpg python3-xmlschema gnupg';
 
 export interface ProcessResult {

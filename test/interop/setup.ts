@@ -37,7 +37,7 @@ const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} 
 export async function setup(project: TestProject): Promise<void> {
   const t0 = Date.now();
   const missing = await liberviaMissing();
-  if (missing) throw new Error(`${missing} (or run scripts/interop-deps.sh as root)`);
+  if (missing) throw new Error(`${missing} (or run scripts/system-deps.sh interop as root)`);
   dir = await mkdtemp(join(tmpdir(), 'oxps-interop-'));
   try {
     // carol and dave are oxps's; Prosody lets only admins create nodes on the pubsub component

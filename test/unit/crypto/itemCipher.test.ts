@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as openpgp from 'openpgp';
 import { decryptItem, encryptItem, ItemDecryptError, MAX_PLAINTEXT_BYTES } from '../../../src/crypto/itemCipher.js';
-import { GnupgHome } from './gnupg.js';
+import { GpgHome } from '../../helpers/gpg.js';
 
 const SECRET = 'SiDgL6vB4cf0tVyroiC2uUlzqxNvzk-8ejCXm7fJRVKkzh6wMDmbcx9Zx6prpo-naclRBU79PwOyKXfruu7aYA';
 const PAYLOAD = Buffer.from(`<entry xmlns='http://www.w3.org/2005/Atom'><title>H&#233;llo &#127881;</title></entry>`, 'utf8');
@@ -169,11 +169,11 @@ describe('encryptItem / decryptItem', () => {
 });
 
 describe('encryptItem output read by GnuPG 2.2', () => {
-  let gnupg: GnupgHome;
+  let gnupg: GpgHome;
   let file: string;
 
   beforeAll(async () => {
-    gnupg = await GnupgHome.create();
+    gnupg = await GpgHome.create();
     file = join(gnupg.dir, 'item.gpg');
     await writeFile(file, await encryptItem(PAYLOAD, SECRET));
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as openpgp from 'openpgp';
 import { decodeS2KCount, deriveIteratedS2K, isSupportedS2KHash, skeskS2KOctets } from '../../../src/crypto/s2k.js';
 import { decryptItem, encryptItem, ItemDecryptError } from '../../../src/crypto/itemCipher.js';
-import { GnupgHome } from './gnupg.js';
+import { GpgHome } from '../../helpers/gpg.js';
 
 const HASH = { md5: 1, sha1: 2, ripemd160: 3, sha256: 8, sha384: 9, sha512: 10, sha224: 11 } as const;
 const NODE_NAME: Record<number, string> = { 1: 'md5', 2: 'sha1', 3: 'ripemd160', 8: 'sha256', 9: 'sha384', 10: 'sha512', 11: 'sha224' };
@@ -125,12 +125,12 @@ describe('skeskS2KOctets', () => {
 });
 
 describe('S2K of messages made by GnuPG', () => {
-  let gnupg: GnupgHome;
+  let gnupg: GpgHome;
   const secret = 'oEIeczt0agWD7nnkXtktDlzAIodntNskTUhrt3srri_8McqijLgHDTN-ShI-CmRQZgPVSfn69kURZfCV7obgjQ';
   const plaintext = `<entry xmlns='http://www.w3.org/2005/Atom'><title>gpg made me é🎉</title></entry>`;
 
   beforeAll(async () => {
-    gnupg = await GnupgHome.create();
+    gnupg = await GpgHome.create();
   });
 
   afterAll(async () => {
