@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { parse as parseShellWords } from 'shell-quote';
 import type { Command } from 'commander';
 import { EXIT, OxpsError } from '../errors.js';
 import { Output } from '../ui/output.js';
@@ -150,11 +151,13 @@ async function readPath(path: string): Promise<string> {
 }
 
 /**
- * Runs `command` without a shell (arguments split on spaces, no quoting) and takes the first
- * line of its output as the password, like `pass xmpp/me`.
+ * Runs `command` without a shell and takes the first line of its output as the password, like
+ * `pass xmpp/me`. The command line is split as a shell would split it (quotes and backslashes
+ * group words), but nothing is expanded: `$VAR` stays literal and pipes or redirections are
+ * refused, since no shell runs them.
  */
 export async function passwordFromCommand(command: string): Promise<string> {
-  const [file, ...args] = command.trim().split(/\s+/);
+  const [file, ...args] = splitCommand(command);
   if (!file) throw new OxpsError('USAGE', '--password-command is empty', 'give a command, e.g. --password-command "pass xmpp/me"');
   const { execFile } = await import('node:child_process');
   const output = await new Promise<string>((resolve, reject) => {
@@ -166,6 +169,16 @@ export async function passwordFromCommand(command: string): Promise<string> {
   const password = output.split(/\r?\n/, 1)[0] ?? '';
   if (!password) throw new OxpsError('USAGE', `--password-command ${file} printed no password`, 'it must print the password on its first line');
   return password;
+}
+
+/** The words of a command line, split with shell quoting rules and without any expansion. */
+export function splitCommand(command: string): string[] {
+  return parseShellWords(command, (name) => `$${name}`).map((word) => {
+    if (typeof word === 'string') return word;
+    if ('pattern' in word) return word.pattern;
+    const what = 'op' in word ? `"${word.op}"` : 'a comment';
+    throw new OxpsError('USAGE', `--password-command runs without a shell and cannot take ${what}`, 'put the pipeline in a script and give the script as the command');
+  });
 }
 
 /** A secret from (in order) a file option, an environment variable, or a prompt on a TTY. */

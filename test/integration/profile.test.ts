@@ -131,6 +131,27 @@ describe('profile add: password sources', () => {
     expect(wrong.code, wrong.stderr).toBe(4);
   });
 
+  it('takes the password from --password-command, at profile add and for a run with no profile at all', async () => {
+    const user = await TestUser.create('hank');
+    const dir = await mkdtemp(join(tmpdir(), 'oxps pw command '));
+    const file = join(dir, 'xmpp password');
+    await writeFile(file, `${passwordOf(user)}\n`, { mode: 0o600 });
+    const command = `cat '${file}'`; // a quoted path with spaces, as a shell would split it
+    const added = await user.run(['profile', 'add', user.jid, ...serverArgs(), '--password-command', command]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain(`profile ${user.jid} saved (login checked)`);
+    expect(await filesContaining(user, passwordOf(user))).toEqual([]);
+
+    // CI style: the account from the environment, the password from the command, nothing stored
+    const fresh = await TestUser.device(user.name);
+    const accountEnv = { OXPS_JID: user.jid, OXPS_HOST: '127.0.0.1', OXPS_PORT: String(inject('prosody').port), OXPS_TLS_CA: inject('prosody').certFile };
+    const node = await fresh.run(['--password-command', command, 'encrypt-node', '-n', 'urn:example:profile:command'], { env: accountEnv });
+    expect(node.code, node.stderr).toBe(0);
+    const piped = await fresh.run(['--password-command', `cat '${file}' | head -1`, 'encrypt-node', '-n', 'urn:example:profile:command'], { env: accountEnv });
+    expect(piped.code).toBe(2);
+    expect(oneLine(piped)).toContain('--password-command runs without a shell and cannot take "|"');
+  });
+
   it('asks for the password on a real terminal (tmux), never showing it in argv or on disk', async () => {
     const user = await TestUser.create('dave');
     const password = passwordOf(user);
