@@ -67,9 +67,11 @@ function optionSpecs(command: CommandSpec, program: CommandSpec): string[] {
 }
 
 function optionSpec(option: OptionSpec): string {
+  // commander also takes --name=value: "--name=" tells _arguments to complete both forms
   const names = [option.short, option.long].filter((f): f is string => f !== undefined);
   const exclusive = option.repeatable ? "'*'" : names.length > 1 ? `'(${names.join(' ')})'` : '';
-  const nameWords = names.length > 1 ? `{${names.join(',')}}` : names[0]!;
+  const specNames = names.map((name) => (name === option.long && option.takesValue ? `${name}=` : name));
+  const nameWords = specNames.length > 1 ? `{${specNames.join(',')}}` : specNames[0]!;
   const value = option.takesValue ? `:${escapeColon(option.valueName ?? 'value')}:${valueAction(option)}` : '';
   return `${exclusive}${nameWords}${singleQuote(`[${escapeBrackets(option.description)}]${value}`)}`;
 }

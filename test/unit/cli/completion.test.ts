@@ -1,12 +1,13 @@
-// `oxps completion bash|zsh|fish`: scripts generated from the commander program. bash is
-// exercised for real (sourced, its function called as readline would); zsh and fish are not
-// installed here, so their scripts are checked for structure.
+// `oxps completion bash|zsh|fish`: scripts generated from the commander program, each exercised
+// in the real shell: bash sources it and calls its function as readline would, zsh completes a
+// line typed into an interactive shell under zpty (zshComplete.zsh), fish runs `complete -C`.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildProgram } from '../../../src/cli/program.js';
 import { completionScript } from '../../../src/cli/completion/index.js';
 import { allCommands, commandSpec } from '../../../src/cli/completion/spec.js';
@@ -71,17 +72,48 @@ describe('oxps completion bash', () => {
   });
 });
 
+/** Completes `line` in an interactive zsh with the script installed as _oxps in its fpath. */
+async function completeZsh(script: string, line: string): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'oxps-completion-'));
+  await writeFile(join(dir, '_oxps'), script);
+  const driver = join(dirname(fileURLToPath(import.meta.url)), 'zshComplete.zsh');
+  const { stdout } = await execFileAsync('zsh', ['-f', driver, dir, line], { cwd: dir, timeout: 30_000 });
+  return stdout.split('\n').filter((word) => word !== '').sort();
+}
+
 describe('oxps completion zsh', () => {
   const script = completionScript(program(), 'zsh');
 
-  it('is a #compdef function with one completion function per command', () => {
+  it('is valid zsh (zsh -n), a #compdef function with one completion function per command', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'oxps-completion-'));
+    await writeFile(join(dir, '_oxps'), script);
+    const { stderr } = await execFileAsync('zsh', ['-n', join(dir, '_oxps')]);
+    expect(stderr).toBe('');
     expect(script.startsWith('#compdef oxps\n')).toBe(true);
-    expect(script).toContain('compdef _oxps oxps');
     for (const command of allCommands(spec)) {
       expect(script).toContain(`${['_oxps', ...command.path].join('_').replace(/-/g, '_')}() {`);
     }
-    expect(script).toContain(':kind:(auto keychain vault)');
-    expect(script).toContain(':algorithm:(curve25519 rsa4096)');
+  });
+
+  it('completes commands, subcommands and options, past global options', async () => {
+    expect(await completeZsh(script, 'oxps sec')).toEqual(['secret']);
+    expect(await completeZsh(script, 'oxps secret ')).toEqual(['list', 'revoke', 'rotate', 'share']);
+    expect(await completeZsh(script, 'oxps -p secret --json secret ro')).toEqual(['rotate']);
+    expect(await completeZsh(script, 'oxps --profile=work key g')).toEqual(['generate']);
+    expect(await completeZsh(script, 'oxps secret list --s')).toEqual(['--service', '--show-secrets']);
+  });
+
+  it('completes the choices of --keystore, --trust and --algo, also after "="', async () => {
+    expect(await completeZsh(script, 'oxps --keystore ')).toEqual(['auto', 'keychain', 'vault']);
+    expect(await completeZsh(script, 'oxps --keystore=va')).toEqual(['--keystore=vault']);
+    expect(await completeZsh(script, 'oxps doctor --trust b')).toEqual(['btbv']);
+    expect(await completeZsh(script, 'oxps key generate --algo ')).toEqual(['curve25519', 'rsa4096']);
+    expect(await completeZsh(script, 'oxps completion ')).toEqual(['bash', 'fish', 'zsh']);
+  });
+
+  it('completes file names for file options and offers nothing for free values', async () => {
+    expect(await completeZsh(script, 'oxps publish -n x --jsonl _ox')).toEqual(['_oxps']);
+    expect(await completeZsh(script, 'oxps fetch -n ')).toEqual([]);
   });
 
   it('quotes descriptions with single quotes for zsh', () => {
@@ -89,16 +121,43 @@ describe('oxps completion zsh', () => {
   });
 });
 
+/** Completes `line` with fish's `complete -C`, the script sourced: the candidate words. */
+async function completeFish(script: string, line: string): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'oxps-completion-'));
+  await writeFile(join(dir, 'oxps.fish'), script);
+  const { stdout } = await execFileAsync('fish', ['--no-config', '-c', `source oxps.fish; complete -C ${fishQuote(line)}`], { cwd: dir, timeout: 30_000 });
+  return stdout.split('\n').filter((entry) => entry !== '').map((entry) => entry.split('\t')[0]!).sort();
+}
+
+const fishQuote = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
 describe('oxps completion fish', () => {
   const script = completionScript(program(), 'fish');
 
-  it('has complete -c oxps lines for every command', () => {
-    for (const command of allCommands(spec)) {
-      const parent = command.path.slice(0, -1).join(' ');
-      expect(script, command.path.join(' ')).toContain(`complete -c oxps -n "__oxps_at '${parent}'" -a '${command.path.at(-1)}'`);
-    }
-    expect(script).toContain(`complete -c oxps -l keystore -x -a 'auto keychain vault'`);
-    expect(script).toContain(`complete -c oxps -n "__oxps_at 'secret list'" -l show-secrets`);
+  it('is valid fish (fish -n)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'oxps-completion-'));
+    await writeFile(join(dir, 'oxps.fish'), script);
+    const { stderr } = await execFileAsync('fish', ['--no-config', '-n', join(dir, 'oxps.fish')]);
+    expect(stderr).toBe('');
+  });
+
+  it('completes commands, subcommands and options, past global options', async () => {
+    expect(await completeFish(script, 'oxps sec')).toEqual(['secret']);
+    expect(await completeFish(script, 'oxps secret ')).toEqual(['list', 'revoke', 'rotate', 'share']);
+    expect(await completeFish(script, 'oxps -p secret --json secret ro')).toEqual(['rotate']);
+    expect(await completeFish(script, 'oxps secret list --s')).toEqual(['--service', '--show-secrets']);
+  });
+
+  it('completes the choices of --keystore, --trust and --algo', async () => {
+    expect(await completeFish(script, 'oxps --keystore ')).toEqual(['auto', 'keychain', 'vault']);
+    expect(await completeFish(script, 'oxps doctor --trust b')).toEqual(['btbv']);
+    expect(await completeFish(script, 'oxps key generate --algo ')).toEqual(['curve25519', 'rsa4096']);
+    expect(await completeFish(script, 'oxps completion ')).toEqual(['bash', 'fish', 'zsh']);
+  });
+
+  it('completes file names for file options and offers nothing for free values', async () => {
+    expect(await completeFish(script, 'oxps publish -n x --jsonl oxps.f')).toEqual(['oxps.fish']);
+    expect(await completeFish(script, 'oxps fetch -n ')).toEqual([]);
   });
 });
 
