@@ -90,6 +90,7 @@ step generate oxps --json key generate --no-publish
 step key ${lookup('openpgp-key')}
 step node oxps --json encrypt-node -n urn:example:keychain
 step statekey ${lookup('state-key')}
+step doctor oxps --json doctor
 step remove oxps --json profile remove ${profile}
 step password-after ${lookup('password')}
 step key-after ${lookup('openpgp-key')}
@@ -120,6 +121,13 @@ step statekey-after ${lookup('state-key')}
     expect(node.code, node.stderr).toBe(0);
     expect(json(node)).toMatchObject({ created: true, newSecret: true });
     expect((await output('statekey')).stdout).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    // doctor reads the keychain and finds the key there (not yet published: that check fails)
+    const doctor = await output('doctor');
+    const checks = json<{ checks: Array<{ name: string; ok: boolean; detail: string }> }>(doctor).checks;
+    expect(checks.filter((c) => !c.ok).map((c) => c.name), doctor.stdout).toEqual(['openpgp-key']);
+    expect(checks.find((c) => c.name === 'keystore')!.detail).toMatch(/keychain.* answers$/i);
+    expect(checks.find((c) => c.name === 'openpgp-key')!.detail).toContain('not on the public keys list');
+    expect(doctor.code).toBe(9);
     // nothing went to a vault
     expect(await exists(join(user.env.XDG_DATA_HOME!, 'oxps', 'vault'))).toBe(false);
 
