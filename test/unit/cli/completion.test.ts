@@ -1,7 +1,7 @@
 // `oxps completion bash|zsh|fish`: scripts generated from the commander program, each exercised
 // in the real shell: bash sources it and calls its function as readline would, zsh completes a
 // line typed into an interactive shell under zpty (zshComplete.zsh), fish runs `complete -C`.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -72,92 +72,92 @@ describe('oxps completion bash', () => {
   });
 });
 
-/** Completes `line` in an interactive zsh with the script installed as _oxps in its fpath. */
-async function completeZsh(script: string, line: string): Promise<string[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'oxps-completion-'));
-  await writeFile(join(dir, '_oxps'), script);
-  const driver = join(dirname(fileURLToPath(import.meta.url)), 'zshComplete.zsh');
-  const { stdout } = await execFileAsync('zsh', ['-f', driver, dir, line], { cwd: dir, timeout: 30_000 });
-  return stdout.split('\n').filter((word) => word !== '').sort();
+/** zsh and fish complete a typed line; each is given its script installed in a directory. */
+interface LineShell {
+  shell: 'zsh' | 'fish';
+  scriptFile: string;
+  syntaxCheck: (file: string) => string[];
+  /** The candidate words for `line`, sorted, run in `dir` (which holds the script). */
+  complete: (dir: string, line: string) => Promise<string[]>;
 }
 
-describe('oxps completion zsh', () => {
+const fishQuote = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+const lineShells: LineShell[] = [
+  {
+    shell: 'zsh',
+    scriptFile: '_oxps', // an fpath entry: zshComplete.zsh types the line into zsh under zpty
+    syntaxCheck: (file) => ['zsh', '-n', file],
+    complete: async (dir, line) => {
+      const driver = join(dirname(fileURLToPath(import.meta.url)), 'zshComplete.zsh');
+      const { stdout } = await execFileAsync('zsh', ['-f', driver, dir, line], { cwd: dir, timeout: 30_000 });
+      return stdout.split('\n').filter((word) => word !== '').sort();
+    },
+  },
+  {
+    shell: 'fish',
+    scriptFile: 'oxps.fish',
+    syntaxCheck: (file) => ['fish', '--no-config', '-n', file],
+    complete: async (dir, line) => {
+      const { stdout } = await execFileAsync('fish', ['--no-config', '-c', `source oxps.fish; complete -C ${fishQuote(line)}`], { cwd: dir, timeout: 30_000 });
+      return stdout.split('\n').filter((entry) => entry !== '').map((entry) => entry.split('\t')[0]!).sort();
+    },
+  },
+];
+
+describe.each(lineShells)('oxps completion $shell', ({ shell, scriptFile, syntaxCheck, complete }) => {
+  const script = completionScript(program(), shell);
+  let dir: string;
+  const completeLine = (line: string) => complete(dir, line);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'oxps-completion-'));
+    await writeFile(join(dir, scriptFile), script);
+  });
+
+  it(`is valid ${shell} (${shell} -n)`, async () => {
+    const [command, ...args] = syntaxCheck(join(dir, scriptFile));
+    const { stderr } = await execFileAsync(command!, args);
+    expect(stderr).toBe('');
+  });
+
+  it('completes commands, subcommands and options, past global options', async () => {
+    expect(await completeLine('oxps sec')).toEqual(['secret']);
+    expect(await completeLine('oxps secret ')).toEqual(['list', 'revoke', 'rotate', 'share']);
+    expect(await completeLine('oxps -p secret --json secret ro')).toEqual(['rotate']);
+    expect(await completeLine('oxps secret list --s')).toEqual(['--service', '--show-secrets']);
+  });
+
+  it('completes the choices of --keystore, --trust and --algo', async () => {
+    expect(await completeLine('oxps --keystore ')).toEqual(['auto', 'keychain', 'vault']);
+    expect(await completeLine('oxps doctor --trust b')).toEqual(['btbv']);
+    expect(await completeLine('oxps key generate --algo ')).toEqual(['curve25519', 'rsa4096']);
+    expect(await completeLine('oxps completion ')).toEqual(['bash', 'fish', 'zsh']);
+  });
+
+  it('completes file names for file options and offers nothing for free values', async () => {
+    expect(await completeLine(`oxps publish -n x --jsonl ${scriptFile.slice(0, 3)}`)).toEqual([scriptFile]);
+    expect(await completeLine('oxps fetch -n ')).toEqual([]);
+  });
+
+  it('takes --option=value as commander does', async () => {
+    expect(await completeLine('oxps --keystore=va')).toEqual(['--keystore=vault']);
+    expect(await completeLine('oxps --profile=work key g')).toEqual(['generate']);
+  });
+});
+
+describe('the zsh script', () => {
   const script = completionScript(program(), 'zsh');
 
-  it('is valid zsh (zsh -n), a #compdef function with one completion function per command', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'oxps-completion-'));
-    await writeFile(join(dir, '_oxps'), script);
-    const { stderr } = await execFileAsync('zsh', ['-n', join(dir, '_oxps')]);
-    expect(stderr).toBe('');
+  it('is a #compdef function with one completion function per command', () => {
     expect(script.startsWith('#compdef oxps\n')).toBe(true);
     for (const command of allCommands(spec)) {
       expect(script).toContain(`${['_oxps', ...command.path].join('_').replace(/-/g, '_')}() {`);
     }
   });
 
-  it('completes commands, subcommands and options, past global options', async () => {
-    expect(await completeZsh(script, 'oxps sec')).toEqual(['secret']);
-    expect(await completeZsh(script, 'oxps secret ')).toEqual(['list', 'revoke', 'rotate', 'share']);
-    expect(await completeZsh(script, 'oxps -p secret --json secret ro')).toEqual(['rotate']);
-    expect(await completeZsh(script, 'oxps --profile=work key g')).toEqual(['generate']);
-    expect(await completeZsh(script, 'oxps secret list --s')).toEqual(['--service', '--show-secrets']);
-  });
-
-  it('completes the choices of --keystore, --trust and --algo, also after "="', async () => {
-    expect(await completeZsh(script, 'oxps --keystore ')).toEqual(['auto', 'keychain', 'vault']);
-    expect(await completeZsh(script, 'oxps --keystore=va')).toEqual(['--keystore=vault']);
-    expect(await completeZsh(script, 'oxps doctor --trust b')).toEqual(['btbv']);
-    expect(await completeZsh(script, 'oxps key generate --algo ')).toEqual(['curve25519', 'rsa4096']);
-    expect(await completeZsh(script, 'oxps completion ')).toEqual(['bash', 'fish', 'zsh']);
-  });
-
-  it('completes file names for file options and offers nothing for free values', async () => {
-    expect(await completeZsh(script, 'oxps publish -n x --jsonl _ox')).toEqual(['_oxps']);
-    expect(await completeZsh(script, 'oxps fetch -n ')).toEqual([]);
-  });
-
   it('quotes descriptions with single quotes for zsh', () => {
     expect(script).toContain(`contacts'\\'' keys`);
-  });
-});
-
-/** Completes `line` with fish's `complete -C`, the script sourced: the candidate words. */
-async function completeFish(script: string, line: string): Promise<string[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'oxps-completion-'));
-  await writeFile(join(dir, 'oxps.fish'), script);
-  const { stdout } = await execFileAsync('fish', ['--no-config', '-c', `source oxps.fish; complete -C ${fishQuote(line)}`], { cwd: dir, timeout: 30_000 });
-  return stdout.split('\n').filter((entry) => entry !== '').map((entry) => entry.split('\t')[0]!).sort();
-}
-
-const fishQuote = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
-describe('oxps completion fish', () => {
-  const script = completionScript(program(), 'fish');
-
-  it('is valid fish (fish -n)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'oxps-completion-'));
-    await writeFile(join(dir, 'oxps.fish'), script);
-    const { stderr } = await execFileAsync('fish', ['--no-config', '-n', join(dir, 'oxps.fish')]);
-    expect(stderr).toBe('');
-  });
-
-  it('completes commands, subcommands and options, past global options', async () => {
-    expect(await completeFish(script, 'oxps sec')).toEqual(['secret']);
-    expect(await completeFish(script, 'oxps secret ')).toEqual(['list', 'revoke', 'rotate', 'share']);
-    expect(await completeFish(script, 'oxps -p secret --json secret ro')).toEqual(['rotate']);
-    expect(await completeFish(script, 'oxps secret list --s')).toEqual(['--service', '--show-secrets']);
-  });
-
-  it('completes the choices of --keystore, --trust and --algo', async () => {
-    expect(await completeFish(script, 'oxps --keystore ')).toEqual(['auto', 'keychain', 'vault']);
-    expect(await completeFish(script, 'oxps doctor --trust b')).toEqual(['btbv']);
-    expect(await completeFish(script, 'oxps key generate --algo ')).toEqual(['curve25519', 'rsa4096']);
-    expect(await completeFish(script, 'oxps completion ')).toEqual(['bash', 'fish', 'zsh']);
-  });
-
-  it('completes file names for file options and offers nothing for free values', async () => {
-    expect(await completeFish(script, 'oxps publish -n x --jsonl oxps.f')).toEqual(['oxps.fish']);
-    expect(await completeFish(script, 'oxps fetch -n ')).toEqual([]);
   });
 });
 
