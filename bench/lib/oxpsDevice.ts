@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, runOk, type ProcessResult, type RunOptions } from './proc.js';
+import { deviceEnv } from '../../test/harness/device.js';
 
 export const OXPS_BIN = fileURLToPath(new URL('../../../bin/oxps', import.meta.url));
 
@@ -24,11 +25,7 @@ export class OxpsDevice {
       HOME: process.env.HOME,
       LANG: 'C.UTF-8',
       NO_COLOR: '1',
-      XDG_CONFIG_HOME: join(home, 'config'),
-      XDG_DATA_HOME: join(home, 'data'),
-      XDG_CACHE_HOME: join(home, 'cache'),
-      OXPS_KEYSTORE: 'vault',
-      OXPS_PASSPHRASE: `vault passphrase of ${name}`,
+      ...deviceEnv(home, name),
     };
   }
 

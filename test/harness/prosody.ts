@@ -9,6 +9,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { XmppTestServer } from './server.js';
+import { stopChild } from './process.js';
 
 const run = promisify(execFile);
 
@@ -85,7 +86,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     certFile,
     configFile,
     logFile,
-    stop: () => stopProcess(child),
+    stop: () => stopChild(child, 5000),
   };
   try {
     await waitForPort(port, child, () => output);
@@ -186,15 +187,6 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`prosody did not listen on 127.0.0.1:${port} within 15 s: ${output()}`);
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Stops a Prosody started by another process (vitest global setup) from its PID. */

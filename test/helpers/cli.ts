@@ -1,6 +1,5 @@
 // Runs the real oxps binary as a user would, each test user with its own XDG directories and
 // an encrypted vault (no keychain), against the Prosody of the global setup.
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { registerAccounts } from '../harness/prosody.js';
+import { cleanEnv, runProcess } from '../harness/process.js';
+import { deviceEnv } from '../harness/device.js';
 import { registerEjabberdAccounts } from '../harness/ejabberd.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/oxps', import.meta.url));
@@ -24,36 +25,9 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-export function runNode(args: string[], { env = {}, input, timeoutMs = 120_000 }: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`oxps ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    // a child that exits without reading its input must not fail the run with EPIPE
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
-  });
-}
-
-/** The environment of a test run: nothing of the developer's own oxps, keychain or colours. */
-export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1' };
-  for (const [key, value] of Object.entries(extra)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
+export async function runNode(args: string[], { env = {}, input, timeoutMs = 120_000 }: RunOptions = {}): Promise<RunResult> {
+  const { code, stdout, stderr } = await runProcess(process.execPath, args, { env: cleanEnv(env), input, timeoutMs });
+  return { code, stdout, stderr };
 }
 
 export type ServerKind = 'prosody' | 'ejabberd';
@@ -100,14 +74,7 @@ export class TestUser {
     const name = account;
     const domain = 'localhost';
     const home = await mkdtemp(join(tmpdir(), `oxps-${name}-`));
-    const env = {
-      XDG_CONFIG_HOME: join(home, 'config'),
-      XDG_DATA_HOME: join(home, 'data'),
-      XDG_CACHE_HOME: join(home, 'cache'),
-      OXPS_KEYSTORE: 'vault',
-      OXPS_PASSPHRASE: `vault passphrase of ${name}`,
-    };
-    return new TestUser(name, `${name}@${domain}`, home, env, server);
+    return new TestUser(name, `${name}@${domain}`, home, deviceEnv(home, name), server);
   }
 
   run(args: string[], options: RunOptions = {}): Promise<RunResult> {

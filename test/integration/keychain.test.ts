@@ -6,7 +6,8 @@ import { mkdtemp, readFile, readdir, stat, writeFile, access } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { BIN, TestUser, cleanEnv, json } from '../helpers/cli.js';
+import { BIN, TestUser, json } from '../helpers/cli.js';
+import { cleanEnv } from '../harness/process.js';
 
 const KEYRING_PASSWORD = 'testpass';
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
-import { BIN, TestUser, cleanEnv, json, type RunResult } from '../helpers/cli.js';
+import { BIN, TestUser, json, type RunResult } from '../helpers/cli.js';
+import { cleanEnv } from '../harness/process.js';
 import { freePort } from '../harness/prosody.js';
 import { VaultStore } from '../../src/store/keystore/vault.js';
 

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import xml, { type Element } from '@xmpp/xml';
-import { BIN, TestUser, cleanEnv, json, ok } from '../helpers/cli.js';
+import { BIN, TestUser, json, ok } from '../helpers/cli.js';
+import { cleanEnv } from '../harness/process.js';
 import { rawSession } from '../helpers/inProcess.js';
 import { NS } from '../../src/protocol/namespaces.js';
 

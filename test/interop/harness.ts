@@ -3,9 +3,7 @@
 // harness's Prosody (test/harness/prosody.ts).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runProcess, type ProcessResult } from './libervia.js';
-
-export { runProcess, type ProcessResult };
+import { cleanEnv, runProcess, type ProcessResult } from '../harness/process.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const OXPS_BIN = resolve(REPO_ROOT, 'bin', 'oxps');
@@ -30,18 +28,6 @@ export interface InteropContext {
   devices: Record<string, { home: string; env: Record<string, string> }>;
 }
 
-/** The environment of one oxps device: its own XDG tree and a vault (no keychain), no colours. */
-export function oxpsDeviceEnv(home: string, name: string): Record<string, string> {
-  return {
-    XDG_CONFIG_HOME: resolve(home, 'config'),
-    XDG_DATA_HOME: resolve(home, 'data'),
-    XDG_CACHE_HOME: resolve(home, 'cache'),
-    OXPS_KEYSTORE: 'vault',
-    OXPS_PASSPHRASE: `vault passphrase of ${name}`,
-  };
-}
-
 export function runOxps(env: Record<string, string>, args: string[], options: { input?: string; timeoutMs?: number; extraEnv?: Record<string, string> } = {}): Promise<ProcessResult> {
-  const fullEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1', ...env, ...options.extraEnv };
-  return runProcess(process.execPath, [OXPS_BIN, ...args], { input: options.input, timeoutMs: options.timeoutMs ?? 120_000, env: fullEnv });
+  return runProcess(process.execPath, [OXPS_BIN, ...args], { input: options.input, timeoutMs: options.timeoutMs ?? 120_000, env: cleanEnv({ ...env, ...options.extraEnv }) });
 }

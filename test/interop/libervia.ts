@@ -11,12 +11,13 @@
 //   logs/                     log_dir: libervia.log (the backend's log), backend.out (its stdout)
 //   cwd/                      the backend's working directory: OX GnuPG homes in cwd/gnupg-home/<profile>
 //
-// Only node: imports, so that the benchmarks (bench/) can use it as well.
+// No vitest imports, so that the benchmarks (bench/) can use it as well.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runProcess, stopChild, type ProcessResult } from '../harness/process.js';
 
 /** The system Python: the backend's script starts with `#!/usr/bin/env python3`, which may find another. */
 const PYTHON = '/usr/bin/python3';
@@ -24,45 +25,6 @@ const BACKEND = '/usr/bin/libervia-backend';
 const CLI = '/usr/bin/libervia-cli';
 /** The Debian packages of the peer (scripts/system-deps.sh interop installs them). */
 export const LIBERVIA_PACKAGES = 'libervia-backend libervia-cli python3-gpg python3-xmlschema gnupg';
-
-export interface ProcessResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/**
- * Runs a command to its end (stdin: `input`, or nothing); never rejects on a non-zero exit, only
- * when it cannot start or outlives `timeoutMs` (then it is killed).
- */
-export function runProcess(command: string, args: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ProcessResult> {
-  const started = Date.now();
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { env: options.env ?? { ...process.env, LANG: 'C.UTF-8' }, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timeoutMs = options.timeoutMs ?? 120_000;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code: code ?? -1, stdout, stderr, ms: Date.now() - started });
-    });
-    child.stdin.on('error', () => undefined);
-    // a child that exits without reading its input must not fail the run with EPIPE
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
-  });
-}
 
 /** Where things are in a Libervia directory (see the layout above). */
 export interface LiberviaPaths {
@@ -301,19 +263,10 @@ function makePeer(dir: string, paths: LiberviaPaths, profiles: string[], child: 
     },
     gnupgHome: (profile) => join(paths.gnupgHomes, profile),
     async stop() {
-      await stopChild(child);
+      await stopChild(child, 10_000);
       await killGpgAgents(paths);
     },
   };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** GnuPG starts a gpg-agent per home, which outlives the backend: stop those of our homes. */

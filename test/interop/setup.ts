@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { DOMAIN, startProsody, stanzaLogFile, type ProsodyServer } from '../harness/prosody.js';
-import { oxpsDeviceEnv, runOxps, type InteropContext } from './harness.js';
+import { runOxps, type InteropContext } from './harness.js';
+import { deviceEnv } from '../harness/device.js';
 import { liberviaMissing, liberviaPaths, startLibervia, type LiberviaPeer } from './libervia.js';
 
 /** Libervia's profiles and the accounts oxps plays (the test Prosody registers all of them). */
@@ -55,7 +56,7 @@ export async function setup(project: TestProject): Promise<void> {
     const devices: InteropContext['devices'] = {};
     await Promise.all(OXPS_ACCOUNTS.map(async (name) => {
       const home = join(dir!, 'oxps-devices', name);
-      const env = oxpsDeviceEnv(home, name);
+      const env = deviceEnv(home, name);
       devices[name] = { home, env };
       await mkdir(home, { recursive: true, mode: 0o700 });
       const jid = `${name}@${DOMAIN}`;
