@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile, chmod, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { BIN, TestUser, cleanEnv, json, ok, serverInfo } from '../helpers/cli.js';
+import { BIN, TestUser, json, ok, serverInfo } from '../helpers/cli.js';
+import { cleanEnv } from '../harness/process.js';
 import { startProsody, removeServerDir, type ProsodyServer } from '../harness/prosody.js';
 
 const PUBSUB = 'pubsub.localhost';
@@ -15,27 +16,42 @@ function items(count: number, tag: string): string {
   return Array.from({ length: count }, (_, i) => JSON.stringify({ payload: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${tag} ${i}</title></entry>` })).join('\n');
 }
 
-/** Starts oxps and SIGKILLs it as soon as `ready` says so (polled every 20 ms). */
-async function killWhen(user: TestUser, args: string[], ready: (stderr: string) => Promise<boolean> | boolean, input?: string): Promise<void> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(user.env), stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * Starts oxps and calls `tick` every `everyMs` while it runs, SIGKILLing it when `tick` says
+ * 'kill'; resolves with its exit code (null when killed) and its output.
+ */
+async function whileRunning(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  input: string | undefined,
+  everyMs: number,
+  tick: (pid: number, stderr: string) => Promise<'kill' | void>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  child.stdout.resume();
   // a child that exits without reading its input must not fail the run with EPIPE
   child.stdin.on('error', () => undefined);
   child.stdin.end(input ?? '');
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  let done = false;
-  void exited.then(() => (done = true));
-  while (!done) {
-    if (await ready(stderr)) {
+  let finished = false;
+  void exited.then(() => (finished = true));
+  while (!finished) {
+    if ((await tick(child.pid!, stderr)) === 'kill') {
       child.kill('SIGKILL');
       break;
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
-  const code = await exited;
-  expect(done ? code : null, `oxps ${args.join(' ')} finished before it could be killed:\n${stderr}`).toBeNull();
+  return { code: await exited, stdout, stderr };
+}
+
+/** Starts oxps and SIGKILLs it as soon as `ready` says so (polled every 20 ms). */
+async function killWhen(user: TestUser, args: string[], ready: (stderr: string) => Promise<boolean> | boolean, input?: string): Promise<void> {
+  const run = await whileRunning(cleanEnv(user.env), args, input, 20, async (_pid, stderr) => ((await ready(stderr)) ? 'kill' : undefined));
+  expect(run.code, `oxps ${args.join(' ')} finished before it could be killed:\n${run.stderr}`).toBeNull();
 }
 
 async function journalRecords(user: TestUser): Promise<number> {
@@ -250,22 +266,12 @@ describe('secrets stay secret', () => {
     const [alice, bob] = await TestUser.createMany(['alice', 'bob']);
     const seenArgv: string[] = [];
     const watch = async (user: TestUser, args: string[], input?: string) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv({ ...user.env, OXPS_PASSWORD: `${user.name}pass` }), stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.resume();
-      // a child that exits without reading its input must not fail the run with EPIPE
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input ?? '');
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      let finished = false;
-      void exited.then(() => (finished = true));
-      while (!finished) {
-        seenArgv.push(await readFile(`/proc/${child.pid}/cmdline`, 'utf8').catch(() => ''));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      expect(await exited).toBe(0);
-      return stdout;
+      const env = cleanEnv({ ...user.env, OXPS_PASSWORD: `${user.name}pass` });
+      const run = await whileRunning(env, args, input, 10, async (pid) => {
+        seenArgv.push(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''));
+      });
+      expect(run.code).toBe(0);
+      return run.stdout;
     };
     for (const user of [alice!, bob!]) {
       await watch(user, ['profile', 'add', user.jid, '--host', '127.0.0.1', '--port', String(serverInfo().port), '--tls-ca', serverInfo().certFile]);
