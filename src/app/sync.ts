@@ -176,45 +176,48 @@ class MessageProcessor {
   }
 
   private apply(state: ProfileState, element: Element, sender: string): void {
-    const now = new Date();
-    if (element.is('shared-secret', NS.oxps)) {
-      let secret;
-      try {
-        secret = parseSharedSecret(element);
-      } catch (error) {
-        this.reject(sender, (error as MalformedSharedSecret).message);
-        return;
-      }
-      const known = state.nodes[nodeKey(secret.service, secret.node)];
-      const record = known ?? ensureNodeRecord(state, secret.service, secret.node);
-      const verdict = receiveSharedSecret(record.secrets, secret, sender, now);
-      if (verdict.kind === 'rejected') {
-        if (!known) delete state.nodes[nodeKey(secret.service, secret.node)];
-        this.reject(sender, verdict.reason, secret.service, secret.node);
-        return;
-      }
-      if (secret.type) record.payloadType ??= secret.type;
-      if (verdict.kind === 'accepted') {
-        this.report.accepted.push({ from: sender, service: secret.service, node: secret.node, secretId: secret.id, revoked: secret.revoked, firstUse: verdict.firstUse });
-        if (verdict.warning) this.ctx.reporter.warn(verdict.warning);
-      } else if (verdict.kind === 'revoked') {
-        this.report.revoked.push({ from: sender, service: secret.service, node: secret.node, secretId: secret.id });
-      }
-    } else if (element.is('revoke', NS.oxps)) {
-      let revocation;
-      try {
-        revocation = parseRevoke(element);
-      } catch (error) {
-        this.reject(sender, (error as MalformedRevoke).message);
-        return;
-      }
-      const record = state.nodes[nodeKey(revocation.service, revocation.node)];
-      const verdict = receiveRevoke(record?.secrets ?? [], revocation, sender);
-      if (verdict.kind === 'rejected') this.reject(sender, verdict.reason, revocation.service, revocation.node);
-      else if (verdict.kind === 'revoked') this.report.revoked.push({ from: sender, service: revocation.service, node: revocation.node, secretId: revocation.id });
-    } else {
-      this.ctx.reporter.verbose(`ignored <${element.name}/> from ${sender}: not an OXPS element`);
+    if (element.is('shared-secret', NS.oxps)) this.applySharedSecret(state, element, sender);
+    else if (element.is('revoke', NS.oxps)) this.applyRevoke(state, element, sender);
+    else this.ctx.reporter.verbose(`ignored <${element.name}/> from ${sender}: not an OXPS element`);
+  }
+
+  private applySharedSecret(state: ProfileState, element: Element, sender: string): void {
+    let secret;
+    try {
+      secret = parseSharedSecret(element);
+    } catch (error) {
+      this.reject(sender, (error as MalformedSharedSecret).message);
+      return;
     }
+    const known = state.nodes[nodeKey(secret.service, secret.node)];
+    const record = known ?? ensureNodeRecord(state, secret.service, secret.node);
+    const verdict = receiveSharedSecret(record.secrets, secret, sender, new Date());
+    if (verdict.kind === 'rejected') {
+      if (!known) delete state.nodes[nodeKey(secret.service, secret.node)];
+      this.reject(sender, verdict.reason, secret.service, secret.node);
+      return;
+    }
+    if (secret.type) record.payloadType ??= secret.type;
+    if (verdict.kind === 'accepted') {
+      this.report.accepted.push({ from: sender, service: secret.service, node: secret.node, secretId: secret.id, revoked: secret.revoked, firstUse: verdict.firstUse });
+      if (verdict.warning) this.ctx.reporter.warn(verdict.warning);
+    } else if (verdict.kind === 'revoked') {
+      this.report.revoked.push({ from: sender, service: secret.service, node: secret.node, secretId: secret.id });
+    }
+  }
+
+  private applyRevoke(state: ProfileState, element: Element, sender: string): void {
+    let revocation;
+    try {
+      revocation = parseRevoke(element);
+    } catch (error) {
+      this.reject(sender, (error as MalformedRevoke).message);
+      return;
+    }
+    const record = state.nodes[nodeKey(revocation.service, revocation.node)];
+    const verdict = receiveRevoke(record?.secrets ?? [], revocation, sender);
+    if (verdict.kind === 'rejected') this.reject(sender, verdict.reason, revocation.service, revocation.node);
+    else if (verdict.kind === 'revoked') this.report.revoked.push({ from: sender, service: revocation.service, node: revocation.node, secretId: revocation.id });
   }
 
   private reject(from: string, reason: string, service?: string, node?: string): void {
