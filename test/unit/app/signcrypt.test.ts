@@ -22,6 +22,7 @@ import { entryAccount, type Keystore, type SecretEntry } from '../../../src/stor
 import { silentReporter } from '../../../src/ui/reporter.js';
 import { IqError, type Session } from '../../../src/xmpp/session.js';
 import { GpgHome } from '../../helpers/gpg.js';
+import { rejected } from '../../helpers/thrown.js';
 
 const SENDER = 'alice@example.org';
 const RECIPIENT = 'bob@example.org';
@@ -113,16 +114,7 @@ describe('OX signcrypt messages with GnuPG 2.2, and what unpackOxMessage refuses
 
   const note = (text: string) => xml('note', { xmlns: 'urn:example:notes' }, text);
 
-  async function refusal(message: Element): Promise<UnreadableMessage> {
-    let outcome: unknown;
-    try {
-      outcome = await unpackOxMessage(recipient, message);
-    } catch (error) {
-      outcome = error;
-    }
-    expect(outcome).toBeInstanceOf(UnreadableMessage);
-    return outcome as UnreadableMessage;
-  }
+  const refusal = (message: Element): Promise<UnreadableMessage> => rejected(UnreadableMessage, () => unpackOxMessage(recipient, message));
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'oxps-signcrypt-'));

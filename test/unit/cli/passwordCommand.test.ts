@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { passwordFromCommand, splitCommand } from '../../../src/cli/runtime.js';
 import { OxpsError } from '../../../src/errors.js';
+import { thrown } from '../../helpers/thrown.js';
 
 describe('splitCommand', () => {
   it.each([
@@ -29,14 +30,7 @@ describe('splitCommand', () => {
     ['pass a && pass b', '"&&"'],
     ['pass xmpp/me # work account', 'a comment'],
   ])('refuses %j: it needs a shell', (command, what) => {
-    let caught: unknown;
-    try {
-      splitCommand(command);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(OxpsError);
-    expect((caught as OxpsError).message).toBe(`--password-command runs without a shell and cannot take ${what}`);
+    expect(thrown(OxpsError, () => splitCommand(command)).message).toBe(`--password-command runs without a shell and cannot take ${what}`);
   });
 });
 

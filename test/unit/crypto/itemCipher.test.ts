@@ -5,20 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as openpgp from 'openpgp';
 import { decryptItem, encryptItem, ItemDecryptError, MAX_PLAINTEXT_BYTES } from '../../../src/crypto/itemCipher.js';
 import { GpgHome } from '../../helpers/gpg.js';
+import { rejected } from '../../helpers/thrown.js';
 
 const SECRET = 'SiDgL6vB4cf0tVyroiC2uUlzqxNvzk-8ejCXm7fJRVKkzh6wMDmbcx9Zx6prpo-naclRBU79PwOyKXfruu7aYA';
 const PAYLOAD = Buffer.from(`<entry xmlns='http://www.w3.org/2005/Atom'><title>H&#233;llo &#127881;</title></entry>`, 'utf8');
 
-async function decryptError(ciphertext: Uint8Array, secret = SECRET): Promise<ItemDecryptError> {
-  let data: Uint8Array | undefined;
-  try {
-    data = await decryptItem(ciphertext, secret);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ItemDecryptError);
-    return error as ItemDecryptError;
-  }
-  throw new Error(`decryptItem returned ${data.length} bytes instead of failing`);
-}
+const decryptError = (ciphertext: Uint8Array, secret = SECRET): Promise<ItemDecryptError> => rejected(ItemDecryptError, () => decryptItem(ciphertext, secret));
 
 describe('encryptItem / decryptItem', () => {
   it.each([

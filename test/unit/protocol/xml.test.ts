@@ -2,19 +2,14 @@ import { describe, expect, it } from 'vitest';
 import xml from '@xmpp/xml';
 import { canonicalXml, parseXmlElement, serializeForEncryption } from '../../../src/protocol/xml.js';
 import { OxpsError } from '../../../src/errors.js';
+import { thrown } from '../../helpers/thrown.js';
 
 /** Calls parseXmlElement, expecting it to refuse the input; returns the error. */
 function refused(text: string, what = 'the test payload'): OxpsError {
-  try {
-    parseXmlElement(text, what);
-  } catch (error) {
-    expect(error).toBeInstanceOf(OxpsError);
-    const oxps = error as OxpsError;
-    expect(oxps.code).toBe('INPUT_INVALID');
-    expect(oxps.message).toContain(what);
-    return oxps;
-  }
-  throw new Error(`parseXmlElement accepted ${JSON.stringify(text)}`);
+  const error = thrown(OxpsError, () => parseXmlElement(text, what));
+  expect(error.code).toBe('INPUT_INVALID');
+  expect(error.message).toContain(what);
+  return error;
 }
 
 const BILLION_LAUGHS = `<?xml version="1.0"?>
@@ -203,16 +198,10 @@ describe('serializeForEncryption', () => {
   });
 
   it('refuses non-ASCII element names', () => {
-    let caught: unknown;
-    try {
-      serializeForEncryption(xml('entry', {}, xml('café', {}, 'x')));
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(OxpsError);
-    expect((caught as OxpsError).code).toBe('INPUT_INVALID');
-    expect((caught as OxpsError).message).toContain('café');
-    expect((caught as OxpsError).hint).toMatch(/ASCII/);
+    const error = thrown(OxpsError, () => serializeForEncryption(xml('entry', {}, xml('café', {}, 'x'))));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toContain('café');
+    expect(error.hint).toMatch(/ASCII/);
   });
 
   it('refuses non-ASCII attribute names', () => {

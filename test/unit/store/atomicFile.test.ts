@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assertPrivateFile, ensurePrivateDir, writeFileAtomic } from '../../../src/store/atomicFile.js';
 import { OxpsError } from '../../../src/errors.js';
+import { rejected } from '../../helpers/thrown.js';
 
 let dir: string;
 
@@ -85,15 +86,7 @@ describe('writeFileAtomic', () => {
 });
 
 describe('assertPrivateFile', () => {
-  async function refusal(path: string): Promise<OxpsError> {
-    try {
-      await assertPrivateFile(path, 'the state file');
-    } catch (error) {
-      expect(error).toBeInstanceOf(OxpsError);
-      return error as OxpsError;
-    }
-    throw new Error(`assertPrivateFile accepted ${path}`);
-  }
+  const refusal = (path: string): Promise<OxpsError> => rejected(OxpsError, () => assertPrivateFile(path, 'the state file'));
 
   it('refuses a 0644 file with FILE_PERMISSIONS and a chmod 600 hint', async () => {
     const path = join(dir, 'state');

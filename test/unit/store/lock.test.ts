@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../../src/store/lock.js';
 import { OxpsError } from '../../../src/errors.js';
+import { rejected } from '../../helpers/thrown.js';
 
 let dir: string;
 let path: string;
@@ -32,14 +33,11 @@ function deadPid(): number {
 
 async function locked(waitMs: number): Promise<{ error: OxpsError; elapsed: number }> {
   const started = Date.now();
-  try {
+  const error = await rejected(OxpsError, async () => {
     const lock = await acquireLock(path, waitMs, 'profile alice');
     await lock.release();
-  } catch (error) {
-    expect(error).toBeInstanceOf(OxpsError);
-    return { error: error as OxpsError, elapsed: Date.now() - started };
-  }
-  throw new Error('the lock was acquired twice');
+  });
+  return { error, elapsed: Date.now() - started };
 }
 
 describe('acquireLock', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { seal, SealError, unseal } from '../../../src/store/sealed.js';
+import { thrown } from '../../helpers/thrown.js';
 
 const KEY = randomBytes(32);
 const MAGIC = 'OXPSTST1';
@@ -10,15 +11,7 @@ const HEADER = 8;
 const NONCE = 12;
 const TAG = 16;
 
-function sealError(action: () => unknown): SealError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SealError);
-    return error as SealError;
-  }
-  throw new Error('expected a SealError');
-}
+const sealError = (action: () => unknown): SealError => thrown(SealError, action);
 
 describe('seal / unseal', () => {
   it('round-trips', () => {

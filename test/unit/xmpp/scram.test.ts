@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScramClient, ScramError } from '../../../src/xmpp/scram.js';
+import { rejected } from '../../helpers/thrown.js';
 
 // RFC 5802 §5
 const SHA1 = {
@@ -26,15 +27,7 @@ async function sha1AfterClientFinal(): Promise<ScramClient> {
   return client;
 }
 
-async function scramError(promise: Promise<unknown> | (() => unknown)): Promise<ScramError> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScramError);
-    return error as ScramError;
-  }
-  throw new Error('expected a ScramError');
-}
+const scramError = (action: () => unknown): Promise<ScramError> => rejected(ScramError, action);
 
 describe('ScramClient test vectors', () => {
   it('matches the RFC 5802 SCRAM-SHA-1 exchange', async () => {
@@ -104,34 +97,34 @@ describe('ScramClient refusals', () => {
   it('throws on an e= error in the server-first message', async () => {
     const client = new ScramClient('SCRAM-SHA-1', 'user', 'pencil', SHA1.nonce);
     client.clientFirst();
-    const error = await scramError(client.clientFinal('e=other-error'));
+    const error = await scramError(() => client.clientFinal('e=other-error'));
     expect(error.message).toContain('other-error');
   });
 
   it('throws when the server nonce does not start with the client nonce', async () => {
     const client = new ScramClient('SCRAM-SHA-1', 'user', 'pencil', SHA1.nonce);
     client.clientFirst();
-    const error = await scramError(client.clientFinal('r=XXXXd2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096'));
+    const error = await scramError(() => client.clientFinal('r=XXXXd2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096'));
     expect(error.message).toMatch(/nonce/);
   });
 
   it('throws when the server nonce only contains the client nonce further in', async () => {
     const client = new ScramClient('SCRAM-SHA-1', 'user', 'pencil', SHA1.nonce);
     client.clientFirst();
-    await scramError(client.clientFinal(`r=abc${SHA1.nonce},s=QSXCR+Q6sek8bf92,i=4096`));
+    await scramError(() => client.clientFinal(`r=abc${SHA1.nonce},s=QSXCR+Q6sek8bf92,i=4096`));
   });
 
   it('throws when the server nonce equals the client nonce (no server part)', async () => {
     const client = new ScramClient('SCRAM-SHA-1', 'user', 'pencil', SHA1.nonce);
     client.clientFirst();
-    const error = await scramError(client.clientFinal(`r=${SHA1.nonce},s=QSXCR+Q6sek8bf92,i=4096`));
+    const error = await scramError(() => client.clientFinal(`r=${SHA1.nonce},s=QSXCR+Q6sek8bf92,i=4096`));
     expect(error.message).toMatch(/nonce/);
   });
 
   it.each([4095, 1, 0])('throws when the server asks for %i iterations', async (iterations) => {
     const client = new ScramClient('SCRAM-SHA-256', 'user', 'pencil', SHA256.nonce);
     client.clientFirst();
-    const error = await scramError(client.clientFinal(SHA256.serverFirst.replace('i=4096', `i=${iterations}`)));
+    const error = await scramError(() => client.clientFinal(SHA256.serverFirst.replace('i=4096', `i=${iterations}`)));
     expect(error.message).toContain(String(iterations));
   });
 
@@ -153,6 +146,6 @@ describe('ScramClient refusals', () => {
   ])('throws on a malformed server-first message: %s', async (_what, serverFirst) => {
     const client = new ScramClient('SCRAM-SHA-1', 'user', 'pencil', SHA1.nonce);
     client.clientFirst();
-    await scramError(client.clientFinal(serverFirst));
+    await scramError(() => client.clientFinal(serverFirst));
   });
 });

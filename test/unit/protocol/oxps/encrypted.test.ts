@@ -3,18 +3,11 @@ import xml from '@xmpp/xml';
 import { buildEncrypted, MalformedItem, parseEncrypted } from '../../../../src/protocol/oxps/encrypted.js';
 import { NS } from '../../../../src/protocol/namespaces.js';
 import { parseXmlElement } from '../../../../src/protocol/xml.js';
+import { thrown } from '../../../helpers/thrown.js';
 
 const SECRET_ID = 'Q6PDRqVtvWww7WHCieM4Df';
 
-function malformed(element: ReturnType<typeof xml>): MalformedItem {
-  try {
-    parseEncrypted(element);
-  } catch (error) {
-    expect(error).toBeInstanceOf(MalformedItem);
-    return error as MalformedItem;
-  }
-  throw new Error('parseEncrypted accepted a malformed element');
-}
+const malformed = (element: ReturnType<typeof xml>): MalformedItem => thrown(MalformedItem, () => parseEncrypted(element));
 
 describe('buildEncrypted', () => {
   it('writes the XEP-0473 element with a key attribute and base64 content', () => {
