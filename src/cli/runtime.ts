@@ -3,7 +3,6 @@
 import { readFile } from 'node:fs/promises';
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { parse as parseShellWords } from 'shell-quote';
 import type { Command } from 'commander';
 import { EXIT, OxpsError } from '../errors.js';
 import { Output } from '../ui/output.js';
@@ -157,7 +156,7 @@ async function readPath(path: string): Promise<string> {
  * refused, since no shell runs them.
  */
 export async function passwordFromCommand(command: string): Promise<string> {
-  const [file, ...args] = splitCommand(command);
+  const [file, ...args] = await splitCommand(command);
   if (!file) throw new OxpsError('USAGE', '--password-command is empty', 'give a command, e.g. --password-command "pass xmpp/me"');
   const { execFile } = await import('node:child_process');
   const output = await new Promise<string>((resolve, reject) => {
@@ -172,8 +171,9 @@ export async function passwordFromCommand(command: string): Promise<string> {
 }
 
 /** The words of a command line, split with shell quoting rules and without any expansion. */
-export function splitCommand(command: string): string[] {
-  return parseShellWords(command, (name) => `$${name}`).map((word) => {
+export async function splitCommand(command: string): Promise<string[]> {
+  const { parse } = await import('shell-quote');
+  return parse(command, (name) => `$${name}`).map((word) => {
     if (typeof word === 'string') return word;
     if ('pattern' in word) return word.pattern;
     const what = 'op' in word ? `"${word.op}"` : 'a comment';

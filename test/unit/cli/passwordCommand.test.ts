@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { passwordFromCommand, splitCommand } from '../../../src/cli/runtime.js';
 import { OxpsError } from '../../../src/errors.js';
-import { thrown } from '../../helpers/thrown.js';
+import { rejected } from '../../helpers/thrown.js';
 
 describe('splitCommand', () => {
   it.each([
@@ -19,8 +19,8 @@ describe('splitCommand', () => {
     ['echo "$HOME"', ['echo', '$HOME']],
     ['ls *.gpg', ['ls', '*.gpg']],
     ['', []],
-  ])('%j → %j', (command, words) => {
-    expect(splitCommand(command)).toEqual(words);
+  ])('%j → %j', async (command, words) => {
+    expect(await splitCommand(command)).toEqual(words);
   });
 
   it.each([
@@ -29,8 +29,8 @@ describe('splitCommand', () => {
     ['pass a; pass b', '";"'],
     ['pass a && pass b', '"&&"'],
     ['pass xmpp/me # work account', 'a comment'],
-  ])('refuses %j: it needs a shell', (command, what) => {
-    expect(thrown(OxpsError, () => splitCommand(command)).message).toBe(`--password-command runs without a shell and cannot take ${what}`);
+  ])('refuses %j: it needs a shell', async (command, what) => {
+    expect((await rejected(OxpsError, () => splitCommand(command))).message).toBe(`--password-command runs without a shell and cannot take ${what}`);
   });
 });
 
