@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { XmppTestServer } from './server.js';
 import { stopChild } from './process.js';
@@ -41,7 +42,17 @@ export interface ProsodyOptions {
    * "RECV: <…>") to a debug log, `stanzaLogFile(dir)`: to observe the wire. Off by default.
    */
   stanzaDebug?: boolean;
+  /**
+   * Pubsub requests left unanswered (test/harness/prosody-modules/mod_oxps_unanswered.lua):
+   * `{ 'NODE ACTION': N }` answers the first N `<ACTION node='NODE'/>` requests, then none — a
+   * server that takes a request and never answers, at an exact point rather than after a delay.
+   */
+  unanswered?: Record<string, number>;
+  /** `{ JID: N }`: a session that sent N messages to JID gets no more answers to its pings. */
+  holdPingsAfterMessages?: Record<string, number>;
 }
+
+const TEST_MODULES_DIR = fileURLToPath(new URL('./prosody-modules', import.meta.url));
 
 /** The debug log of an instance started with `stanzaDebug` (full stanzas, mod_stanza_debug). */
 export const stanzaLogFile = (dir: string): string => join(dir, 'prosody-debug.log');
@@ -117,6 +128,12 @@ function prosodyConfig(p: {
 }): string {
   const user = userInfo().username;
   const admins = (p.options.pubsubAdmins ?? [`alice@${DOMAIN}`]).map((jid) => `"${jid}"`).join('; ');
+  const { unanswered, holdPingsAfterMessages } = p.options;
+  const testModule = unanswered || holdPingsAfterMessages ? ' "oxps_unanswered";' : '';
+  const luaTable = (table: Record<string, number> = {}): string => `{ ${Object.entries(table).map(([key, n]) => `[${JSON.stringify(key)}] = ${n}`).join('; ')} }`;
+  const testModuleConfig = testModule
+    ? `plugin_paths = { "${TEST_MODULES_DIR}" }\noxps_unanswered = ${luaTable(unanswered)}\noxps_hold_pings_after = ${luaTable(holdPingsAfterMessages)}`
+    : '';
   const storage = p.options.sqlite
     ? `storage = "sql"\nsql = { driver = "SQLite3", database = "${join(p.dataDir, 'prosody.sqlite')}" }`
     : 'storage = "internal"';
@@ -136,8 +153,9 @@ component_ports = { }
 admin_socket = "${join(p.dataDir, 'prosody.sock')}"
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "pep"; "private"; "version"; "time"; "ping";
-  "mam"; "offline"; "posix";${p.options.stanzaDebug ? ' "stanza_debug";' : ''}
+  "mam"; "offline"; "posix";${p.options.stanzaDebug ? ' "stanza_debug";' : ''}${testModule}
 }
+${testModuleConfig}
 modules_disabled = { "s2s" }
 allow_registration = false
 c2s_require_encryption = false
@@ -166,6 +184,7 @@ VirtualHost "${NOTLS_DOMAIN}"
 Component "${PUBSUB}" "pubsub"
   ssl = { key = "${p.keyFile}"; certificate = "${p.certFile}"; }
   pubsub_max_items = 100000
+  modules_enabled = {${testModule} }
   -- Prosody lets only admins create nodes here, and admins bypass access models
   admins = { ${admins} }
 `;
