@@ -1,8 +1,11 @@
 // An exclusive lock file per profile, so that concurrent oxps runs (cron overlapping an
 // interactive session) serialise instead of interleaving their writes. The lock names its
 // owner's PID: a lock left by a killed process is taken over at once instead of waiting out
-// a staleness delay.
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+// a staleness delay. The record is complete before the lock's name appears (written to a temp
+// file, then hard-linked to the lock's name, which fails if the name is taken), and carries a
+// random token, so that a run releases only the lock it holds.
+import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { OxpsError } from '../errors.js';
 import { ensurePrivateDir } from './atomicFile.js';
@@ -16,6 +19,7 @@ interface LockOwner {
   pid: number;
   host: string;
   since: string;
+  token: string;
 }
 
 export async function acquireLock(path: string, waitMs: number, what: string): Promise<Lock> {
@@ -38,21 +42,24 @@ export async function acquireLock(path: string, waitMs: number, what: string): P
 }
 
 async function tryLock(path: string): Promise<Lock | undefined> {
+  const token = randomBytes(16).toString('hex');
+  const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token };
+  const temp = `${path}.${token}.tmp`;
+  await writeFile(temp, JSON.stringify(owner), { mode: 0o600, flag: 'wx' });
   try {
-    const handle = await open(path, 'wx', 0o600);
-    const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-    await handle.writeFile(JSON.stringify(owner));
-    await handle.close();
+    await link(temp, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
   let released = false;
   return {
     release: async () => {
       if (released) return;
       released = true;
-      await unlink(path).catch(() => undefined);
+      if ((await readOwner(path))?.token === token) await unlink(path).catch(() => undefined);
     },
   };
 }
@@ -94,14 +101,13 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
   }
 }
 
-/** A lock whose owner process is gone (on this host), or that was never fully written. */
+/**
+ * A lock whose owner process is gone (on this host), or whose record is unreadable: a lock is
+ * never seen half written, so such a file was left by a crash of an older oxps.
+ */
 async function isStale(path: string): Promise<boolean> {
   const owner = await readOwner(path);
-  if (!owner) {
-    // the owner may be between open() and write(): only call it stale if that lasts
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return (await readOwner(path)) === undefined && (await exists(path));
-  }
+  if (!owner) return exists(path);
   if (owner.host !== hostname()) return false;
   try {
     process.kill(owner.pid, 0);
