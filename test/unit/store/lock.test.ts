@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -161,6 +161,29 @@ describe('acquireLock', () => {
     }
     expect(probe.seen.length).toBeGreaterThan(0);
     for (const content of probe.seen) expect(JSON.parse(content)).toMatchObject({ pid: process.pid, host: hostname() });
+  });
+
+  it('#12.13 never breaks into a live takeover, however old it looks', async () => {
+    // a waiter (PID 1 stands for a live one) checking a dead owner's lock, stalled on a loaded machine
+    await writeFile(path, JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'dead' }), { mode: 0o600 });
+    const takeover = `${path}.takeover`;
+    await writeFile(takeover, JSON.stringify({ pid: 1, host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'stalled' }), { mode: 0o600 });
+    await utimes(takeover, new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00Z'));
+    const { error } = await locked(300);
+    expect(error.code).toBe('LOCKED');
+    expect(JSON.parse(await readFile(takeover, 'utf8')).token).toBe('stalled');
+  });
+
+  it('#12.13 clears at once a takeover left by a dead process, then the dead owner\'s lock', async () => {
+    await writeFile(path, JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'dead' }), { mode: 0o600 });
+    await writeFile(`${path}.takeover`, JSON.stringify({ pid: deadPid(), host: hostname(), since: new Date().toISOString(), token: 'killed' }), { mode: 0o600 });
+    const started = Date.now();
+    const lock = await acquireLock(path, 10_000, 'profile alice');
+    // not after a delay for the takeover to look old: its owner is known to be gone
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
+    expect(await exists(`${path}.takeover`)).toBe(false);
+    await lock.release();
   });
 
   it('respects a lock held by another live process on this host', async () => {
