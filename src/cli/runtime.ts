@@ -202,11 +202,6 @@ export async function secretFromSources(sources: { file?: string; fileOption: st
 
 type Handler = (runtime: Runtime, ...args: unknown[]) => Promise<void>;
 
-async function checkProfileOption(name: string): Promise<void> {
-  const { checkProfileName } = await import('../store/paths.js');
-  checkProfileName(name, '-p');
-}
-
 /** Wraps a command's action: one Runtime per run, errors rendered once, cleanup always. */
 export function action(handler: Handler): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
@@ -220,7 +215,7 @@ export function action(handler: Handler): (...args: unknown[]) => Promise<void> 
     process.on('SIGINT', onInterrupt);
     process.on('SIGTERM', onInterrupt);
     try {
-      if (runtime.globals.profile !== undefined) await checkProfileOption(runtime.globals.profile);
+      if (runtime.globals.profile !== undefined) (await import('../store/paths.js')).checkProfileName(runtime.globals.profile, '-p');
       await handler(runtime, ...args.slice(0, -1));
     } catch (error) {
       process.exitCode = renderError(error, runtime.output.json, Boolean(runtime.globals.verbose));
