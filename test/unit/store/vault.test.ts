@@ -64,6 +64,21 @@ describe('VaultStore', () => {
     expect(asked).toBe(false);
   });
 
+  it('asks for a new passphrase only when creating the vault, and once per store', async () => {
+    const asked: boolean[] = [];
+    const source = async ({ creating }: { creating: boolean }) => {
+      asked.push(creating);
+      return PASSPHRASE;
+    };
+    const first = new VaultStore(path, source);
+    await first.set('carol', 'password', 'one');
+    await first.set('carol', 'state-key', 'two');
+    const second = new VaultStore(path, source);
+    await second.set('carol', 'cache-key', 'three');
+    expect(await second.get('carol', 'password')).toBe('one');
+    expect(asked).toEqual([true, false]);
+  });
+
   it('#12.12 a new vault uses N=2^15 and reads back with a fresh store', async () => {
     await open().set('bob', 'password', 'bobpass');
     expect(JSON.parse(await readFile(path, 'utf8')).kdf).toMatchObject({ name: 'scrypt', N: 1 << 15, r: 8, p: 1 });
