@@ -118,7 +118,7 @@ async function readRecord(path: string): Promise<LockOwner | null | undefined> {
   }
   try {
     const record = JSON.parse(text) as LockOwner | null;
-    return typeof record?.pid === 'number' && typeof record.host === 'string' ? record : null;
+    return Number.isInteger(record?.pid) && record!.pid > 0 && typeof record!.host === 'string' ? record : null;
   } catch {
     return null;
   }
