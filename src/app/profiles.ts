@@ -1,8 +1,7 @@
 // `oxps profile …`: accounts in the configuration, their passwords in the keystore.
-import { rm } from 'node:fs/promises';
 import { OxpsError } from '../errors.js';
 import { loadConfig, updateConfig, type ProfileConfig } from '../store/config.js';
-import { paths } from '../store/paths.js';
+import { paths, removeInside } from '../store/paths.js';
 import type { Keystore, SecretEntry } from '../store/keystore/keystore.js';
 import { Session } from '../xmpp/session.js';
 import { readCaFile } from './context.js';
@@ -60,9 +59,9 @@ const ENTRIES: SecretEntry[] = ['password', 'openpgp-key', 'state-key', 'cache-k
 /** Removes the profile, its keystore entries, its state and its cache. */
 export async function removeProfile(keystore: Keystore, name: string): Promise<void> {
   await showProfile(name);
+  await removeInside(paths.dataDir(), paths.profileDataDir(name));
+  await removeInside(paths.cacheDir(), paths.profileCacheDir(name));
   for (const entry of ENTRIES) await keystore.delete(name, entry);
-  await rm(paths.profileDataDir(name), { recursive: true, force: true });
-  await rm(paths.profileCacheDir(name), { recursive: true, force: true });
   await updateConfig((c) => {
     delete c.profiles[name];
     if (c.defaultProfile === name) c.defaultProfile = Object.keys(c.profiles)[0];

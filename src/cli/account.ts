@@ -3,6 +3,7 @@
 // — so CI and cron jobs need no `profile add`.
 import { OxpsError } from '../errors.js';
 import { loadConfig } from '../store/config.js';
+import { checkProfileName } from '../store/paths.js';
 import type { KeystoreChoice } from '../store/keystore/keystore.js';
 import type { Account } from '../app/context.js';
 import { profileNotFound } from '../app/profiles.js';
@@ -10,7 +11,8 @@ import { splitJid } from '../xmpp/session.js';
 
 export async function resolveAccount(requested: string | undefined): Promise<{ account: Account; keystoreChoice?: KeystoreChoice }> {
   const config = await loadConfig();
-  const name = requested ?? (process.env.OXPS_PROFILE || undefined);
+  const fromEnv = process.env.OXPS_PROFILE || undefined;
+  const name = requested ?? (fromEnv === undefined ? undefined : checkProfileName(fromEnv, 'OXPS_PROFILE'));
   const envJid = process.env.OXPS_JID;
   if (!name && envJid) return { account: accountFromEnv(envJid) };
   const chosen = name ?? config.defaultProfile ?? onlyProfile(Object.keys(config.profiles));

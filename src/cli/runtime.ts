@@ -160,7 +160,7 @@ export async function passwordFromCommand(command: string): Promise<string> {
   if (!file) throw new OxpsError('USAGE', '--password-command is empty', 'give a command, e.g. --password-command "pass xmpp/me"');
   const { execFile } = await import('node:child_process');
   const output = await new Promise<string>((resolve, reject) => {
-    execFile(file, args, { timeout: 60_000, maxBuffer: 64 * 1024 }, (error, stdout) => {
+    execFile(file, args, { timeout: 60_000, maxBuffer: 64 * 1024, env: environmentWithoutOxps() }, (error, stdout) => {
       if (error) reject(new OxpsError('USAGE', `--password-command ${file} failed (${(error as NodeJS.ErrnoException).code ?? error.message})`, 'check the command; it must print the password on its first line'));
       else resolve(stdout);
     });
@@ -168,6 +168,15 @@ export async function passwordFromCommand(command: string): Promise<string> {
   const password = output.split(/\r?\n/, 1)[0] ?? '';
   if (!password) throw new OxpsError('USAGE', `--password-command ${file} printed no password`, 'it must print the password on its first line');
   return password;
+}
+
+/**
+ * Our environment minus every OXPS_* variable: the password command (often a script of the
+ * user's, or a tool that logs its environment) gets no vault passphrase nor account password.
+ * PATH, HOME, GNUPGHOME, the agent sockets… stay, so that `pass` and the like work.
+ */
+function environmentWithoutOxps(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OXPS_')));
 }
 
 /** The words of a command line, split with shell quoting rules and without any expansion. */
@@ -206,6 +215,7 @@ export function action(handler: Handler): (...args: unknown[]) => Promise<void> 
     process.on('SIGINT', onInterrupt);
     process.on('SIGTERM', onInterrupt);
     try {
+      if (runtime.globals.profile !== undefined) (await import('../store/paths.js')).checkProfileName(runtime.globals.profile, '-p');
       await handler(runtime, ...args.slice(0, -1));
     } catch (error) {
       process.exitCode = renderError(error, runtime.output.json, Boolean(runtime.globals.verbose));

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { OxpsError } from '../errors.js';
 import { assertPrivateFile, writeFileAtomic } from './atomicFile.js';
 import { acquireLock } from './lock.js';
-import { paths } from './paths.js';
+import { paths, profileNameProblem, PROFILE_NAME_RULE } from './paths.js';
 import type { KeystoreChoice } from './keystore/keystore.js';
 
 export type TrustPolicy = 'btbv' | 'manual' | 'always';
@@ -25,15 +25,13 @@ export interface Config {
   profiles: Record<string, ProfileConfig>;
 }
 
-const EMPTY: Config = { version: 1, profiles: {} };
-
 export async function loadConfig(): Promise<Config> {
   const file = paths.configFile();
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(EMPTY);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, profiles: profileRecord({}) };
     throw error;
   }
   await assertPrivateFile(file, 'the configuration file');
@@ -46,7 +44,17 @@ export async function loadConfig(): Promise<Config> {
   if (config.version !== 1 || typeof config.profiles !== 'object' || config.profiles === null) {
     throw new OxpsError('INPUT_INVALID', `the configuration file ${file} has an unknown format`, `fix or remove ${file}`);
   }
+  for (const name of [...Object.keys(config.profiles), ...(config.defaultProfile === undefined ? [] : [config.defaultProfile])]) {
+    const problem = profileNameProblem(String(name));
+    if (problem) throw new OxpsError('INPUT_INVALID', `the configuration file ${file} names a profile ${JSON.stringify(name)}, which is not allowed: ${problem}`, `rename or remove it in ${file} (${PROFILE_NAME_RULE})`);
+  }
+  config.profiles = profileRecord(config.profiles);
   return config;
+}
+
+/** The profiles without a prototype, so that a profile named "constructor" or "__proto__" is just a key. */
+function profileRecord(profiles: Config['profiles']): Config['profiles'] {
+  return Object.assign(Object.create(null) as Config['profiles'], profiles);
 }
 
 /** Read-modify-write of the configuration under its lock. */

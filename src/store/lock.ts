@@ -1,8 +1,11 @@
 // An exclusive lock file per profile, so that concurrent oxps runs (cron overlapping an
 // interactive session) serialise instead of interleaving their writes. The lock names its
 // owner's PID: a lock left by a killed process is taken over at once instead of waiting out
-// a staleness delay.
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+// a staleness delay. The record is complete before the lock's name appears (written to a temp
+// file, then hard-linked to the lock's name, which fails if the name is taken), and carries a
+// random token, so that a run releases only the lock it holds.
+import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { OxpsError } from '../errors.js';
 import { ensurePrivateDir } from './atomicFile.js';
@@ -16,6 +19,7 @@ interface LockOwner {
   pid: number;
   host: string;
   since: string;
+  token: string;
 }
 
 export async function acquireLock(path: string, waitMs: number, what: string): Promise<Lock> {
@@ -26,7 +30,7 @@ export async function acquireLock(path: string, waitMs: number, what: string): P
     if (lock) return lock;
     if (await removeIfStale(path)) continue;
     if (Date.now() >= deadline) {
-      const owner = await readOwner(path);
+      const owner = await readRecord(path);
       throw new OxpsError(
         'LOCKED',
         `${what} is in use by another oxps process${owner ? ` (pid ${owner.pid} since ${owner.since})` : ''}; waited ${Math.round(waitMs / 1000)} s`,
@@ -38,21 +42,24 @@ export async function acquireLock(path: string, waitMs: number, what: string): P
 }
 
 async function tryLock(path: string): Promise<Lock | undefined> {
+  const token = randomBytes(16).toString('hex');
+  const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token };
+  const temp = `${path}.${token}.tmp`;
+  await writeFile(temp, JSON.stringify(owner), { mode: 0o600, flag: 'wx' });
   try {
-    const handle = await open(path, 'wx', 0o600);
-    const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-    await handle.writeFile(JSON.stringify(owner));
-    await handle.close();
+    await link(temp, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
   let released = false;
   return {
     release: async () => {
       if (released) return;
       released = true;
-      await unlink(path).catch(() => undefined);
+      if ((await readRecord(path).catch(() => undefined))?.token === token) await unlink(path).catch(() => undefined);
     },
   };
 }
@@ -60,62 +67,74 @@ async function tryLock(path: string): Promise<Lock | undefined> {
 /**
  * Removes a stale lock. Several waiters may find the same stale lock at once, and one of them
  * may already have replaced it with its own live lock by the time another deletes "the stale
- * one": so the check and the removal run under a second, short-lived lock (PATH.takeover).
+ * one": so the check and the removal run under a second, short-lived lock (PATH.takeover),
+ * itself a lock record, which is broken only once its owner is gone (never for its age: a
+ * waiter stalled on a loaded machine still holds it).
  */
 async function removeIfStale(path: string): Promise<boolean> {
-  const takeover = `${path}.takeover`;
-  let handle;
-  try {
-    handle = await open(takeover, 'wx', 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    // a takeover left by a process killed inside it: the section lasts milliseconds
-    const age = Date.now() - (await stat(takeover).catch(() => undefined))?.mtimeMs!;
-    if (age > TAKEOVER_STALE_MS) await unlink(takeover).catch(() => undefined);
+  const takeoverPath = `${path}.takeover`;
+  const takeover = await tryLock(takeoverPath);
+  if (!takeover) {
+    await removeAbandonedTakeover(takeoverPath);
     return false;
   }
   try {
-    if (!(await isStale(path))) return false;
+    const record = await readRecord(path);
+    if (record === undefined) return true; // released meanwhile
+    if (!abandoned(record)) return false;
     await unlink(path).catch(() => undefined);
     return true;
   } finally {
-    await handle.close();
-    await unlink(takeover).catch(() => undefined);
+    await takeover.release();
   }
 }
 
-const TAKEOVER_STALE_MS = 5000;
-
-async function readOwner(path: string): Promise<LockOwner | undefined> {
+/**
+ * Removes a takeover lock whose owner died inside it. Another waiter may do the same at once
+ * and take the takeover lock for itself: so the file is moved aside first, and put back if it
+ * no longer held the dead owner's record.
+ */
+async function removeAbandonedTakeover(path: string): Promise<void> {
+  const record = await readRecord(path);
+  if (record === undefined || !abandoned(record)) return;
+  const aside = `${path}.${randomBytes(16).toString('hex')}.dead`;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as LockOwner;
+    await rename(path, aside);
   } catch {
-    return undefined;
+    return; // already gone
+  }
+  if (JSON.stringify(await readRecord(aside)) !== JSON.stringify(record)) await link(aside, path).catch(() => undefined);
+  await unlink(aside).catch(() => undefined);
+}
+
+/** The record of the lock at `path`: undefined when there is no lock, null when it cannot be read as one. */
+async function readRecord(path: string): Promise<LockOwner | null | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const record = JSON.parse(text) as LockOwner | null;
+    return Number.isInteger(record?.pid) && record!.pid > 0 && typeof record!.host === 'string' ? record : null;
+  } catch {
+    return null;
   }
 }
 
-/** A lock whose owner process is gone (on this host), or that was never fully written. */
-async function isStale(path: string): Promise<boolean> {
-  const owner = await readOwner(path);
-  if (!owner) {
-    // the owner may be between open() and write(): only call it stale if that lasts
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return (await readOwner(path)) === undefined && (await exists(path));
-  }
-  if (owner.host !== hostname()) return false;
+/**
+ * Whether a lock's owner is gone (a process of this host that no longer runs). An unreadable
+ * record counts as gone: a lock is never seen half written, so it was left by an older oxps.
+ */
+function abandoned(record: LockOwner | null): boolean {
+  if (record === null) return true;
+  if (record.host !== hostname()) return false;
   try {
-    process.kill(owner.pid, 0);
+    process.kill(record.pid, 0);
     return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await readFile(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -3,7 +3,7 @@
 // exit codes, and where the password must never end up (argv, files on disk).
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawn, execFile } from 'node:child_process';
-import { readFile, readdir, stat, writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -151,6 +151,24 @@ describe('profile add: password sources', () => {
     const piped = await fresh.run(['--password-command', `cat '${file}' | head -1`, 'encrypt-node', '-n', 'urn:example:profile:command'], { env: accountEnv });
     expect(piped.code).toBe(2);
     expect(oneLine(piped)).toContain('--password-command runs without a shell and cannot take "|"');
+  });
+
+  it('#12.10 runs --password-command without the OXPS_* secrets in its environment, PATH and HOME kept', async () => {
+    const user = await TestUser.create('ivy');
+    const dir = await mkdtemp(join(tmpdir(), 'oxps-pwenv-'));
+    const envFile = join(dir, 'environment');
+    const script = join(dir, 'print-env');
+    await writeFile(script, `#!/bin/sh\nenv > ${shellQuote(envFile)}\necho ${shellQuote(passwordOf(user))}\n`, { mode: 0o700 });
+    const added = await user.run(['profile', 'add', user.jid, ...serverArgs(), '--password-command', script], {
+      env: { OXPS_PASSWORD: 'an-inherited-password', OXPS_PROFILE_NOTE: 'any OXPS_ variable' },
+    });
+    expect(added.code, added.stderr).toBe(0);
+    const environment = await readFile(envFile, 'utf8');
+    expect(environment).not.toMatch(/^OXPS_/m);
+    expect(environment).not.toContain(user.env.OXPS_PASSPHRASE);
+    expect(environment).not.toContain('an-inherited-password');
+    expect(environment).toMatch(/^PATH=/m);
+    expect(environment).toMatch(/^HOME=\//m);
   });
 
   it('asks for the password on a real terminal (tmux), never showing it in argv or on disk', async () => {
@@ -327,5 +345,81 @@ describe('profile add: connection errors', () => {
     expect(result.code).toBe(6);
     expect(oneLine(result)).toContain('notls.localhost did not offer STARTTLS');
     await nothingStored();
+  });
+});
+
+describe('profile names stay inside oxps\'s own folders', () => {
+  it('#12.2 refuses -p .., -p ., -p ../x, names with / and over-long names: exit 2, one line, nothing stored', async () => {
+    const user = await TestUser.device('jane');
+    const refused = ['..', '.', '...', '../x', 'a/b', '/etc', 'x'.repeat(129), 'two words', ''];
+    for (const name of refused) {
+      const result = await user.run(['-p', name, 'profile', 'add', user.jid, '--no-verify'], { env: { OXPS_PASSWORD: 'pw' } });
+      expect(result.code, `-p ${JSON.stringify(name)}: ${result.stderr}`).toBe(2);
+      expect(oneLine(result)).toContain(`profile name ${JSON.stringify(name)} (from -p) is not allowed`);
+    }
+    const fromEnv = await user.run(['encrypt-node', '-n', 'urn:example:names'], { env: { OXPS_PROFILE: '..' } });
+    expect(fromEnv.code).toBe(2);
+    expect(oneLine(fromEnv)).toContain('profile name ".." (from OXPS_PROFILE) is not allowed');
+    for (const command of [['profile', 'show', '../x'], ['profile', 'remove', '..'], ['profile', 'remove', '.']]) {
+      const result = await user.run(command);
+      expect(result.code, `${command.join(' ')}: ${result.stderr}`).toBe(2);
+      expect(oneLine(result)).toContain('is not allowed');
+    }
+    const listed = json<{ profiles: unknown[] }>(await user.run(['--json', 'profile', 'list']));
+    expect(listed.profiles).toEqual([]);
+  });
+
+  it('#12.2 accepts the JID as a name, and names with . @ + - _', async () => {
+    const user = await TestUser.device('kate');
+    for (const name of [user.jid, 'me+blog@example.org', 'work.blog_2-x']) {
+      const result = await user.run(['-p', name, 'profile', 'add', user.jid, '--no-verify'], { env: { OXPS_PASSWORD: 'pw' } });
+      expect(result.code, `${name}: ${result.stderr}`).toBe(0);
+    }
+  });
+
+  it('#12.2 profile remove never deletes outside oxps\'s folders: files beside them survive', async () => {
+    const user = await TestUser.device('liam');
+    const data = user.env.XDG_DATA_HOME!;
+    const cache = user.env.XDG_CACHE_HOME!;
+    const siblings = [join(data, 'other-app', 'keep'), join(cache, 'other-app', 'keep'), join(data, 'keep'), join(cache, 'keep')];
+    for (const file of siblings) {
+      await mkdir(join(file, '..'), { recursive: true });
+      await writeFile(file, 'not oxps\'s');
+    }
+    const survive = async (): Promise<void> => {
+      for (const file of siblings) expect(await readFile(file, 'utf8'), file).toBe('not oxps\'s');
+    };
+
+    // the attack of the issue: a profile named "..", then its removal
+    await user.run(['-p', '..', 'profile', 'add', user.jid, '--no-verify'], { env: { OXPS_PASSWORD: 'pw' } });
+    await user.run(['profile', 'remove', '..']);
+    await survive();
+
+    // a configuration file edited by hand to name a profile "." or "..": refused, nothing deleted
+    const configFile = join(user.env.XDG_CONFIG_HOME!, 'oxps', 'config.json');
+    for (const name of ['.', '..']) {
+      await mkdir(join(configFile, '..'), { recursive: true });
+      await writeFile(configFile, JSON.stringify({ version: 1, defaultProfile: name, profiles: { [name]: { jid: user.jid } } }), { mode: 0o600 });
+      for (const command of [['profile', 'remove', name], ['encrypt-node', '-n', 'urn:example:names']]) {
+        const refused = await user.run(command);
+        expect(refused.code, `${command.join(' ')}: ${refused.stderr}`).toBe(2);
+      }
+      const used = await user.run(['encrypt-node', '-n', 'urn:example:names']);
+      expect(oneLine(used)).toContain(`the configuration file ${configFile} names a profile ${JSON.stringify(name)}, which is not allowed`);
+      await survive();
+    }
+    await writeFile(configFile, JSON.stringify({ version: 1, profiles: {} }), { mode: 0o600 });
+
+    // an ordinary profile's removal takes its own folders only (the shared vault stays)
+    const added = await user.run(['profile', 'add', user.jid, '--no-verify'], { env: { OXPS_PASSWORD: 'pw' } });
+    expect(added.code, added.stderr).toBe(0);
+    await mkdir(join(data, 'oxps', user.jid), { recursive: true });
+    await mkdir(join(cache, 'oxps', user.jid), { recursive: true });
+    const removed = await user.run(['profile', 'remove', user.jid]);
+    expect(removed.code, removed.stderr).toBe(0);
+    await survive();
+    await expect(stat(join(data, 'oxps', user.jid))).rejects.toThrow();
+    await expect(stat(join(cache, 'oxps', user.jid))).rejects.toThrow();
+    expect((await stat(join(data, 'oxps', 'vault'))).isFile()).toBe(true);
   });
 });

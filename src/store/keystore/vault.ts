@@ -14,7 +14,19 @@ const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, key
 
 const MAGIC = 'OXPSVLT1';
 // scrypt N=2^15, r=8 (32 MiB, ~100 ms): RFC 7914's interactive-use parameters.
-const KDF = { N: 1 << 15, r: 8, p: 1 };
+const KDF: ScryptParams = { N: 1 << 15, r: 8, p: 1 };
+
+interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+interface DerivedKey {
+  key: Buffer;
+  salt: Buffer;
+  params: ScryptParams;
+}
 
 export type PassphraseSource = (purpose: { creating: boolean; path: string }) => Promise<string>;
 
@@ -27,8 +39,8 @@ interface VaultFile {
 
 export class VaultStore implements Keystore {
   readonly kind = 'vault' as const;
-  private key: Buffer | undefined;
-  private salt: Buffer | undefined;
+  /** The key of the file last read or written, with the salt and parameters it was derived with. */
+  private derived: DerivedKey | undefined;
 
   constructor(
     readonly path: string,
@@ -81,37 +93,49 @@ export class VaultStore implements Keystore {
     if (file.format !== 'oxps-vault' || file.version !== 1 || file.kdf?.name !== 'scrypt') {
       throw new OxpsError('STATE_CORRUPT', `the vault ${this.path} has an unknown format`, 'upgrade oxps');
     }
-    const salt = Buffer.from(file.kdf.salt, 'base64');
-    const key = await this.deriveKey(salt, false, file.kdf);
+    const { N, r, p } = file.kdf;
+    if (!plausibleScrypt({ N, r, p })) {
+      throw new OxpsError('STATE_CORRUPT', `the vault ${this.path} names implausible scrypt parameters (N=${N}, r=${r}, p=${p})`, 'restore it from a backup, or move it away to start a new one');
+    }
+    const { key } = await this.deriveKey(Buffer.from(file.kdf.salt, 'base64'), { N, r, p }, false);
     try {
       return JSON.parse(unseal(key, MAGIC, 'vault', Buffer.from(file.sealed, 'base64')).toString('utf8')) as Record<string, string>;
     } catch (error) {
       if (!(error instanceof SealError)) throw error;
-      this.key = undefined;
+      this.derived = undefined;
       throw new OxpsError('PASSPHRASE_WRONG', `cannot open the vault ${this.path}: wrong passphrase (or the file was altered)`, 'check OXPS_PASSPHRASE or --passphrase-file');
     }
   }
 
+  /** Seals with the key of the file just read (salt and parameters unchanged), or a new one. */
   private async write(entries: Record<string, string>): Promise<void> {
-    const salt = this.salt ?? randomBytes(16);
-    const key = await this.deriveKey(salt, true, KDF);
+    const { key, salt, params } = this.derived ?? (await this.deriveKey(randomBytes(16), KDF, true));
     const file: VaultFile = {
       format: 'oxps-vault',
       version: 1,
-      kdf: { name: 'scrypt', ...KDF, salt: salt.toString('base64') },
+      kdf: { name: 'scrypt', ...params, salt: salt.toString('base64') },
       sealed: seal(key, MAGIC, 'vault', Buffer.from(JSON.stringify(entries), 'utf8')).toString('base64'),
     };
     await writeFileAtomic(this.path, JSON.stringify(file, null, 1));
   }
 
-  private async deriveKey(salt: Buffer, creating: boolean, params: { N: number; r: number; p: number }): Promise<Buffer> {
-    if (this.key && this.salt?.equals(salt)) return this.key;
-    const passphrase = await this.passphrase({ creating: creating && !this.salt, path: this.path });
+  private async deriveKey(salt: Buffer, params: ScryptParams, creating: boolean): Promise<DerivedKey> {
+    const known = this.derived;
+    if (known && known.salt.equals(salt) && sameParams(known.params, params)) return known;
+    const passphrase = await this.passphrase({ creating, path: this.path });
     if (!passphrase) {
       throw new OxpsError('PASSPHRASE_REQUIRED', `the vault ${this.path} needs a passphrase`, 'set OXPS_PASSPHRASE or pass --passphrase-file FILE');
     }
-    this.key = await scrypt(passphrase, salt, 32, { ...params, maxmem: 128 * params.N * params.r * 2 });
-    this.salt = salt;
-    return this.key;
+    const key = await scrypt(passphrase, salt, 32, { ...params, maxmem: 128 * params.N * params.r * 2 });
+    this.derived = { key, salt, params };
+    return this.derived;
   }
+}
+
+const sameParams = (a: ScryptParams, b: ScryptParams): boolean => a.N === b.N && a.r === b.r && a.p === b.p;
+
+/** Bounds what a vault file may ask of scrypt (memory is 128·N·r bytes): at most 1 GiB, p ≤ 16. */
+function plausibleScrypt({ N, r, p }: ScryptParams): boolean {
+  const whole = (n: unknown, max: number): boolean => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= max;
+  return whole(N, 1 << 22) && N > 1 && (N & (N - 1)) === 0 && whole(r, 32) && whole(p, 16) && 128 * N * r <= 1 << 30;
 }

@@ -1,11 +1,36 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { acquireLock } from '../../../src/store/lock.js';
 import { OxpsError } from '../../../src/errors.js';
 import { rejected } from '../../helpers/thrown.js';
+
+// Every node:fs/promises call of the code under test is wrapped so that the watched lock file can
+// be inspected before and after it: what another process could observe between two calls.
+const probe = vi.hoisted(() => ({ watched: undefined as string | undefined, seen: [] as string[] }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<Record<string, unknown>>();
+  const observe = (): void => {
+    if (!probe.watched) return;
+    try {
+      probe.seen.push(readFileSync(probe.watched, 'utf8'));
+    } catch {
+      // no lock file at this moment
+    }
+  };
+  const wrapped = Object.fromEntries(Object.entries(actual).map(([name, value]) => [name, typeof value !== 'function' ? value : async (...args: unknown[]) => {
+    observe();
+    try {
+      return await (value as (...a: unknown[]) => Promise<unknown>)(...args);
+    } finally {
+      observe();
+    }
+  }]));
+  return { ...wrapped, default: wrapped };
+});
 
 let dir: string;
 let path: string;
@@ -123,6 +148,44 @@ describe('acquireLock', () => {
     expect(await exists(path)).toBe(true);
   });
 
+  it('#12.13 never lets the lock file be seen empty or half written, even by racing acquirers', async () => {
+    probe.watched = path;
+    probe.seen = [];
+    try {
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        const lock = await acquireLock(path, 10_000, 'profile alice');
+        await lock.release();
+      }));
+    } finally {
+      probe.watched = undefined;
+    }
+    expect(probe.seen.length).toBeGreaterThan(0);
+    for (const content of probe.seen) expect(JSON.parse(content)).toMatchObject({ pid: process.pid, host: hostname() });
+  });
+
+  it('#12.13 never breaks into a live takeover, however old it looks', async () => {
+    // a waiter (PID 1 stands for a live one) checking a dead owner's lock, stalled on a loaded machine
+    await writeFile(path, JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'dead' }), { mode: 0o600 });
+    const takeover = `${path}.takeover`;
+    await writeFile(takeover, JSON.stringify({ pid: 1, host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'stalled' }), { mode: 0o600 });
+    await utimes(takeover, new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00Z'));
+    const { error } = await locked(300);
+    expect(error.code).toBe('LOCKED');
+    expect(JSON.parse(await readFile(takeover, 'utf8')).token).toBe('stalled');
+  });
+
+  it('#12.13 clears at once a takeover left by a dead process, then the dead owner\'s lock', async () => {
+    await writeFile(path, JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'dead' }), { mode: 0o600 });
+    await writeFile(`${path}.takeover`, JSON.stringify({ pid: deadPid(), host: hostname(), since: new Date().toISOString(), token: 'killed' }), { mode: 0o600 });
+    const started = Date.now();
+    const lock = await acquireLock(path, 10_000, 'profile alice');
+    // not after a delay for the takeover to look old: its owner is known to be gone
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
+    expect(await exists(`${path}.takeover`)).toBe(false);
+    await lock.release();
+  });
+
   it('respects a lock held by another live process on this host', async () => {
     // PID 1 is always alive (kill(1, 0) may say EPERM, which must not count as dead)
     await writeFile(path, JSON.stringify({ pid: 1, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
@@ -149,6 +212,16 @@ describe('Lock.release', () => {
     expect(await exists(path)).toBe(true);
     await second.release();
     expect(await exists(path)).toBe(false);
+  });
+
+  it('#12.13 does not delete the lock of a run that took ours over', async () => {
+    const ours = await acquireLock(path, 1000, 'profile alice');
+    // another run replaced our record with its own (as a takeover of a lock judged stale does)
+    const theirs = JSON.stringify({ pid: 1, host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'theirs' });
+    await writeFile(`${path}.theirs`, theirs, { mode: 0o600 });
+    await rename(`${path}.theirs`, path);
+    await ours.release();
+    expect(await readFile(path, 'utf8')).toBe(theirs);
   });
 
   it('lets the lock be acquired again at once', async () => {

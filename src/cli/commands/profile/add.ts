@@ -35,7 +35,8 @@ async function run(rt: Runtime, jid: unknown, options: unknown): Promise<void> {
   const { splitJid } = await import('../../../xmpp/session.js');
   const { local, domain } = splitJid(String(jid));
   const bare = `${local}@${domain}`;
-  const name = rt.globals.profile ?? bare;
+  const { checkProfileName } = await import('../../../store/paths.js');
+  const name = rt.globals.profile ?? checkProfileName(bare, 'the JID');
   const password = rt.globals.passwordCommand
     ? await passwordFromCommand(rt.globals.passwordCommand)
     : await secretFromSources({ file: opts.passwordFile, fileOption: '--password-file', env: 'OXPS_PASSWORD', prompt: `Password of ${bare}` });

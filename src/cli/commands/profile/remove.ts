@@ -12,7 +12,8 @@ export function registerProfileRemove(profile: Command): void {
 
 async function run(rt: Runtime, name: unknown): Promise<void> {
   const { showProfile, removeProfile } = await import('../../../app/profiles.js');
-  const profile = await showProfile(String(name));
+  const { checkProfileName } = await import('../../../store/paths.js');
+  const profile = await showProfile(checkProfileName(String(name), 'the command line'));
   await removeProfile(await rt.keystore(profile.keystore), profile.name);
   rt.output.result({ removed: profile.name }, (r, color) => `${color.green('✔')} profile ${r.removed} removed`);
 }

@@ -9,6 +9,7 @@ export function registerProfileShow(profile: Command): void {
 
 async function run(rt: Runtime, name: unknown): Promise<void> {
   const { showProfile } = await import('../../../app/profiles.js');
-  const chosen = (name as string | undefined) ?? (await rt.account()).profile;
+  const { checkProfileName } = await import('../../../store/paths.js');
+  const chosen = name === undefined ? (await rt.account()).profile : checkProfileName(String(name), 'the command line');
   rt.output.result(await showProfile(chosen), renderProfile);
 }
