@@ -3,6 +3,7 @@
 // GnuPG 2.2, and therefore Libervia, reads it. Never AEAD/SEIPDv2/v6 packets.
 import * as openpgp from 'openpgp';
 import { deriveIteratedS2K, isSupportedS2KHash } from './s2k.js';
+import { passwordSessionKey, SessionKeyRefused, type S2KSpecifier } from './sessionKeyPacket.js';
 
 // Node secrets are 86-character random passphrases (512 bits): S2K stretching buys nothing
 // against guessing them, so we use the smallest iteration count (coded 0 = 1,024 octets),
@@ -18,13 +19,32 @@ const ITEM_CONFIG: Partial<openpgp.Config> = {
 /** Servers refuse stanzas over 256 KiB; an item much bigger than that is hostile: not even decrypted. */
 export const MAX_CIPHERTEXT_BYTES = 4 * 1024 * 1024;
 
-/** A decrypted payload bigger than this is refused (compression bombs). */
-export const MAX_PLAINTEXT_BYTES = 16 * 1024 * 1024;
+/**
+ * A decrypted item bigger than this is refused unless the caller allows more: an Atom entry is a
+ * few kilobytes, and a 20 KB item can decompress to megabytes.
+ */
+export const DEFAULT_MAX_PLAINTEXT_BYTES = 1024 * 1024;
+
+/** Room for the literal data packet's own header (tag, length, format, file name, date) around the plaintext. */
+const LITERAL_FRAMING_BYTES = 512;
+
+/**
+ * The most an item's S2K may cost: Argon2 as openpgp.js writes it by default (RFC 9580's second
+ * recommended choice: 64 MiB, 3 passes, 4 lanes). Iterated+salted S2K needs no bound of its own:
+ * its coded count hashes at most 65,011,712 octets (what GnuPG, and so Libervia, writes).
+ */
+const ARGON2_LIMITS = { memoryExponent: 16, passes: 3, lanes: 4 };
 
 const READ_CONFIG: Partial<openpgp.Config> = {
-  maxDecompressedMessageSize: MAX_PLAINTEXT_BYTES,
   allowUnauthenticatedMessages: false,
+  // behind checkItemCost, in case openpgp.js ever reads an S2K that check did not see
+  maxArgon2MemoryExponent: ARGON2_LIMITS.memoryExponent,
 };
+
+export interface DecryptOptions {
+  /** Refuse the item when its plaintext is larger (default DEFAULT_MAX_PLAINTEXT_BYTES). */
+  maxPlaintextBytes?: number;
+}
 
 const SESSION_KEY_ALGORITHMS: Record<number, { name: 'aes128' | 'aes192' | 'aes256'; length: number }> = {
   7: { name: 'aes128', length: 16 },
@@ -40,29 +60,68 @@ export async function encryptItem(plaintext: Uint8Array, secret: string): Promis
 }
 
 /**
- * Decrypts an item. Throws ItemDecryptError when the ciphertext is not an OpenPGP message,
- * the secret is wrong or the integrity check (MDC) fails; openpgp.js buffers the whole
- * plaintext and checks it before returning, so no unauthenticated byte ever comes out.
+ * Decrypts an item. Throws ItemDecryptError when the ciphertext is not an OpenPGP message, its
+ * session-key packet would cost too much to derive, the secret is wrong, the integrity check
+ * (MDC) fails or the plaintext is larger than allowed; openpgp.js buffers the whole plaintext and
+ * checks it before returning, so no unauthenticated byte ever comes out.
  */
-export async function decryptItem(ciphertext: Uint8Array, secret: string): Promise<Uint8Array> {
+export async function decryptItem(ciphertext: Uint8Array, secret: string, { maxPlaintextBytes = DEFAULT_MAX_PLAINTEXT_BYTES }: DecryptOptions = {}): Promise<Uint8Array> {
+  checkItemCost(ciphertext);
+  // decompression stops as soon as it passes the limit, instead of holding the whole bomb
+  const config: Partial<openpgp.Config> = { ...READ_CONFIG, maxDecompressedMessageSize: maxPlaintextBytes + LITERAL_FRAMING_BYTES };
   let message: openpgp.Message<Uint8Array>;
   try {
-    message = await openpgp.readMessage({ binaryMessage: ciphertext, config: READ_CONFIG });
+    message = await openpgp.readMessage({ binaryMessage: ciphertext, config });
   } catch (error) {
     throw new ItemDecryptError(`not an OpenPGP message (${(error as Error).message})`);
   }
   const sessionKey = nativeSessionKey(message, secret);
+  let data: Uint8Array;
   try {
-    const { data } = await openpgp.decrypt({
+    ({ data } = await openpgp.decrypt({
       message,
       format: 'binary',
-      config: READ_CONFIG,
+      config,
       ...(sessionKey ? { sessionKeys: sessionKey } : { passwords: [secret] }),
-    });
-    return data as Uint8Array;
+    }));
   } catch (error) {
-    throw new ItemDecryptError(describeFailure(error as Error));
+    throw new ItemDecryptError(describeFailure(error as Error, maxPlaintextBytes));
   }
+  if (data.length > maxPlaintextBytes) throw new ItemDecryptError(tooLarge(maxPlaintextBytes));
+  return data;
+}
+
+/**
+ * Refuses, from the raw bytes and before openpgp.js parses or derives anything, an item that is
+ * not one SKESK and the encrypted data, or whose S2K asks for more than any honest writer's.
+ */
+export function checkItemCost(ciphertext: Uint8Array): void {
+  try {
+    const refusal = s2kRefusal(passwordSessionKey(ciphertext).s2k);
+    if (refusal) throw new ItemDecryptError(refusal);
+  } catch (error) {
+    if (error instanceof SessionKeyRefused) throw new ItemDecryptError(error.message);
+    throw error;
+  }
+}
+
+function s2kRefusal(s2k: S2KSpecifier): string | undefined {
+  if (s2k.type !== 'argon2') return undefined;
+  const { memoryExponent, passes, lanes } = ARGON2_LIMITS;
+  if (s2k.memoryExponent > memoryExponent) return `Argon2 S2K asks for ${kibibytes(2 ** s2k.memoryExponent)} of memory (oxps allows at most ${kibibytes(2 ** memoryExponent)})`;
+  if (s2k.passes > passes) return `Argon2 S2K asks for ${s2k.passes} passes (oxps allows at most ${passes})`;
+  if (s2k.lanes > lanes) return `Argon2 S2K asks for ${s2k.lanes} lanes (oxps allows at most ${lanes})`;
+  return undefined;
+}
+
+function kibibytes(count: number): string {
+  if (count >= 2 ** 20) return `${count / 2 ** 20} GiB`;
+  if (count >= 2 ** 10) return `${count / 2 ** 10} MiB`;
+  return `${count} KiB`;
+}
+
+function tooLarge(maxPlaintextBytes: number): string {
+  return `decrypted item larger than ${maxPlaintextBytes} bytes (the item size limit)`;
 }
 
 interface SkeskFields {
@@ -85,10 +144,10 @@ function nativeSessionKey(message: openpgp.Message<Uint8Array>, secret: string):
   return { data: deriveIteratedS2K(hash, salt, secret, c, algorithm.length), algorithm: algorithm.name };
 }
 
-function describeFailure(error: Error): string {
+function describeFailure(error: Error, maxPlaintextBytes: number): string {
   const message = error.message;
   if (/modification detected|mdc|integrity/i.test(message)) return 'integrity check failed (wrong secret or tampered ciphertext)';
   if (/session key|decryption failed|password/i.test(message)) return 'wrong secret or corrupted ciphertext';
-  if (/decompressed/i.test(message)) return `plaintext larger than ${MAX_PLAINTEXT_BYTES} bytes`;
+  if (/decompressed/i.test(message)) return tooLarge(maxPlaintextBytes);
   return message;
 }
