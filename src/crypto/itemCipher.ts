@@ -1,9 +1,10 @@
 // Symmetric encryption of pubsub item payloads with a node secret (XEP-0473 §5): what
 // `gpg --symmetric` makes — SKESK v4 (passphrase = the secret) + SEIPD v1 with MDC — so that
 // GnuPG 2.2, and therefore Libervia, reads it. Never AEAD/SEIPDv2/v6 packets.
+import { createDecipheriv } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { deriveIteratedS2K, isSupportedS2KHash } from './s2k.js';
-import { passwordSessionKey, SessionKeyRefused, type S2KSpecifier } from './sessionKeyPacket.js';
+import { passwordSessionKey, SessionKeyRefused, type PasswordSessionKey } from './sessionKeyPacket.js';
 
 // Node secrets are 86-character random passphrases (512 bits): S2K stretching buys nothing
 // against guessing them, so we use the smallest iteration count (coded 0 = 1,024 octets),
@@ -34,6 +35,13 @@ const LITERAL_FRAMING_BYTES = 512;
  * its coded count hashes at most 65,011,712 octets (what GnuPG, and so Libervia, writes).
  */
 const ARGON2_LIMITS = { memoryExponent: 16, passes: 3, lanes: 4 };
+
+/**
+ * The most an iterated S2K that we leave to openpgp.js (a cipher other than AES, or a hash
+ * node:crypto lacks) may hash: openpgp.js holds the whole repeated input in memory, for every
+ * item in flight at once. GnuPG 1.4's CAST5 items hash 65,536 octets.
+ */
+const MAX_OPENPGP_S2K_OCTETS = 1024 * 1024;
 
 const READ_CONFIG: Partial<openpgp.Config> = {
   allowUnauthenticatedMessages: false,
@@ -97,7 +105,7 @@ export async function decryptItem(ciphertext: Uint8Array, secret: string, { maxP
  */
 export function checkItemCost(ciphertext: Uint8Array): void {
   try {
-    const refusal = s2kRefusal(passwordSessionKey(ciphertext).s2k);
+    const refusal = s2kRefusal(passwordSessionKey(ciphertext));
     if (refusal) throw new ItemDecryptError(refusal);
   } catch (error) {
     if (error instanceof SessionKeyRefused) throw new ItemDecryptError(error.message);
@@ -105,7 +113,12 @@ export function checkItemCost(ciphertext: Uint8Array): void {
   }
 }
 
-function s2kRefusal(s2k: S2KSpecifier): string | undefined {
+function s2kRefusal({ version, cipher, s2k }: PasswordSessionKey): string | undefined {
+  if (s2k.type === 'iterated') {
+    const native = version === 4 && cipher in SESSION_KEY_ALGORITHMS && isSupportedS2KHash(s2k.hash);
+    if (native || s2k.octets <= MAX_OPENPGP_S2K_OCTETS) return undefined;
+    return `iterated S2K hashes ${s2k.octets} octets for a cipher or hash that oxps leaves to openpgp.js (at most ${MAX_OPENPGP_S2K_OCTETS} there)`;
+  }
   if (s2k.type !== 'argon2') return undefined;
   const { memoryExponent, passes, lanes } = ARGON2_LIMITS;
   if (s2k.memoryExponent > memoryExponent) return `Argon2 S2K asks for ${kibibytes(2 ** s2k.memoryExponent)} of memory (oxps allows at most ${kibibytes(2 ** memoryExponent)})`;
@@ -128,20 +141,35 @@ interface SkeskFields {
   version: number;
   encrypted: Uint8Array | null;
   sessionKeyAlgorithm: number | null;
+  sessionKeyEncryptionAlgorithm: number | null;
   s2k: { type: string; algorithm: number; salt: Uint8Array | null; c: number } | null;
 }
 
 /**
- * The session key of a message whose SKESK carries no encrypted session key (what gpg makes):
- * then the S2K output is itself the session key, and we compute it natively.
+ * The session key of a v4 SKESK with an iterated S2K and AES, derived natively (s2k.ts): in
+ * native code, and without openpgp.js's copy of the whole 65 MB S2K input. Without an encrypted
+ * session key (what gpg makes) the S2K output is the session key; with one (openpgp.js, sqop, oxps)
+ * it decrypts that key.
  */
 function nativeSessionKey(message: openpgp.Message<Uint8Array>, secret: string): openpgp.SessionKey | undefined {
   const skesk = message.packets.findPacket(openpgp.enums.packet.symEncryptedSessionKey) as unknown as SkeskFields | undefined;
-  if (!skesk || skesk.version !== 4 || skesk.encrypted || !skesk.s2k || skesk.sessionKeyAlgorithm === null) return undefined;
-  const algorithm = SESSION_KEY_ALGORITHMS[skesk.sessionKeyAlgorithm];
+  if (!skesk || skesk.version !== 4 || !skesk.s2k) return undefined;
+  const cipher = SESSION_KEY_ALGORITHMS[(skesk.encrypted ? skesk.sessionKeyEncryptionAlgorithm : skesk.sessionKeyAlgorithm) ?? 0];
   const { type, algorithm: hash, salt, c } = skesk.s2k;
-  if (!algorithm || type !== 'iterated' || !salt || !isSupportedS2KHash(hash)) return undefined;
-  return { data: deriveIteratedS2K(hash, salt, secret, c, algorithm.length), algorithm: algorithm.name };
+  if (!cipher || type !== 'iterated' || !salt || !isSupportedS2KHash(hash)) return undefined;
+  const key = deriveIteratedS2K(hash, salt, secret, c, cipher.length);
+  if (!skesk.encrypted) return { data: key, algorithm: cipher.name };
+  return decryptSessionKey(skesk.encrypted, key, cipher.name);
+}
+
+/** RFC 4880 §5.3: the algorithm octet and the session key, encrypted in CFB mode with an all-zero IV. */
+function decryptSessionKey(encrypted: Uint8Array, key: Uint8Array, cipher: string): openpgp.SessionKey {
+  const decipher = createDecipheriv(`${cipher.replace('aes', 'aes-')}-cfb`, key, Buffer.alloc(16));
+  const decrypted = Buffer.concat([decipher.update(encrypted), decipher.final()]);
+  const algorithm = SESSION_KEY_ALGORITHMS[decrypted[0]!];
+  // a wrong secret gives random octets: almost never an AES algorithm with a key of its length
+  if (!algorithm || decrypted.length !== 1 + algorithm.length) throw new ItemDecryptError('wrong secret or corrupted ciphertext');
+  return { data: decrypted.subarray(1), algorithm: algorithm.name };
 }
 
 function describeFailure(error: Error, maxPlaintextBytes: number): string {

@@ -1,8 +1,9 @@
 // OpenPGP iterated+salted S2K (RFC 4880 §3.7.1.3) computed with node:crypto. GnuPG (and so
 // Libervia) protects each item with a count of 65,011,712 bytes: openpgp.js hashes that in
 // JavaScript-driven chunks (~150 ms an item), node:crypto in native code in about half the time.
-// The derived key is then handed to openpgp.js as the session key (see itemCipher.ts). What an
-// item's S2K asks for is read by sessionKeyPacket.ts.
+// The derived key is then the session key, or decrypts it, for openpgp.js (see itemCipher.ts);
+// sqop and openpgp.js write the same count. What an item's S2K asks for is read by
+// sessionKeyPacket.ts.
 import { createHash, type Hash } from 'node:crypto';
 
 const HASH_NAMES: Record<number, { name: string; size: number }> = {

@@ -17,6 +17,8 @@ export type S2KSpecifier =
 
 export interface PasswordSessionKey {
   version: number;
+  /** The symmetric algorithm of the S2K output (v4: of the session key itself when none is encrypted). */
+  cipher: number;
   s2k: S2KSpecifier;
 }
 
@@ -110,15 +112,16 @@ function bigEndian(bytes: Uint8Array, at: number, size: number): number {
   return value;
 }
 
-/** Where the S2K specifier starts in an SKESK body of each version (RFC 4880 §5.3, RFC 9580 §5.3). */
-const S2K_OFFSET: Record<number, number> = { 4: 2, 5: 3, 6: 5 };
+/** Where the cipher octet and the S2K specifier are in an SKESK body of each version (RFC 4880 §5.3, RFC 9580 §5.3). */
+const SKESK_LAYOUT: Record<number, { cipher: number; s2k: number }> = { 4: { cipher: 1, s2k: 2 }, 5: { cipher: 1, s2k: 3 }, 6: { cipher: 2, s2k: 5 } };
 
 function readSkesk(body: Uint8Array): PasswordSessionKey {
   const version = body[0] ?? 0;
-  const offset = S2K_OFFSET[version];
+  const layout = SKESK_LAYOUT[version];
   // other versions: openpgp.js refuses them, deriving nothing
-  if (offset === undefined) return { version, s2k: { type: 'other' } };
-  const s2k = body.subarray(offset);
+  if (layout === undefined) return { version, cipher: 0, s2k: { type: 'other' } };
+  const cipher = body[layout.cipher] ?? 0;
+  const s2k = body.subarray(layout.s2k);
   const field = (index: number): number => {
     const value = s2k[index];
     if (value === undefined) throw new SessionKeyRefused('item has a truncated S2K specifier');
@@ -126,10 +129,10 @@ function readSkesk(body: Uint8Array): PasswordSessionKey {
   };
   switch (s2k[0]) {
     case 3: // iterated and salted: hash, 8 octets of salt, coded count
-      return { version, s2k: { type: 'iterated', hash: field(1), octets: decodeS2KCount(field(10)) } };
+      return { version, cipher, s2k: { type: 'iterated', hash: field(1), octets: decodeS2KCount(field(10)) } };
     case 4: // Argon2: 16 octets of salt, passes, parallelism, memory exponent (RFC 9580 §3.7.1.4)
-      return { version, s2k: { type: 'argon2', passes: field(17), lanes: field(18), memoryExponent: field(19) } };
+      return { version, cipher, s2k: { type: 'argon2', passes: field(17), lanes: field(18), memoryExponent: field(19) } };
     default:
-      return { version, s2k: { type: 'other' } };
+      return { version, cipher, s2k: { type: 'other' } };
   }
 }

@@ -188,6 +188,17 @@ describe('items that would cost unbounded CPU or memory (#12.5)', () => {
     expect((await decryptError(await withSessionKeyPackets([gpgStyleSkesk(argon2(1, 255, 16))]))).message).toMatch(/Argon2 S2K asks for 255 lanes \(oxps allows at most 4\)/);
   });
 
+  it('#12.5 refuses a costly iterated S2K that oxps would leave to openpgp.js (CAST5: not derived natively)', async () => {
+    const item = await withSessionKeyPackets([packet(3, [4, 3, ...ITERATED_MAX])]);
+    expect((await decryptError(item)).message).toBe('iterated S2K hashes 65011712 octets for a cipher or hash that oxps leaves to openpgp.js (at most 1048576 there)');
+  });
+
+  it('#12.5 derives natively the S2K of an SKESK with an encrypted session key (openpgp.js, sqop), the costliest one too', async () => {
+    const item = await openpgp.encrypt({ message: await openpgp.createMessage({ binary: PAYLOAD }), passwords: [SECRET], format: 'binary', config: { s2kIterationCountByte: 255, aeadProtect: false } });
+    expect(Buffer.from(await decryptItem(item as Uint8Array, SECRET)).equals(PAYLOAD)).toBe(true);
+    expect((await decryptError(item as Uint8Array, `${SECRET}x`)).message).toMatch(/wrong secret|integrity check failed/);
+  });
+
   it('#12.5 still reads an item with a modest Argon2 S2K (openpgp.js with Argon2 configured)', async () => {
     const item = await openpgp.encrypt({
       message: await openpgp.createMessage({ binary: PAYLOAD }),
