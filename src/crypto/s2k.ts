@@ -2,7 +2,7 @@
 // Libervia) protects each item with a count of 65,011,712 bytes: openpgp.js hashes that in
 // JavaScript-driven chunks (~150 ms an item), node:crypto in native code in about half the time.
 // The derived key is then the session key, or decrypts it, for openpgp.js (see itemCipher.ts);
-// sqop and openpgp.js write the same count. What an item's S2K asks for is read by
+// sqop writes the same count. What an item's S2K asks for is read by
 // sessionKeyPacket.ts.
 import { createHash, type Hash } from 'node:crypto';
 
