@@ -107,7 +107,7 @@ export class XmlTreeBuilder {
 class TooDeep extends Error {}
 
 /** Parses a document that must hold exactly one element (and nothing else but whitespace). */
-export function parseXmlElement(text: string, what: string, { maxDepth = MAX_XML_DEPTH }: { maxDepth?: number } = {}): Element {
+export function parseXmlElement(text: string, what: string): Element {
   let root: Element | undefined;
   let failure: Error | undefined;
   const builder = new XmlTreeBuilder({
@@ -120,7 +120,7 @@ export function parseXmlElement(text: string, what: string, { maxDepth = MAX_XML
     error: (error) => {
       failure ??= error;
     },
-  }, { maxDepth });
+  }, { maxDepth: MAX_XML_DEPTH });
   try {
     builder.write(text);
     builder.close();
