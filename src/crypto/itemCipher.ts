@@ -26,13 +26,14 @@ export const MAX_CIPHERTEXT_BYTES = 4 * 1024 * 1024;
  */
 export const DEFAULT_MAX_PLAINTEXT_BYTES = 1024 * 1024;
 
-/** Room for the literal data packet's own header (tag, length, format, file name, date) around the plaintext. */
-const LITERAL_FRAMING_BYTES = 512;
+/** Room for the packets around the plaintext in a compressed item: the literal data header, signatures of a signed one. */
+const PACKET_FRAMING_BYTES = 64 * 1024;
 
 /**
- * The most an item's S2K may cost: Argon2 as openpgp.js writes it by default (RFC 9580's second
- * recommended choice: 64 MiB, 3 passes, 4 lanes). Iterated+salted S2K needs no bound of its own:
- * its coded count hashes at most 65,011,712 octets (what GnuPG, and so Libervia, writes).
+ * The most an item's Argon2 S2K may cost: what openpgp.js writes by default (RFC 9580's second
+ * recommended choice: 64 MiB, 3 passes, 4 lanes). An iterated+salted S2K hashes at most
+ * 65,011,712 octets by its coding (what GnuPG, and so Libervia, writes): s2k.ts hashes that
+ * natively in 64 KiB chunks, and MAX_OPENPGP_S2K_OCTETS bounds what is left to openpgp.js.
  */
 const ARGON2_LIMITS = { memoryExponent: 16, passes: 3, lanes: 4 };
 
@@ -76,7 +77,7 @@ export async function encryptItem(plaintext: Uint8Array, secret: string): Promis
 export async function decryptItem(ciphertext: Uint8Array, secret: string, { maxPlaintextBytes = DEFAULT_MAX_PLAINTEXT_BYTES }: DecryptOptions = {}): Promise<Uint8Array> {
   checkItemCost(ciphertext);
   // decompression stops as soon as it passes the limit, instead of holding the whole bomb
-  const config: Partial<openpgp.Config> = { ...READ_CONFIG, maxDecompressedMessageSize: maxPlaintextBytes + LITERAL_FRAMING_BYTES };
+  const config: Partial<openpgp.Config> = { ...READ_CONFIG, maxDecompressedMessageSize: maxPlaintextBytes + PACKET_FRAMING_BYTES };
   let message: openpgp.Message<Uint8Array>;
   try {
     message = await openpgp.readMessage({ binaryMessage: ciphertext, config });
@@ -103,7 +104,7 @@ export async function decryptItem(ciphertext: Uint8Array, secret: string, { maxP
  * Refuses, from the raw bytes and before openpgp.js parses or derives anything, an item that is
  * not one SKESK and the encrypted data, or whose S2K asks for more than any honest writer's.
  */
-export function checkItemCost(ciphertext: Uint8Array): void {
+function checkItemCost(ciphertext: Uint8Array): void {
   try {
     const refusal = s2kRefusal(passwordSessionKey(ciphertext));
     if (refusal) throw new ItemDecryptError(refusal);
@@ -117,7 +118,7 @@ function s2kRefusal({ version, cipher, s2k }: PasswordSessionKey): string | unde
   if (s2k.type === 'iterated') {
     const native = version === 4 && cipher in SESSION_KEY_ALGORITHMS && isSupportedS2KHash(s2k.hash);
     if (native || s2k.octets <= MAX_OPENPGP_S2K_OCTETS) return undefined;
-    return `iterated S2K hashes ${s2k.octets} octets for a cipher or hash that oxps leaves to openpgp.js (at most ${MAX_OPENPGP_S2K_OCTETS} there)`;
+    return `iterated S2K of ${s2k.octets} octets with a cipher or hash oxps does not derive natively (allowed up to ${MAX_OPENPGP_S2K_OCTETS} octets)`;
   }
   if (s2k.type !== 'argon2') return undefined;
   const { memoryExponent, passes, lanes } = ARGON2_LIMITS;
