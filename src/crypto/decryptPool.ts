@@ -1,9 +1,10 @@
 // Decrypts items on worker threads when they are costly: GnuPG-made items (Libervia's) and
 // sqop's hash 65 MB of S2K input each (~70 ms), and several cores take several at once. Items
-// with a cheap S2K (oxps-made ones: 1,024 octets) decrypt inline: openpgp.js takes ~0.2 ms for one, about
-// what handing it to a worker and back costs, and each worker would first load openpgp.js and
-// warm up its JIT (measured on 10,000 oxps-made items: inline 0.2 ms of CPU per item, two
-// workers 0.4 ms). A few costly items also decrypt inline, before the pool pays for starting.
+// with a cheap S2K (oxps-made ones: 1,024 octets) decrypt inline: openpgp.js takes ~0.2 ms for
+// one, about what handing it to a worker and back costs, and each worker would first load
+// openpgp.js and warm up its JIT (measured on 10,000 oxps-made items: inline 0.2 ms of CPU per
+// item, two workers 0.4 ms). A few costly items also decrypt inline, before the pool pays for
+// starting.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { decryptItem, ItemDecryptError, type DecryptOptions } from './itemCipher.js';
