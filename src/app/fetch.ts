@@ -184,7 +184,7 @@ class ItemReader {
 
 /** Reads one item outside a fetch run (tests, single items): no cache, inline decryption. */
 export async function readItem(item: PubsubItem, record: NodeRecord | undefined): Promise<FetchedItem> {
-  const decryptor = new Decryptor(1);
+  const decryptor = new Decryptor({ maxWorkers: 1 });
   try {
     return await new ItemReader(record, undefined, decryptor).read(item);
   } finally {

@@ -1,7 +1,9 @@
 // OpenPGP iterated+salted S2K (RFC 4880 §3.7.1.3) computed with node:crypto. GnuPG (and so
 // Libervia) protects each item with a count of 65,011,712 bytes: openpgp.js hashes that in
 // JavaScript-driven chunks (~150 ms an item), node:crypto in native code in about half the time.
-// The derived key is then handed to openpgp.js as the session key (see itemCipher.ts).
+// The derived key is then the session key, or decrypts it, for openpgp.js (see itemCipher.ts);
+// sqop writes the same count. What an item's S2K asks for is read by
+// sessionKeyPacket.ts.
 import { createHash, type Hash } from 'node:crypto';
 
 const HASH_NAMES: Record<number, { name: string; size: number }> = {
@@ -51,34 +53,4 @@ export function deriveIteratedS2K(
     for (const context of contexts) context.update(tail);
   }
   return Buffer.concat(contexts.map((context) => context.digest())).subarray(0, keyLength);
-}
-
-/**
- * How many octets the S2K of a message hashes, read from its first packet when that is a v4
- * SKESK (tag 3) with an iterated+salted S2K (RFC 4880 §5.3, §3.7.1.3); undefined for anything
- * else. Only a cost estimate (decryptPool.ts routes costly items to workers): the message is
- * parsed and checked for real by openpgp.js.
- */
-export function skeskS2KOctets(message: Uint8Array): number | undefined {
-  const first = message[0];
-  if (first === undefined || !(first & 0x80)) return undefined;
-  let tag: number;
-  let body: number;
-  if (first & 0x40) {
-    // new format: 1-, 2- or 5-octet length (a partial length never starts an SKESK)
-    tag = first & 0x3f;
-    const length = message[1];
-    if (length === undefined || (length >= 224 && length < 255)) return undefined;
-    body = length < 192 ? 2 : length < 224 ? 3 : 6;
-  } else {
-    // old format: length type 0, 1 or 2 (1, 2 or 4 octets)
-    tag = (first >> 2) & 0x0f;
-    const lengthType = first & 0x03;
-    if (lengthType === 3) return undefined;
-    body = 2 + (1 << lengthType) - 1;
-  }
-  // version 4, symmetric algorithm, S2K type 3, hash algorithm, 8 octets of salt, coded count
-  if (tag !== 3 || message[body] !== 4 || message[body + 2] !== 3) return undefined;
-  const coded = message[body + 12];
-  return coded === undefined ? undefined : decodeS2KCount(coded);
 }

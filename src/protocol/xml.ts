@@ -2,15 +2,39 @@
 // and (through src/xmpp/strictParser.ts) the XMPP stream itself. saxes is a conforming parser;
 // we refuse any DOCTYPE, so no entity can ever be declared or expanded (XML bombs, XXE), and we
 // refuse processing instructions other than the XML declaration. The server strips such things
-// on the wire, but not inside ciphertext.
+// on the wire, but not inside ciphertext. Nesting is bounded too (MAX_XML_DEPTH), so that no
+// walk over what we parsed (serialising, rendering text, canonicalising) can exhaust the stack.
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { Element } from '@xmpp/xml';
 import { OxpsError } from '../errors.js';
 
 export { Element };
 
+/**
+ * How deep a document (a payload, a signcrypt content, a file) may nest. An Atom entry needs 3
+ * levels before its XHTML, and XHTML written by people or rendered from Markdown a dozen more;
+ * libxml2 stops at 256. 64 leaves room for any real entry, and keeps the recursive walks of
+ * @xmpp/xml (toString) and ours a few hundred frames deep at most.
+ */
+export const MAX_XML_DEPTH = 64;
+
+export interface TreeOptions {
+  /** Parse a stream (its root stays open) rather than one document. */
+  fragment?: boolean;
+  /** Elements nested deeper than this (the root is level 1) are refused, or cut off with `cutBeyondMaxDepth`. */
+  maxDepth: number;
+  /**
+   * Leave out elements beyond maxDepth, their text and children included, instead of failing:
+   * for the XMPP stream, where one hostile item must not end the session (readers of content
+   * then find it nested too deeply: see nestingDepth).
+   */
+  cutBeyondMaxDepth?: boolean;
+}
+
 export class XmlTreeBuilder {
   private stack: Element[] = [];
+  /** Elements open beyond maxDepth, left out of the tree. */
+  private cutDepth = 0;
   /** After the first error nothing more is reported: saxes keeps parsing the rest of a chunk. */
   private failed = false;
   readonly parser: SaxesParser;
@@ -22,7 +46,7 @@ export class XmlTreeBuilder {
       close?: (element: Element) => void;
       error: (error: Error) => void;
     },
-    options: { fragment?: boolean } = {},
+    private readonly options: TreeOptions,
   ) {
     this.parser = new SaxesParser({ xmlns: false, fragment: options.fragment ?? false });
     this.parser.on('doctype', () => this.fail('DOCTYPE declarations are not allowed'));
@@ -31,16 +55,25 @@ export class XmlTreeBuilder {
     });
     this.parser.on('opentag', (tag: SaxesTagPlain) => {
       if (this.failed) return;
+      if (this.stack.length >= this.options.maxDepth) {
+        if (!this.options.cutBeyondMaxDepth) this.fail(new TooDeep(`nested deeper than ${this.options.maxDepth} levels`));
+        this.cutDepth++;
+        return;
+      }
       const element = new Element(tag.name, { ...tag.attributes });
       const parent = this.stack[this.stack.length - 1];
       if (parent) parent.append(element);
       this.stack.push(element);
       if (this.stack.length === 1) this.on.open?.(element);
     });
-    this.parser.on('text', (text) => this.stack[this.stack.length - 1]?.t(text));
-    this.parser.on('cdata', (text) => this.stack[this.stack.length - 1]?.t(text));
+    this.parser.on('text', (text) => this.appendText(text));
+    this.parser.on('cdata', (text) => this.appendText(text));
     this.parser.on('closetag', () => {
       if (this.failed) return;
+      if (this.cutDepth > 0) {
+        this.cutDepth--;
+        return;
+      }
       const element = this.stack.pop();
       if (!element) return;
       if (this.stack.length === 0) this.on.close?.(element);
@@ -61,11 +94,17 @@ export class XmlTreeBuilder {
     this.parser.close();
   }
 
-  private fail(message: string): never {
+  private appendText(text: string): void {
+    if (this.cutDepth === 0) this.stack[this.stack.length - 1]?.t(text);
+  }
+
+  private fail(error: Error | string): never {
     this.failed = true;
-    throw new Error(message);
+    throw typeof error === 'string' ? new Error(error) : error;
   }
 }
+
+class TooDeep extends Error {}
 
 /** Parses a document that must hold exactly one element (and nothing else but whitespace). */
 export function parseXmlElement(text: string, what: string): Element {
@@ -81,18 +120,31 @@ export function parseXmlElement(text: string, what: string): Element {
     error: (error) => {
       failure ??= error;
     },
-  });
+  }, { maxDepth: MAX_XML_DEPTH });
   try {
     builder.write(text);
     builder.close();
   } catch (error) {
     failure ??= error as Error;
   }
+  if (failure instanceof TooDeep) throw new OxpsError('INPUT_INVALID', `${what} is ${failure.message}`);
   if (failure || !root) {
     const reason = failure ? cleanSaxesMessage(failure.message) : 'no element found';
     throw new OxpsError('INPUT_INVALID', `${what} is not well-formed XML: ${reason}`);
   }
   return root;
+}
+
+/** How many levels an element nests (1 for an element without child elements), measured without recursion. */
+export function nestingDepth(element: Element): number {
+  let deepest = 0;
+  const pending: Array<[Element, number]> = [[element, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [current, depth] = next;
+    deepest = Math.max(deepest, depth);
+    for (const child of current.children) if (typeof child !== 'string') pending.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function cleanSaxesMessage(message: string): string {

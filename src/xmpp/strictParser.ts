@@ -2,7 +2,16 @@
 // built on the strict parser of src/protocol/xml.ts instead of ltx's lenient one, so a stanza
 // with a DOCTYPE or an undeclared entity ends the stream instead of being half-understood.
 import { EventEmitter } from 'node:events';
-import { XmlTreeBuilder, type Element } from '../protocol/xml.js';
+import { MAX_XML_DEPTH, XmlTreeBuilder, type Element } from '../protocol/xml.js';
+
+/**
+ * How deep a stanza may nest; deeper elements are left out, so that one hostile item does not
+ * end the session and no walk over a stanza can exhaust the stack. A payload sits under at most
+ * 7 levels of wrappers (MAM: message/result/forwarded/message/event/items/item; pubsub results:
+ * iq/pubsub/items/item), so a payload of MAX_XML_DEPTH levels fits with room to spare, and a cut
+ * payload is deeper than MAX_XML_DEPTH: readers of items report it (see pubsub/items.ts).
+ */
+export const MAX_STANZA_DEPTH = 2 * MAX_XML_DEPTH;
 
 export class StrictStreamParser extends EventEmitter {
   private readonly builder: XmlTreeBuilder;
@@ -27,7 +36,8 @@ export class StrictStreamParser extends EventEmitter {
         close: (element) => this.emit('end', element),
         error: (error) => this.fail(error),
       },
-      { fragment: false },
+      // the stream's root element is level 1 of the document
+      { fragment: false, maxDepth: 1 + MAX_STANZA_DEPTH, cutBeyondMaxDepth: true },
     );
   }
 

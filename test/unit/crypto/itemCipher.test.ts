@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as openpgp from 'openpgp';
-import { decryptItem, encryptItem, ItemDecryptError, MAX_PLAINTEXT_BYTES } from '../../../src/crypto/itemCipher.js';
+import { decryptItem, encryptItem, ItemDecryptError } from '../../../src/crypto/itemCipher.js';
 import { GpgHome } from '../../helpers/gpg.js';
 import { rejected } from '../../helpers/thrown.js';
 
@@ -136,18 +136,6 @@ describe('encryptItem / decryptItem', () => {
     await decryptError(binary);
   });
 
-  it(`refuses a plaintext that decompresses to more than ${MAX_PLAINTEXT_BYTES} bytes`, async () => {
-    const bomb = await openpgp.encrypt({
-      message: await openpgp.createMessage({ binary: new Uint8Array(MAX_PLAINTEXT_BYTES + 1024) }),
-      passwords: [SECRET],
-      format: 'binary',
-      config: { preferredCompressionAlgorithm: openpgp.enums.compression.zlib, s2kIterationCountByte: 0, aeadProtect: false },
-    });
-    expect((bomb as Uint8Array).length).toBeLessThan(1024 * 1024);
-    const error = await decryptError(bomb as Uint8Array);
-    expect(error.message).toMatch(/larger than|decompressed/i);
-  });
-
   it('reads a compressed plaintext below the limit', async () => {
     const plaintext = Buffer.alloc(1024 * 1024, 'a');
     const compressed = await openpgp.encrypt({
@@ -157,6 +145,99 @@ describe('encryptItem / decryptItem', () => {
       config: { preferredCompressionAlgorithm: openpgp.enums.compression.zip, s2kIterationCountByte: 0, aeadProtect: false },
     });
     expect(Buffer.from(await decryptItem(compressed as Uint8Array, SECRET)).equals(plaintext)).toBe(true);
+  });
+});
+
+/** An OpenPGP packet with a new-format header and a five-octet length (RFC 4880 §4.2.2.3). */
+function packet(tag: number, body: Uint8Array | number[]): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(body.length);
+  return Buffer.concat([Buffer.from([0xc0 | tag, 0xff]), length, Buffer.from(body)]);
+}
+
+/** An oxps item with its SKESK replaced by `skesks` (the encrypted data packet kept). */
+async function withSessionKeyPackets(skesks: Buffer[]): Promise<Buffer> {
+  const item = await encryptItem(PAYLOAD, SECRET);
+  expect(item[0]).toBe(0xc3); // new-format SKESK with a one-octet length
+  return Buffer.concat([...skesks, item.subarray(2 + item[1]!)]);
+}
+
+/** What GnuPG writes (v4, AES-256, no encrypted session key) with the given S2K specifier. */
+const gpgStyleSkesk = (s2k: number[]): Buffer => packet(3, [4, 9, ...s2k]);
+const ITERATED_MAX = [3, 2, ...randomBytes(8), 255]; // SHA-1, 65,011,712 octets
+const argon2 = (passes: number, parallelism: number, memoryExponent: number): number[] => [4, ...randomBytes(16), passes, parallelism, memoryExponent];
+
+describe('items that would cost unbounded CPU or memory (#12.5)', () => {
+  it('#12.5 refuses an item with 40 SKESK packets before deriving any key', async () => {
+    const item = await withSessionKeyPackets(Array.from({ length: 40 }, () => gpgStyleSkesk(ITERATED_MAX)));
+    expect((await decryptError(item)).message).toMatch(/40 password-encrypted session keys \(oxps reads items with one\)/);
+  });
+
+  it('#12.5 refuses an item with two SKESK packets (oxps, GnuPG and Libervia write one)', async () => {
+    const item = await openpgp.encrypt({ message: await openpgp.createMessage({ binary: PAYLOAD }), passwords: [SECRET, 'another'], format: 'binary', config: { s2kIterationCountByte: 0, aeadProtect: false } });
+    expect((await decryptError(item as Uint8Array)).message).toMatch(/2 password-encrypted session keys/);
+  });
+
+  it('#12.5 refuses an Argon2 S2K asking for 2 GiB (m=21) before deriving it', async () => {
+    const item = await withSessionKeyPackets([gpgStyleSkesk(argon2(1, 4, 21))]);
+    expect((await decryptError(item)).message).toMatch(/Argon2 S2K asks for 2 GiB of memory \(oxps allows at most 64 MiB\)/);
+  });
+
+  it('#12.5 refuses an Argon2 S2K with more passes or lanes than openpgp.js writes', async () => {
+    expect((await decryptError(await withSessionKeyPackets([gpgStyleSkesk(argon2(200, 4, 10))]))).message).toMatch(/Argon2 S2K asks for 200 passes \(oxps allows at most 3\)/);
+    expect((await decryptError(await withSessionKeyPackets([gpgStyleSkesk(argon2(1, 255, 16))]))).message).toMatch(/Argon2 S2K asks for 255 lanes \(oxps allows at most 4\)/);
+  });
+
+  it('#12.5 refuses a costly iterated S2K that oxps would leave to openpgp.js (CAST5: not derived natively)', async () => {
+    const item = await withSessionKeyPackets([packet(3, [4, 3, ...ITERATED_MAX])]);
+    expect((await decryptError(item)).message).toBe('iterated S2K of 65011712 octets with a cipher or hash oxps does not derive natively (allowed up to 1048576 octets)');
+  });
+
+  it('#12.5 derives natively the S2K of an SKESK with an encrypted session key (openpgp.js, sqop), the costliest one too', async () => {
+    const item = await openpgp.encrypt({ message: await openpgp.createMessage({ binary: PAYLOAD }), passwords: [SECRET], format: 'binary', config: { s2kIterationCountByte: 255, aeadProtect: false } });
+    expect(Buffer.from(await decryptItem(item as Uint8Array, SECRET)).equals(PAYLOAD)).toBe(true);
+    expect((await decryptError(item as Uint8Array, `${SECRET}x`)).message).toMatch(/wrong secret|integrity check failed/);
+  });
+
+  it('#12.5 still reads an item with a modest Argon2 S2K (openpgp.js with Argon2 configured)', async () => {
+    const item = await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: PAYLOAD }),
+      passwords: [SECRET],
+      format: 'binary',
+      config: { s2kType: openpgp.enums.s2k.argon2, s2kArgon2Params: { passes: 1, parallelism: 1, memoryExponent: 10 }, aeadProtect: false },
+    });
+    expect(Buffer.from(await decryptItem(item as Uint8Array, SECRET)).equals(PAYLOAD)).toBe(true);
+  });
+});
+
+describe('the size of a decrypted item (#12.6)', () => {
+  const MiB = 1024 * 1024;
+  const compressedItem = async (size: number): Promise<Uint8Array> => {
+    const item = await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: new Uint8Array(size) }),
+      passwords: [SECRET],
+      format: 'binary',
+      config: { preferredCompressionAlgorithm: openpgp.enums.compression.zlib, s2kIterationCountByte: 0, aeadProtect: false },
+    });
+    return item as Uint8Array;
+  };
+
+  it('#12.6 refuses by default an item that decompresses to 15 MiB (20 KB on the wire)', async () => {
+    const bomb = await compressedItem(15 * MiB);
+    expect(bomb.length).toBeLessThan(20_000);
+    expect((await decryptError(bomb)).message).toBe('decrypted item larger than 1048576 bytes (the item size limit)');
+  });
+
+  it('#12.6 refuses an uncompressed item over the limit too', async () => {
+    const item = await encryptItem(randomBytes(MiB + 1), SECRET);
+    expect((await decryptError(item)).message).toBe('decrypted item larger than 1048576 bytes (the item size limit)');
+  });
+
+  it('#12.6 takes the limit from the caller', async () => {
+    const item = await compressedItem(3 * MiB);
+    expect(await decryptItem(item, SECRET, { maxPlaintextBytes: 3 * MiB })).toHaveLength(3 * MiB);
+    const error = await rejected(ItemDecryptError, () => decryptItem(item, SECRET, { maxPlaintextBytes: 2 * MiB }));
+    expect(error.message).toBe('decrypted item larger than 2097152 bytes (the item size limit)');
   });
 });
 

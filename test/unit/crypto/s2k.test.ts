@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as openpgp from 'openpgp';
-import { decodeS2KCount, deriveIteratedS2K, isSupportedS2KHash, skeskS2KOctets } from '../../../src/crypto/s2k.js';
+import { decodeS2KCount, deriveIteratedS2K, isSupportedS2KHash } from '../../../src/crypto/s2k.js';
+import { skeskS2KOctets } from '../../../src/crypto/sessionKeyPacket.js';
 import { decryptItem, encryptItem, ItemDecryptError } from '../../../src/crypto/itemCipher.js';
 import { GpgHome } from '../../helpers/gpg.js';
 

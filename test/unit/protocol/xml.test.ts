@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import xml from '@xmpp/xml';
-import { canonicalXml, parseXmlElement, serializeForEncryption } from '../../../src/protocol/xml.js';
+import { canonicalXml, MAX_XML_DEPTH, nestingDepth, parseXmlElement, serializeForEncryption } from '../../../src/protocol/xml.js';
 import { OxpsError } from '../../../src/errors.js';
 import { thrown } from '../../helpers/thrown.js';
 
@@ -115,6 +115,31 @@ describe('parseXmlElement', () => {
     const error = refused('<a>', 'the decrypted item post-one');
     expect(error.message.startsWith('the decrypted item post-one is not well-formed XML: ')).toBe(true);
     expect(error.message).not.toContain('undefined:');
+  });
+});
+
+const nested = (levels: number, inner = ''): string => '<a>'.repeat(levels) + inner + '</a>'.repeat(levels);
+
+describe('nesting depth (#12.7)', () => {
+  it('#12.7 allows 64 levels: enough for an Atom entry with nested XHTML', () => {
+    expect(MAX_XML_DEPTH).toBe(64);
+    const element = parseXmlElement(nested(64, 'deepest'), 'payload');
+    expect(nestingDepth(element)).toBe(64);
+    expect(element.toString()).toBe(nested(64, 'deepest'));
+    expect(canonicalXml(element)).toBe(nested(64, 'deepest'));
+  });
+
+  it('#12.7 refuses 65 levels, and 3,000 levels without exhausting the stack', () => {
+    for (const levels of [65, 3000, 100_000]) {
+      expect(refused(nested(levels), 'decrypted payload').message).toBe('decrypted payload is nested deeper than 64 levels');
+    }
+  });
+
+  it('#12.7 measures depth without recursion', () => {
+    let element = xml('a');
+    for (let i = 1; i < 100_000; i++) element = xml('a', {}, element);
+    expect(nestingDepth(element)).toBe(100_000);
+    expect(nestingDepth(xml('a', {}, 'text', xml('b'), xml('c', {}, xml('d'))))).toBe(3);
   });
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Element } from '@xmpp/xml';
-import { StrictStreamParser } from '../../../src/xmpp/strictParser.js';
+import { MAX_STANZA_DEPTH, StrictStreamParser } from '../../../src/xmpp/strictParser.js';
+import { nestingDepth } from '../../../src/protocol/xml.js';
+import { parseItemsResult } from '../../../src/protocol/pubsub/items.js';
 
 const STREAM_OPEN = `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='localhost' id='abc' version='1.0' xml:lang='en'>`;
 const FEATURES = `<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>`;
@@ -96,6 +98,20 @@ describe('StrictStreamParser', () => {
     parser.write(Buffer.from(FEATURES + MESSAGE, 'utf8'));
     parser.write(Buffer.from(IQ, 'utf8'));
     checkStream(r);
+  });
+
+  it('#12.7 cuts a stanza nested 3,000 levels deep at 128 levels, and goes on with the stream', () => {
+    const parser = new StrictStreamParser();
+    const r = record(parser);
+    const deep = '<a>'.repeat(3000) + 'text' + '</a>'.repeat(3000);
+    parser.write(STREAM_OPEN + `<iq type='result' id='deep'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='n'><item id='x'>${deep}</item></items></pubsub></iq>` + MESSAGE);
+    expect(r.errors).toEqual([]);
+    expect(r.elements.map((e) => e.name)).toEqual(['iq', 'message']);
+    const [iq] = r.elements as [Element];
+    expect(MAX_STANZA_DEPTH).toBe(128);
+    expect(nestingDepth(iq)).toBe(128);
+    expect(iq.toString().length).toBeLessThan(2000);
+    expect(parseItemsResult(iq).items[0]!.problem).toBe('item payload is nested deeper than 64 levels');
   });
 
   it("emits 'error' for a DOCTYPE inside the stream, once, and stops", () => {

@@ -5,6 +5,18 @@ import { NS } from '../../../../src/protocol/namespaces.js';
 import { parseXmlElement } from '../../../../src/protocol/xml.js';
 
 describe('parseItem', () => {
+  it('#12.7 reports an item whose payload is nested deeper than 64 levels', () => {
+    const deep = (levels: number) => {
+      let payload = xml('a');
+      for (let level = 1; level < levels; level++) payload = xml('a', {}, payload);
+      return xml('item', { id: 'deep' }, payload);
+    };
+    expect(parseItem(deep(64)).payload).toBeDefined();
+    const item = parseItem(deep(65));
+    expect(item.payload).toBeUndefined();
+    expect(item.problem).toBe('item payload is nested deeper than 64 levels');
+  });
+
   it('returns the single payload element with id and publisher', () => {
     const entry = xml('entry', { xmlns: NS.atom }, xml('title', {}, 'hello'));
     const item = parseItem(xml('item', { id: 'post-1', publisher: 'alice@localhost' }, entry));
