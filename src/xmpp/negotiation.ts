@@ -58,7 +58,7 @@ export function negotiateInOrder(middleware: Middleware, steps: NegotiationSteps
     if (!stanza.is('features', NS_STREAM)) return undefined;
     const entity = ctx.entity as Client;
     const domain = entity.options.domain;
-    if (stepRunning) throw new OxpsError('CONNECT_FAILED', `${domain} sent stream features out of turn`);
+    if (stepRunning) throw outOfTurn(domain, entity.isSecure());
     if (phase !== 'tls' && !entity.isSecure()) throw REQUIRED.tls.missing(domain);
     const required = REQUIRED[phase];
     const feature = stanza.getChild(required.name, required.xmlns);
@@ -77,4 +77,10 @@ export function negotiateInOrder(middleware: Middleware, steps: NegotiationSteps
     await entity.restart();
     return undefined;
   });
+}
+
+function outOfTurn(domain: string, secure: boolean): OxpsError {
+  return secure
+    ? new OxpsError('CONNECT_FAILED', `${domain} sent stream features out of turn`)
+    : new OxpsError('TLS_REQUIRED', `${domain} sent stream features out of turn before TLS was up`, 'check --host/--port: something on the path may be playing the server');
 }

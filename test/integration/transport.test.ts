@@ -60,6 +60,13 @@ describe('#12.1 TLS and login are enforced whatever the server offers', () => {
     });
   }
 
+  it('#12.1 a second features list with login and bind sent right behind STARTTLS: exit 6, nothing in clear', async () => {
+    const { result, transcript } = await profileAdd({ plain: `${STARTTLS}</stream:features><stream:features>${PLAIN_LOGIN}${BIND}` });
+    expectOneLine(result, 6, 'localhost sent stream features out of turn before TLS was up');
+    expect(transcript).not.toContain('<iq');
+    expect(transcript).not.toContain('<auth');
+  });
+
   it('#12.1 only <bind/> after TLS: exit 4, no unauthenticated bind', async () => {
     const { result, transcript } = await profileAdd({ plain: STARTTLS, tls: BIND });
     expectOneLine(result, 4, 'localhost offered no login after TLS');
