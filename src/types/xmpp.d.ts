@@ -67,6 +67,8 @@ declare module '@xmpp/client-core' {
     sendReceive(element: Element, timeout?: number): Promise<Element>;
     isSecure(): boolean;
     _attachSocket(socket: unknown): void;
+    _jid(address: string): JID;
+    _ready(resumed?: boolean): void;
   }
 }
 
@@ -94,24 +96,6 @@ declare module '@xmpp/middleware' {
   export default function middleware(args: { entity: unknown }): Middleware;
 }
 
-declare module '@xmpp/stream-features' {
-  import type { Element } from '@xmpp/xml';
-  import type { Middleware } from '@xmpp/middleware';
-  import type { Client } from '@xmpp/client-core';
-  export interface StreamFeatures {
-    use(name: string, xmlns: string, handler: (ctx: { entity: Client }, next: () => Promise<unknown>, feature: Element) => unknown): void;
-  }
-  export default function streamFeatures(args: { middleware: Middleware }): StreamFeatures;
-}
-
-declare module '@xmpp/iq/caller.js' {
-  import type { Element } from '@xmpp/xml';
-  export interface IQCaller {
-    request(stanza: Element, timeout?: number): Promise<Element>;
-  }
-  export default function iqCaller(args: { middleware: unknown; entity: unknown }): IQCaller;
-}
-
 declare module '@xmpp/iq/callee.js' {
   import type { Element } from '@xmpp/xml';
   export interface IQCallee {
@@ -120,13 +104,11 @@ declare module '@xmpp/iq/callee.js' {
   export default function iqCallee(args: { middleware: unknown; entity: unknown }): IQCallee;
 }
 
-declare module '@xmpp/resource-binding' {
-  export default function resourceBinding(args: { streamFeatures: unknown; iqCaller: unknown }, resource?: string): void;
-}
-
 declare module '@xmpp/middleware/lib/StanzaError.js' {
   import type { Element } from '@xmpp/xml';
   export default class StanzaError extends Error {
+    constructor(condition: string, text?: string, application?: Element, type?: string);
+    static fromElement(element: Element): StanzaError;
     condition: string;
     text: string | undefined;
     type: string;

@@ -1,14 +1,12 @@
-// SASL (RFC 6120 §6) as a stream feature, replacing @xmpp/sasl: it refuses to run on a stream
-// that is not TLS-protected (so credentials never leave in clear, whatever the server offers),
-// prefers SCRAM and checks the server's SCRAM signature.
+// SASL (RFC 6120 §6), replacing @xmpp/sasl: it prefers SCRAM and checks the server's SCRAM
+// signature. It runs only inside TLS, after STARTTLS (see negotiation.ts), so credentials never
+// leave in clear, whatever the server offers.
 import { procedure } from '@xmpp/events';
 import xml, { type Element } from '@xmpp/xml';
 import type { Client } from '@xmpp/client-core';
-import type { StreamFeatures } from '@xmpp/stream-features';
 import { OxpsError } from '../errors.js';
+import { NS_SASL } from './negotiation.js';
 import { SCRAM_MECHANISMS, ScramClient, ScramError, type ScramMechanism } from './scram.js';
-
-const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 
 export interface Credentials {
   username: string;
@@ -23,29 +21,20 @@ export function chooseMechanism(offered: string[]): ScramMechanism | 'PLAIN' | u
   return offered.includes('PLAIN') ? 'PLAIN' : undefined;
 }
 
-export function saslFeature(streamFeatures: StreamFeatures, credentials: Credentials): void {
-  streamFeatures.use('mechanisms', NS_SASL, async ({ entity }, _next, feature) => {
-    const domain = entity.options.domain;
-    if (!entity.isSecure()) {
-      throw new OxpsError(
-        'TLS_REQUIRED',
-        `${domain} did not offer STARTTLS: refusing to authenticate without TLS`,
-        'ask the server operator to enable TLS (oxps never sends credentials in clear)',
-      );
-    }
-    const offered = feature.getChildren('mechanism').map((m) => m.text().trim());
-    const mechanism = chooseMechanism(offered);
-    if (!mechanism) {
-      throw new OxpsError('AUTH_FAILED', `${domain} offers no supported SASL mechanism (offered: ${offered.join(', ') || 'none'})`);
-    }
-    try {
-      if (mechanism === 'PLAIN') await authenticatePlain(entity, credentials);
-      else await authenticateScram(entity, mechanism, credentials);
-    } catch (error) {
-      throw translateSaslError(error, credentials.bareJid);
-    }
-    await entity.restart();
-  });
+/** Logs in with the best mechanism offered; resolves only on SASL success. */
+export async function authenticate(entity: Client, mechanisms: Element, credentials: Credentials): Promise<void> {
+  const domain = entity.options.domain;
+  const offered = mechanisms.getChildren('mechanism').map((m) => m.text().trim());
+  const mechanism = chooseMechanism(offered);
+  if (!mechanism) {
+    throw new OxpsError('AUTH_FAILED', `${domain} offers no supported SASL mechanism (offered: ${offered.join(', ') || 'none'})`);
+  }
+  try {
+    if (mechanism === 'PLAIN') await authenticatePlain(entity, credentials);
+    else await authenticateScram(entity, mechanism, credentials);
+  } catch (error) {
+    throw translateSaslError(error, credentials.bareJid);
+  }
 }
 
 async function authenticatePlain(entity: Client, credentials: Credentials): Promise<void> {

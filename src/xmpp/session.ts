@@ -1,22 +1,22 @@
-// An authenticated XMPP session: xmpp.js's client-core, TCP transport, middleware and IQ
-// packages, composed with our own strict parser, STARTTLS and SASL features (see those files
-// for why). Everything above this layer talks to the server through Session only.
+// An authenticated XMPP session: xmpp.js's client-core, TCP transport, middleware and IQ callee,
+// composed with our own strict parser, negotiation order (STARTTLS, SASL, bind) and IQ caller
+// (see those files for why). Everything above this layer talks to the server through Session only.
 import { StringDecoder } from 'node:string_decoder';
 import { randomBytes } from 'node:crypto';
 import { resolveSrv } from 'node:dns/promises';
 import { Client } from '@xmpp/client-core';
 import ConnectionTCP from '@xmpp/tcp/lib/Connection.js';
 import _middleware from '@xmpp/middleware';
-import _streamFeatures from '@xmpp/stream-features';
-import _iqCaller, { type IQCaller } from '@xmpp/iq/caller.js';
 import _iqCallee, { type IQCallee } from '@xmpp/iq/callee.js';
-import _resourceBinding from '@xmpp/resource-binding';
 import StanzaError from '@xmpp/middleware/lib/StanzaError.js';
 import xml, { type Element } from '@xmpp/xml';
 import { OxpsError } from '../errors.js';
 import { StrictStreamParser } from './strictParser.js';
-import { starttlsFeature, type TlsTrust } from './starttls.js';
-import { saslFeature } from './sasl.js';
+import { startTls, type TlsTrust } from './starttls.js';
+import { authenticate } from './sasl.js';
+import { bindResource } from './bind.js';
+import { negotiateInOrder } from './negotiation.js';
+import { IqCaller } from './iqCaller.js';
 import { connectError } from './connectErrors.js';
 
 export interface SessionOptions extends TlsTrust {
@@ -57,7 +57,7 @@ export class Session {
 
   private constructor(
     private readonly client: OxpsClient,
-    private readonly iqCaller: IQCaller,
+    private readonly iqCaller: IqCaller,
     readonly iqCallee: IQCallee,
     readonly bareJid: string,
     readonly fullJid: string,
@@ -68,16 +68,19 @@ export class Session {
     const { local, domain } = splitJid(options.jid);
     const timeoutMs = (options.timeoutSeconds ?? 20) * 1000;
     const { host, port } = await serviceAddress(domain, options);
+    const bareJid = `${local}@${domain}`;
 
     const client = new OxpsClient({ service: `xmpp://${formatHost(host)}:${port}`, domain, timeout: timeoutMs });
     client.transports.push(StrictTcp);
     const middleware = _middleware({ entity: client });
-    const streamFeatures = _streamFeatures({ middleware });
-    const iqCaller = _iqCaller({ middleware, entity: client });
+    const iqCaller = new IqCaller(client, () => ({ bareJid, fullJid: client.jid?.toString() }));
+    negotiateInOrder(middleware, {
+      startTls: (entity) => startTls(entity, options),
+      authenticate: (entity, mechanisms) => authenticate(entity, mechanisms, { username: local, password: options.password, bareJid }),
+      bind: (entity) => bindResource(entity, iqCaller, bareJid, `oxps-${randomBytes(4).toString('hex')}`, timeoutMs),
+    });
+    middleware.use(iqCaller.route);
     const iqCallee = _iqCallee({ middleware, entity: client });
-    starttlsFeature(streamFeatures, options);
-    saslFeature(streamFeatures, { username: local, password: options.password, bareJid: `${local}@${domain}` });
-    _resourceBinding({ streamFeatures, iqCaller }, `oxps-${randomBytes(4).toString('hex')}`);
     iqCallee.get('urn:xmpp:ping', 'ping', () => ({}));
 
     // Errors after login (a lost connection) are reported by the calls that were waiting.
@@ -87,10 +90,9 @@ export class Session {
       await withTimeout(client.start(), timeoutMs, () => new OxpsError('TIMEOUT', `no answer from ${host}:${port} within ${timeoutMs / 1000} s while logging in as ${local}@${domain}`, 'check --host/--port, or raise --timeout'));
     } catch (error) {
       await stopClient(client);
-      throw connectError(errors[0] ?? error, { host, port, domain, bareJid: `${local}@${domain}` });
+      throw connectError(errors[0] ?? error, { host, port, domain, bareJid });
     }
-    const full = client.jid?.toString() ?? `${local}@${domain}`;
-    const session = new Session(client, iqCaller, iqCallee, `${local}@${domain}`, full, timeoutMs);
+    const session = new Session(client, iqCaller, iqCallee, bareJid, client.jid?.toString() ?? bareJid, timeoutMs);
     middleware.use((ctx, next) => {
       session.dispatch(ctx.stanza);
       return next();

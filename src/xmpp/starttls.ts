@@ -7,10 +7,9 @@ import net from 'node:net';
 import xml from '@xmpp/xml';
 import TlsSocket from '@xmpp/tls/lib/Socket.js';
 import { promise } from '@xmpp/events';
-import type { StreamFeatures } from '@xmpp/stream-features';
+import type { Client } from '@xmpp/client-core';
 import { OxpsError } from '../errors.js';
-
-const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+import { NS_TLS } from './negotiation.js';
 
 export interface TlsTrust {
   /** PEM text of extra CA certificates to trust, from --tls-ca. */
@@ -38,18 +37,15 @@ function withExtraCa(caPem: string): SecureContext {
   return context;
 }
 
-export function starttlsFeature(streamFeatures: StreamFeatures, trust: TlsTrust): void {
-  streamFeatures.use('starttls', NS_TLS, async ({ entity }, next) => {
-    if (entity.isSecure()) return next();
-    const answer = await entity.sendReceive(xml('starttls', { xmlns: NS_TLS }));
-    if (!answer.is('proceed', NS_TLS)) {
-      throw new OxpsError('TLS_REQUIRED', `${entity.options.domain} refused to start TLS`);
-    }
-    const plainSocket = entity.socket as unknown as net.Socket;
-    const tlsSocket = new TlsSocket();
-    tlsSocket.connect({ socket: plainSocket, ...tlsConnectOptions(entity.options.domain, trust) });
-    await promise(tlsSocket, 'connect');
-    entity._attachSocket(tlsSocket);
-    await entity.restart();
-  });
+/** Asks for TLS and upgrades the socket (the stream restart is the negotiation's). */
+export async function startTls(entity: Client, trust: TlsTrust): Promise<void> {
+  const answer = await entity.sendReceive(xml('starttls', { xmlns: NS_TLS }));
+  if (!answer.is('proceed', NS_TLS)) {
+    throw new OxpsError('TLS_REQUIRED', `${entity.options.domain} refused to start TLS`);
+  }
+  const plainSocket = entity.socket as unknown as net.Socket;
+  const tlsSocket = new TlsSocket();
+  tlsSocket.connect({ socket: plainSocket, ...tlsConnectOptions(entity.options.domain, trust) });
+  await promise(tlsSocket, 'connect');
+  entity._attachSocket(tlsSocket);
 }
