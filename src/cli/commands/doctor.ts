@@ -36,6 +36,11 @@ const WIDTH = 'publish-options'.length;
 
 function renderCheck(check: DoctorCheck, color: import('chalk').ChalkInstance): string {
   const mark = check.ok ? color.green('✔') : check.skipped ? color.dim('·') : color.red('✘');
-  const line = `${mark} ${check.name.padEnd(WIDTH)}  ${check.detail}`;
-  return check.hint ? `${line}\n  ${' '.repeat(WIDTH)}  ${color.dim(`→ ${check.hint}`)}` : line;
+  const indent = `  ${' '.repeat(WIDTH)}  `;
+  const keys = (check.keys ?? []).map((k) => {
+    const trust = k.trust === 'own' || k.trust === 'verified' ? color.green(k.trust) : k.trust === 'distrusted' ? color.red(k.trust) : color.yellow(k.trust);
+    return `\n${indent}${k.fingerprint}  ${trust}${k.local ? ' (this device)' : ''}${k.withdrawn ? color.dim(` withdrawn ${k.withdrawn}`) : ''}`;
+  });
+  const line = `${mark} ${check.name.padEnd(WIDTH)}  ${check.detail}${keys.join('')}`;
+  return check.hint ? `${line}\n${indent}${color.dim(`→ ${check.hint}`)}` : line;
 }

@@ -24,8 +24,8 @@ export function registerKeyCommands(program: Command): void {
     .action(action(list));
 
   key.command('trust')
-    .description('mark a contact\'s key as verified (or distrusted, or undecided)')
-    .argument('<jid>', 'contact')
+    .description('mark a contact\'s key, or another key on your own list, as verified (or distrusted, or undecided)')
+    .argument('<jid>', 'contact, or your own JID')
     .argument('<fingerprint>', 'key fingerprint (spaces allowed if quoted)')
     .option('--distrust', 'never use this key')
     .option('--undecided', 'forget the decision')
@@ -72,7 +72,8 @@ async function list(rt: Runtime, jid: unknown): Promise<void> {
   rt.output.result(result, (r, color) =>
     [`${color.bold(r.jid)}`, ...r.keys.map((k) => {
       const trust = k.trust === 'verified' || k.trust === 'own' ? color.green(k.trust) : k.trust === 'distrusted' ? color.red(k.trust) : color.yellow(k.trust);
-      return `  ${k.fingerprint}  created ${k.created}  ${k.published ? `published ${k.published}` : color.yellow('not published')}  ${trust}`;
+      const withdrawn = k.withdrawn ? `  ${color.red(`withdrawn ${k.withdrawn}`)} (not used)` : '';
+      return `  ${k.fingerprint}  created ${k.created}  ${k.published ? `published ${k.published}` : color.yellow('not published')}  ${trust}${withdrawn}`;
     })].join('\n'));
 }
 
