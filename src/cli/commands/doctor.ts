@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { OxpsError } from '../../errors.js';
 import { action, type Runtime } from '../runtime.js';
 import type { DoctorCheck } from '../../app/doctor.js';
+import { trustLabel } from '../trustLabel.js';
 
 export function registerDoctor(program: Command): void {
   program
@@ -37,10 +38,8 @@ const WIDTH = 'publish-options'.length;
 function renderCheck(check: DoctorCheck, color: import('chalk').ChalkInstance): string {
   const mark = check.ok ? color.green('✔') : check.skipped ? color.dim('·') : color.red('✘');
   const indent = `  ${' '.repeat(WIDTH)}  `;
-  const keys = (check.keys ?? []).map((k) => {
-    const trust = k.trust === 'own' || k.trust === 'verified' ? color.green(k.trust) : k.trust === 'distrusted' ? color.red(k.trust) : color.yellow(k.trust);
-    return `\n${indent}${k.fingerprint}  ${trust}${k.local ? ' (this device)' : ''}${k.withdrawn ? color.dim(` withdrawn ${k.withdrawn}`) : ''}`;
-  });
+  const keys = (check.keys ?? []).map((k) =>
+    `\n${indent}${k.fingerprint}  ${trustLabel(k.trust, color)}${k.local ? ' (this device)' : ''}${k.withdrawn ? color.dim(` withdrawn ${k.withdrawn}`) : ''}`);
   const line = `${mark} ${check.name.padEnd(WIDTH)}  ${check.detail}${keys.join('')}`;
   return check.hint ? `${line}\n${indent}${color.dim(`→ ${check.hint}`)}` : line;
 }

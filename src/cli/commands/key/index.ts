@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { action, readSecretFile, type Runtime } from '../../runtime.js';
 import { askSecret, canPrompt } from '../../../ui/prompts.js';
 import { OxpsError } from '../../../errors.js';
+import { trustLabel } from '../../trustLabel.js';
 
 export function registerKeyCommands(program: Command): void {
   const key = program.command('key').description('your OpenPGP identity for XMPP (XEP-0373) and contacts\' keys');
@@ -71,7 +72,7 @@ async function list(rt: Runtime, jid: unknown): Promise<void> {
   const result = await listKeys(ctx, jid as string | undefined);
   rt.output.result(result, (r, color) =>
     [`${color.bold(r.jid)}`, ...r.keys.map((k) => {
-      const trust = k.trust === 'verified' || k.trust === 'own' ? color.green(k.trust) : k.trust === 'distrusted' ? color.red(k.trust) : color.yellow(k.trust);
+      const trust = trustLabel(k.trust, color);
       const withdrawn = k.withdrawn ? `  ${color.red(`withdrawn ${k.withdrawn}`)} (not used)` : '';
       return `  ${k.fingerprint}  created ${k.created}  ${k.published ? `published ${k.published}` : color.yellow('not published')}  ${trust}${withdrawn}`;
     })].join('\n'));
