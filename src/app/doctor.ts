@@ -14,6 +14,7 @@ import { NS } from '../protocol/namespaces.js';
 import type { Account, AppContext } from './context.js';
 import { fetchOneItem } from './pubsubNode.js';
 import { MAX_KEYS_PER_CONTACT } from './ox/keyring.js';
+import type { KeyListEntry } from './ox/keys.js';
 
 export interface DoctorCheck {
   name: string;
@@ -22,6 +23,8 @@ export interface DoctorCheck {
   hint?: string;
   /** Not run, because a check it depends on failed (ok is false then). */
   skipped?: true;
+  /** openpgp-key: the keys on our own list (and this device's), with their trust. */
+  keys?: KeyListEntry[];
 }
 
 /** How the run would get its account, keystore and context (the CLI's runtime provides them). */
@@ -214,7 +217,17 @@ async function ownKeyCheck(ctx: AppContext, session: Session | undefined): Promi
   if (!listed.value.includes(fingerprint)) {
     return { name, ok: false, detail: `key ${fingerprint} is not on the public keys list of ${ctx.bareJid} (PEP node ${PUBLIC_KEYS_LIST_NODE})`, hint: 'contacts cannot send you secrets until it is: oxps key publish' };
   }
-  return { name, ok: true, detail: `key ${fingerprint}, on the public keys list of ${ctx.bareJid}${listed.value.length > 1 ? ` (with ${listed.value.length - 1} other)` : ''}` };
+  const keys = await attempt(async () => (await (await import('./ox/keys.js')).listKeys(ctx, undefined)).keys);
+  if (!keys.ok) return { name, ...keys.check };
+  const others = keys.value.filter((k) => !k.local && !k.withdrawn);
+  const undecided = others.filter((k) => k.trust === 'undecided');
+  return {
+    name,
+    ok: true,
+    detail: `key ${fingerprint}, on the public keys list of ${ctx.bareJid}${others.length ? ` with ${plural(others.length, 'other key')}` : ''}`,
+    keys: keys.value,
+    ...(undecided.length ? { hint: `make sure every other key is one of your devices: oxps key trust ${ctx.bareJid} FINGERPRINT (or add --distrust)` } : {}),
+  };
 }
 
 async function publishedFingerprints(session: Session, bareJid: string): Promise<string[]> {

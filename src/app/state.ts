@@ -27,6 +27,11 @@ export interface ContactKey {
   /** Date from the contact's public-keys list. */
   published?: string;
   trust: KeyTrust;
+  /**
+   * When the key was first found missing from the contact's list: it is not used any more, but
+   * kept with its trust, which comes back if the contact lists the key again.
+   */
+  withdrawn?: string;
 }
 
 export interface ContactRecord {

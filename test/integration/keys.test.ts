@@ -3,17 +3,38 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TestUser, json } from '../helpers/cli.js';
+import { TestUser, json, ok } from '../helpers/cli.js';
 import { withUser } from '../helpers/inProcess.js';
 import { GpgHome } from '../helpers/gpg.js';
-import { fetchOneItem } from '../../src/app/pubsubNode.js';
-import { parsePubkey, publicKeyNode } from '../../src/protocol/ox/publicKeys.js';
+import { configureNode, fetchOneItem, publishWithOptions } from '../../src/app/pubsubNode.js';
+import { PUBLIC_KEYS_LIST_ITEM, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEY_PUBLISH_OPTIONS, buildPublicKeysList, parsePubkey, publicKeyNode } from '../../src/protocol/ox/publicKeys.js';
+import { buildOxMessage } from '../../src/app/ox/messaging.js';
+import { buildSharedSecret } from '../../src/protocol/oxps/sharedSecret.js';
+import { nodeRecord } from '../../src/app/state.js';
+import { xep82DateTime } from '../../src/protocol/datetime.js';
 
 const BACKUP_CODE = /^[1-9A-NP-Z]{4}(-[1-9A-NP-Z]{4}){5}$/;
 
 interface KeyList {
   jid: string;
-  keys: Array<{ fingerprint: string; created: string; published?: string; trust: string; local?: boolean }>;
+  keys: Array<{ fingerprint: string; created: string; published?: string; trust: string; local?: boolean; withdrawn?: string }>;
+}
+
+interface SyncReport {
+  accepted: Array<{ from: string; node: string }>;
+  unreadable: Array<{ from: string; reason: string }>;
+}
+
+/** Whether `user`'s state holds a secret for this node (read from the state file itself). */
+async function knowsNode(user: TestUser, service: string, node: string): Promise<boolean> {
+  return withUser(user, async (ctx) => Boolean(nodeRecord((await ctx.state()).data, service, node)?.secrets.length));
+}
+
+/** Replaces `owner`'s public keys list (as any client of the account, or an intruder with its password, can). */
+async function publishKeyList(owner: TestUser, fingerprints: string[]): Promise<void> {
+  const date = xep82DateTime(new Date());
+  await withUser(owner, async (ctx) => publishWithOptions(await ctx.session(), owner.jid, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM,
+    buildPublicKeysList(fingerprints.map((fingerprint) => ({ fingerprint, date }))), PUBLIC_KEY_PUBLISH_OPTIONS));
 }
 
 async function generate(user: TestUser, args: string[] = []): Promise<{ fingerprint: string; algorithm: string; published: boolean; created: string }> {
@@ -237,5 +258,156 @@ describe('trust policies', () => {
       expect(refused.code, `${policy.join(' ')}: ${refused.stderr}`).toBe(8);
       expect(refused.stderr).toContain(`no trusted OpenPGP key of ${bob.jid}`);
     }
+  });
+});
+
+describe('#12.3 our own other keys obey the trust policy', () => {
+  let alice: TestUser;
+  let bob: TestUser;
+  let intruder: TestUser;
+  let aliceKey: string;
+  let intruderKey: string;
+  const node = `urn:example:keys:own:${Date.now()}`;
+  const planted = `${node}:planted`;
+
+  beforeAll(async () => {
+    [alice, bob] = await TestUser.createMany(['alice', 'bob']) as [TestUser, TestUser];
+    await alice.addProfile();
+    await bob.addProfile();
+    aliceKey = (await generate(alice)).fingerprint;
+    const bobKey = (await generate(bob)).fingerprint;
+    ok(await alice.run(['key', 'trust', bob.jid, bobKey]));
+    ok(await alice.run(['encrypt-node', '-n', node]));
+    // someone with alice's password (or the server's operator) adds a key of theirs to her list,
+    // and sends "alice" the secret of a node on her PEP, signed by that key
+    intruder = await TestUser.device(alice.name);
+    await intruder.addProfile();
+    intruderKey = (await generate(intruder)).fingerprint;
+    ok(await intruder.run(['encrypt-node', '-n', planted]));
+    ok(await intruder.run(['secret', 'share', '-n', planted, bob.jid]));
+  }, 120_000);
+
+  it('#12.3 under --trust manual a share is not encrypted to a new own key, which is announced once', async () => {
+    const shared = await alice.run(['--trust', 'manual', 'secret', 'share', '-n', node, bob.jid]);
+    expect(shared.code, shared.stderr).toBe(0);
+    expect(shared.stderr).toContain(`oxps key trust ${alice.jid} ${intruderKey} --distrust`);
+    // the copy alice sent to her own account is not readable with the intruder's key
+    const stolen = json<SyncReport>(await intruder.run(['--json', 'sync']));
+    expect(stolen.accepted.map((a) => a.node)).not.toContain(node);
+    expect(stolen.unreadable.map((u) => u.from)).toContain(alice.jid);
+    expect(await knowsNode(intruder, alice.jid, node)).toBe(false);
+    // announced once, not on every run
+    const again = await alice.run(['--trust', 'manual', 'sync']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('--distrust');
+  });
+
+  it('#12.3 under --trust manual a secret message signed by the new own key is refused', async () => {
+    const synced = await alice.run(['--json', '--trust', 'manual', 'sync', '--full']);
+    expect(synced.code, synced.stderr).toBe(0);
+    const report = json<SyncReport>(synced);
+    expect(report.accepted.map((a) => a.node)).not.toContain(planted);
+    expect(report.unreadable).toContainEqual(expect.objectContaining({ from: alice.jid, reason: expect.stringContaining(intruderKey) }));
+    expect(await knowsNode(alice, alice.jid, planted)).toBe(false);
+  });
+
+  it('#12.3 doctor lists our own keys with their trust', async () => {
+    const checked = await alice.run(['--json', 'doctor']);
+    const check = json<{ checks: Array<{ name: string; keys?: KeyList['keys'] }> }>(checked).checks.find((c) => c.name === 'openpgp-key');
+    expect(check?.keys, checked.stdout).toEqual(expect.arrayContaining([
+      expect.objectContaining({ fingerprint: aliceKey, trust: 'own', local: true }),
+      expect.objectContaining({ fingerprint: intruderKey, trust: 'undecided' }),
+    ]));
+    const text = (await alice.run(['doctor'])).stdout;
+    expect(text).toMatch(new RegExp(`${intruderKey}.*undecided`));
+    expect(text).toMatch(new RegExp(`${aliceKey}.*own`));
+  });
+
+  it('#12.3 once verified, the other own key is used under --trust manual', async () => {
+    ok(await alice.run(['key', 'trust', alice.jid, intruderKey]));
+    // this device's own key is always trusted: it cannot be marked otherwise
+    const own = await alice.run(['key', 'trust', '--distrust', alice.jid, aliceKey]);
+    expect(own.code).toBe(2);
+    expect(own.stderr).toContain('this device');
+    const shared = await alice.run(['--trust', 'manual', 'secret', 'share', '-n', node, bob.jid]);
+    expect(shared.code, shared.stderr).toBe(0);
+    const read = json<SyncReport>(await intruder.run(['--json', 'sync']));
+    expect(read.accepted.map((a) => a.node)).toContain(node);
+    // and the message it signed, kept for later, is read on a full sync
+    const synced = json<SyncReport>(await alice.run(['--json', '--trust', 'manual', 'sync', '--full']));
+    expect(synced.accepted.map((a) => a.node)).toContain(planted);
+  });
+});
+
+describe('#12.9 a contact\'s key trust survives an inaccessible or empty key list', () => {
+  let alice: TestUser;
+  let bob: TestUser;
+  let bobKey: string;
+  const node = `urn:example:keys:marks:${Date.now()}`;
+
+  const bobKeys = async (): Promise<KeyList['keys']> => {
+    const listed = await alice.run(['--json', 'key', 'list', bob.jid]);
+    expect(listed.code, listed.stderr).toBe(0);
+    return json<KeyList>(listed).keys;
+  };
+
+  const setListAccess = (model: string) =>
+    withUser(bob, async (ctx) => configureNode(await ctx.session(), bob.jid, PUBLIC_KEYS_LIST_NODE, { 'pubsub#access_model': model }));
+
+  beforeAll(async () => {
+    [alice, bob] = await TestUser.createMany(['alice', 'bob']) as [TestUser, TestUser];
+    await alice.addProfile();
+    await bob.addProfile();
+    await generate(alice);
+    bobKey = (await generate(bob)).fingerprint;
+    ok(await alice.run(['key', 'trust', bob.jid, bobKey]));
+    ok(await alice.run(['encrypt-node', '-n', node]));
+  }, 120_000);
+
+  it('#12.9 bob\'s list closed to alice, then reopened: her mark stays', async () => {
+    await setListAccess('whitelist');
+    expect((await bobKeys()).map((k) => [k.fingerprint, k.trust])).toEqual([[bobKey, 'verified']]);
+    await setListAccess('open');
+    expect((await bobKeys()).map((k) => [k.fingerprint, k.trust, k.withdrawn])).toEqual([[bobKey, 'verified', undefined]]);
+  });
+
+  it('#12.9 an empty list withdraws bob\'s key, keeping its mark; republished, it is as before', async () => {
+    await publishKeyList(bob, []);
+    const withdrawn = await bobKeys();
+    expect(withdrawn).toEqual([expect.objectContaining({ fingerprint: bobKey, trust: 'verified', withdrawn: expect.any(String) })]);
+    const refused = await alice.run(['--trust', 'always', 'secret', 'share', '-n', node, bob.jid]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`no OpenPGP key published for ${bob.jid}`);
+    ok(await bob.run(['key', 'publish']));
+    expect((await bobKeys()).map((k) => [k.fingerprint, k.trust, k.withdrawn])).toEqual([[bobKey, 'verified', undefined]]);
+  });
+
+  it('#12.9 a key bob removed from his list is neither encrypted to nor accepted as signer', async () => {
+    const second = await TestUser.device(bob.name);
+    await second.addProfile();
+    const secondKey = (await generate(second)).fingerprint;
+    ok(await alice.run(['key', 'trust', bob.jid, secondKey]));
+    await publishKeyList(bob, [secondKey]);
+
+    ok(await alice.run(['--trust', 'always', 'secret', 'share', '-n', node, bob.jid]));
+    const old = json<SyncReport>(await bob.run(['--json', 'sync']));
+    expect(old.accepted.map((a) => a.node)).not.toContain(node);
+    expect(old.unreadable.map((u) => u.from)).toContain(alice.jid);
+    const current = json<SyncReport>(await second.run(['--json', 'sync']));
+    expect(current.accepted.map((a) => a.node)).toContain(node);
+
+    // a secret message signed by the removed key
+    const bobNode = `${node}:bob`;
+    await withUser(bob, async (ctx) => {
+      const keys = [...(await (await ctx.keyring()).usableKeys(alice.jid, 'encrypt to', true))];
+      const secret = buildSharedSecret({ service: bob.jid, node: bobNode, id: 'REMOVEDKEYSECRET0000000', timestamp: `${new Date().toISOString().slice(0, 19)}Z`, revoked: false, key: 'z'.repeat(86) });
+      const session = await ctx.session();
+      await session.send(await buildOxMessage(ctx, alice.jid, [secret], keys));
+      await session.roundTrip();
+    });
+    const synced = json<SyncReport>(await alice.run(['--json', '--trust', 'always', 'sync']));
+    expect(synced.accepted.map((a) => a.node)).not.toContain(bobNode);
+    expect(synced.unreadable.map((u) => u.from)).toContain(bob.jid);
+    expect((await bobKeys()).map((k) => [k.fingerprint, k.trust, Boolean(k.withdrawn)])).toEqual(expect.arrayContaining([[bobKey, 'verified', true], [secondKey, 'verified', false]]));
   });
 });

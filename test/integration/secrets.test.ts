@@ -190,6 +190,24 @@ describe('secrets between people', () => {
     expect(bobPublish.code).toBe(8);
   });
 
+  it('#12.14 a revocation reaches a recipient who changed keys after the share', async () => {
+    const rekeyed = `${node}:rekeyed`;
+    expect((await alice.run(['encrypt-node', '-n', rekeyed])).code).toBe(0);
+    expect((await alice.run(['secret', 'share', '-n', rekeyed, carol.jid])).code).toBe(0);
+    expect((await carol.run(['sync'])).code).toBe(0);
+    const active = (await secrets(carol, alice.jid, rekeyed)).find((s) => !s.revoked)!;
+    // carol replaces her key (the old one leaves her list); alice still has the old one cached
+    const regenerated = await carol.run(['key', 'generate', '--force']);
+    expect(regenerated.code, regenerated.stderr).toBe(0);
+    const revoked = await alice.run(['--json', 'secret', 'revoke', '-n', rekeyed, active.id]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(json<{ delivered: Array<{ recipient: string }> }>(revoked).delivered.map((d) => d.recipient)).toContain(carol.jid);
+    const synced = await carol.run(['--json', 'sync']);
+    expect(synced.code, synced.stderr).toBe(0);
+    expect(json<{ revoked: Array<{ from: string; node: string; secretId: string }> }>(synced).revoked).toEqual([expect.objectContaining({ from: alice.jid, node: rekeyed, secretId: active.id })]);
+    expect((await secrets(carol, alice.jid, rekeyed)).find((s) => s.id === active.id)?.revoked).toBe(true);
+  });
+
   it('sharing with someone who has no OX key sends nothing to anyone', async () => {
     const keyless = await TestUser.create('dave');
     const third = `${node}:keyless`;

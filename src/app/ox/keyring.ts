@@ -46,10 +46,27 @@ export class Keyring {
     this.own = key;
   }
 
-  /** The contact's keys, fetched from PEP (new ones only) and cached in the state. */
+  /**
+   * The contact's keys, fetched from PEP (new ones only) and merged into the state's record: a
+   * list we cannot read leaves the record as it was, and a key gone from the list is kept with
+   * its trust, flagged withdrawn (a closed or emptied list must not wipe verified/distrusted marks).
+   */
   async refreshContact(jid: string): Promise<ContactRecord | undefined> {
-    const session = await this.ctx.session();
     const state = (await this.ctx.state()).data;
+    const previous = state.contacts[jid];
+    const announced = await this.fetchKeyList(jid);
+    this.fresh.add(jid);
+    if (!announced) return previous;
+    const keys = await this.mergeKeys(jid, previous?.keys ?? [], announced);
+    if (keys.length === 0 && !previous) return undefined;
+    const record: ContactRecord = { jid, keys, fetched: xep82DateTime(new Date()) };
+    state.contacts[jid] = record;
+    return record;
+  }
+
+  /** The contact's public keys list; undefined when the server does not let us read it. */
+  private async fetchKeyList(jid: string): Promise<PublicKeyMetadata[] | undefined> {
+    const session = await this.ctx.session();
     let listItem;
     try {
       // XEP-0373 names the item "current"; should a client name it otherwise, take the latest
@@ -57,26 +74,44 @@ export class Keyring {
     } catch (error) {
       // Prosody answers forbidden for a PEP node that does not exist; a closed node is no better
       if (!(error instanceof IqError && NO_ACCESS.has(error.condition))) throw error;
-      this.ctx.reporter.verbose(`${jid}'s public keys list: ${error.condition}`);
+      this.ctx.reporter.verbose(`${jid}'s public keys list: ${error.condition} (cached keys kept as they were)`);
+      return undefined;
     }
-    const { keys: announced, skipped } = parsePublicKeysList(listItem, MAX_KEYS_PER_CONTACT);
+    const { keys, skipped } = parsePublicKeysList(listItem, MAX_KEYS_PER_CONTACT);
     if (skipped > 0) this.ctx.reporter.warn(`${jid}'s public key list: ${skipped} entr${skipped === 1 ? 'y' : 'ies'} ignored (malformed, duplicate, or beyond ${MAX_KEYS_PER_CONTACT})`);
-    const previous = state.contacts[jid];
-    const keys: ContactKey[] = [];
+    return keys;
+  }
+
+  private async mergeKeys(jid: string, previous: ContactKey[], announced: PublicKeyMetadata[]): Promise<ContactKey[]> {
+    const local = jid === this.ctx.bareJid && (await this.hasOwnKey()) ? fingerprintOf(await this.ownKey()) : undefined;
+    const listed: ContactKey[] = [];
     for (const meta of announced) {
-      const known = previous?.keys.find((k) => k.fingerprint === meta.fingerprint);
+      const known = previous.find((k) => k.fingerprint === meta.fingerprint);
       if (known) {
-        keys.push({ ...known, published: meta.date });
+        const { withdrawn: _, ...kept } = known;
+        listed.push({ ...kept, published: meta.date });
         continue;
       }
       const key = await this.downloadKey(jid, meta);
-      if (key) keys.push({ fingerprint: meta.fingerprint, armored: armorPublic(key), created: xep82DateTime(key.getCreationTime()), published: meta.date, trust: 'undecided' });
+      if (!key) continue;
+      listed.push({ fingerprint: meta.fingerprint, armored: armorPublic(key), created: xep82DateTime(key.getCreationTime()), published: meta.date, trust: 'undecided' });
+      if (jid === this.ctx.bareJid && meta.fingerprint !== local) this.announceOwnKey(meta.fingerprint);
     }
-    if (keys.length === 0 && !previous) return undefined;
-    const record: ContactRecord = { jid, keys, fetched: xep82DateTime(new Date()) };
-    state.contacts[jid] = record;
-    this.fresh.add(jid);
-    return record;
+    const now = xep82DateTime(new Date());
+    const gone = previous.filter((k) => !announced.some((m) => m.fingerprint === k.fingerprint)).map((k) => ({ ...k, withdrawn: k.withdrawn ?? now }));
+    return [...listed, ...boundedHistory(gone)];
+  }
+
+  /**
+   * Whoever can write our PEP (the server's operator, someone with our password) can add a key
+   * to our list: say so once, when the key first appears, with the command that shuts it out.
+   */
+  private announceOwnKey(fingerprint: string): void {
+    const jid = this.ctx.bareJid;
+    this.ctx.reporter.warn(
+      `a new key ${fingerprint} is on your own public keys list (${jid}), not this device's: if it is not one of your devices, ` +
+      `distrust it: oxps key trust ${jid} ${fingerprint} --distrust (if it is, compare the fingerprint there, then: oxps key trust ${jid} ${fingerprint})`,
+    );
   }
 
   private async downloadKey(jid: string, meta: PublicKeyMetadata): Promise<openpgp.PublicKey | undefined> {
@@ -103,7 +138,7 @@ export class Keyring {
     const state = (await this.ctx.state()).data;
     const stale = !state.contacts[jid] || (refresh && !this.fresh.has(jid));
     const record = stale ? await this.refreshContact(jid) : state.contacts[jid];
-    if (!record || record.keys.length === 0) {
+    if (!record?.keys.some((k) => !k.withdrawn)) {
       throw new OxpsError('KEY_NOT_FOUND', `no OpenPGP key published for ${jid} (PEP node ${PUBLIC_KEYS_LIST_NODE})`, `${jid} needs an OX client (oxps key generate, Libervia, Gajim) that publishes a key`);
     }
     const chosen = await this.applyTrust(jid, record, use);
@@ -111,45 +146,64 @@ export class Keyring {
   }
 
   private async applyTrust(jid: string, record: ContactRecord, use: KeyUse): Promise<ContactKey[]> {
-    const policy: TrustPolicy = this.ctx.account.trust ?? 'btbv';
-    const live = record.keys.filter((k) => k.trust !== 'distrusted');
-    const verified = live.filter((k) => k.trust === 'verified');
-    if (policy === 'always') return orFail(live);
-    if (policy === 'btbv') return orFail(verified.length > 0 ? verified : live);
-    if (verified.length > 0) return verified;
-    // manual trust: ask on a terminal, else say which command trusts the key. Without a
-    // terminal the key stays untrusted (UNTRUSTED_KEY below): a usage error here would abort
-    // a whole sync on the first message of an unverified contact.
-    const undecided = live.filter((k) => k.trust === 'undecided');
-    for (const key of undecided) {
-      const command = `oxps key trust ${jid} ${key.fingerprint}`;
-      const confirmed = await this.ctx.options.confirm(`Trust ${jid}'s key ${key.fingerprint} (created ${key.created}) to ${use} them?`, `run: ${command}`)
-        .catch((error: unknown) => {
-          if (isOxpsError(error, 'NEEDS_TTY')) return false;
-          throw error;
-        });
-      if (confirmed) {
-        key.trust = 'verified';
-        verified.push(key);
+    const policy = this.policy();
+    const live = record.keys.filter(isLive);
+    const chosen = keysUnderPolicy(record.keys, policy);
+    if (policy === 'manual' && chosen.length === 0) {
+      // manual trust: ask on a terminal, else say which command trusts the key. Without a
+      // terminal the key stays untrusted (UNTRUSTED_KEY below): a usage error here would abort
+      // a whole sync on the first message of an unverified contact.
+      for (const key of live.filter((k) => k.trust === 'undecided')) {
+        const command = `oxps key trust ${jid} ${key.fingerprint}`;
+        const confirmed = await this.ctx.options.confirm(`Trust ${jid}'s key ${key.fingerprint} (created ${key.created}) to ${use} them?`, `run: ${command}`)
+          .catch((error: unknown) => {
+            if (isOxpsError(error, 'NEEDS_TTY')) return false;
+            throw error;
+          });
+        if (confirmed) {
+          key.trust = 'verified';
+          chosen.push(key);
+        }
       }
     }
-    return orFail(verified);
+    if (chosen.length > 0) return chosen;
+    const example = live.find((k) => k.trust === 'undecided') ?? live[0] ?? record.keys[0];
+    throw new OxpsError(
+      'UNTRUSTED_KEY',
+      `no trusted OpenPGP key of ${jid} to ${use} (trust policy ${policy})`,
+      example ? `check the fingerprint with ${jid}, then: oxps key trust ${jid} ${example.fingerprint}` : undefined,
+    );
+  }
 
-    function orFail(keys: ContactKey[]): ContactKey[] {
-      if (keys.length > 0) return keys;
-      const example = live[0] ?? record.keys[0];
-      throw new OxpsError(
-        'UNTRUSTED_KEY',
-        `no trusted OpenPGP key of ${jid} to ${use} (trust policy ${policy})`,
-        example ? `check the fingerprint with ${jid}, then: oxps key trust ${jid} ${example.fingerprint}` : undefined,
-      );
-    }
+  /**
+   * Keys of `jid` on their list and not distrusted that the trust policy does not let us use
+   * (yet): a message signed by one is kept for a later sync --full instead of being dropped.
+   */
+  async heldBackKeys(jid: string): Promise<openpgp.PublicKey[]> {
+    const keys = await this.candidateKeys(jid);
+    const used = new Set(keysUnderPolicy(keys, this.policy()));
+    return Promise.all(keys.filter((k) => isLive(k) && !used.has(k)).map((k) => this.publicKey(k)));
+  }
+
+  /** The cached keys of `jid` the trust policy applies to: for our own account, all but this device's. */
+  private async candidateKeys(jid: string): Promise<ContactKey[]> {
+    const keys = (await this.ctx.state()).data.contacts[jid]?.keys ?? [];
+    if (jid !== this.ctx.bareJid || !(await this.hasOwnKey())) return keys;
+    const local = fingerprintOf(await this.ownKey());
+    return keys.filter((k) => k.fingerprint !== local);
+  }
+
+  private policy(): TrustPolicy {
+    return this.ctx.account.trust ?? 'btbv';
   }
 
   /** Sets the trust of a contact's key (fetching the contact's keys if needed). */
   async setTrust(jid: string, fingerprint: string, trust: KeyTrust): Promise<ContactKey> {
     const state = (await this.ctx.state()).data;
     const wanted = fingerprint.replace(/\s+/g, '').toUpperCase();
+    if (jid === this.ctx.bareJid && (await this.hasOwnKey()) && wanted === fingerprintOf(await this.ownKey())) {
+      throw new OxpsError('USAGE', `${wanted} is this device's own key: it is always trusted`, 'to stop using it, replace it: oxps key generate --force');
+    }
     let key = state.contacts[jid]?.keys.find((k) => k.fingerprint === wanted);
     if (!key) key = (await this.refreshContact(jid))?.keys.find((k) => k.fingerprint === wanted);
     if (!key) throw new OxpsError('KEY_NOT_FOUND', `${jid} has no published key ${wanted}`, `list them: oxps key list ${jid}`);
@@ -157,12 +211,14 @@ export class Keyring {
     return key;
   }
 
-  /** Our own key and our other devices' published keys: copies of what we send are encrypted to them. */
+  /**
+   * Our own key, and the other keys on our list that the trust policy accepts (as a contact's
+   * would be): copies of what we send are encrypted to them, and they may sign messages "from us".
+   */
   async ownEncryptionKeys(): Promise<openpgp.PublicKey[]> {
     const own = (await this.ownKey()).toPublic();
-    const state = (await this.ctx.state()).data;
-    const record = this.fresh.has(this.ctx.bareJid) ? state.contacts[this.ctx.bareJid] : await this.refreshContact(this.ctx.bareJid);
-    const others = (record?.keys ?? []).filter((k) => k.trust !== 'distrusted' && k.fingerprint !== fingerprintOf(own));
+    if (!this.fresh.has(this.ctx.bareJid)) await this.refreshContact(this.ctx.bareJid);
+    const others = keysUnderPolicy(await this.candidateKeys(this.ctx.bareJid), this.policy());
     return [own, ...(await Promise.all(others.map((k) => this.publicKey(k))))];
   }
 
@@ -175,4 +231,30 @@ export class Keyring {
     }
     return parsed;
   }
+}
+
+function isLive(key: ContactKey): boolean {
+  return key.trust !== 'distrusted' && !key.withdrawn;
+}
+
+/**
+ * The keys a policy uses without asking, never distrusted or withdrawn ones. always: all the
+ * others; manual: verified ones; btbv: all until one key was ever verified, then verified ones
+ * (so that a key announced after the verified one was withdrawn is not used blindly).
+ */
+export function keysUnderPolicy(keys: ContactKey[], policy: TrustPolicy): ContactKey[] {
+  const live = keys.filter(isLive);
+  if (policy === 'always' || (policy === 'btbv' && !keys.some((k) => k.trust === 'verified'))) return live;
+  return live.filter((k) => k.trust === 'verified');
+}
+
+/**
+ * Withdrawn keys kept in a record: all those the user decided on (verified, distrusted), and the
+ * latest undecided ones up to MAX_KEYS_PER_CONTACT, so that a list rewritten again and again
+ * cannot grow the state without end.
+ */
+function boundedHistory(withdrawn: ContactKey[]): ContactKey[] {
+  const undecided = withdrawn.filter((k) => k.trust === 'undecided').sort((a, b) => (b.withdrawn ?? '').localeCompare(a.withdrawn ?? ''));
+  const dropped = new Set(undecided.slice(MAX_KEYS_PER_CONTACT));
+  return withdrawn.filter((k) => !dropped.has(k));
 }

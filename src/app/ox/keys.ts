@@ -75,13 +75,15 @@ export interface KeyListEntry {
   published?: string;
   trust: KeyTrust | 'own';
   local?: boolean;
+  /** Since when the key is missing from the list (not used any more; its trust is kept). */
+  withdrawn?: string;
 }
 
 export async function listKeys(ctx: AppContext, jid: string | undefined): Promise<{ jid: string; keys: KeyListEntry[] }> {
   const keyring = await ctx.keyring();
   const target = jid ?? ctx.bareJid;
   const record = await keyring.refreshContact(target);
-  const keys: KeyListEntry[] = (record?.keys ?? []).map((k) => ({ fingerprint: k.fingerprint, created: k.created, published: k.published, trust: k.trust }));
+  const keys: KeyListEntry[] = (record?.keys ?? []).map((k) => ({ fingerprint: k.fingerprint, created: k.created, published: k.published, trust: k.trust, ...(k.withdrawn ? { withdrawn: k.withdrawn } : {}) }));
   if (target === ctx.bareJid && (await keyring.hasOwnKey())) {
     const own = keyInfo(await keyring.ownKey());
     const entry = keys.find((k) => k.fingerprint === own.fingerprint);

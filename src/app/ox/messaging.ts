@@ -82,8 +82,9 @@ async function decryptFrom(ctx: AppContext, sender: string, ciphertext: Uint8Arr
     try {
       keys = sender === ctx.bareJid ? await keyring.ownEncryptionKeys() : await keyring.usableKeys(sender, 'accept signatures of', refresh);
     } catch (error) {
-      if (error instanceof OxpsError && (error.code === 'KEY_NOT_FOUND' || error.code === 'UNTRUSTED_KEY')) throw new UnreadableMessage(error.message, true);
-      throw error;
+      if (!(error instanceof OxpsError && (error.code === 'KEY_NOT_FOUND' || error.code === 'UNTRUSTED_KEY'))) throw error;
+      if (!refresh) continue;
+      throw new UnreadableMessage(error.message, true);
     }
     try {
       const decrypted = await decryptAndVerify(ciphertext, ownKey, keys);
@@ -96,5 +97,21 @@ async function decryptFrom(ctx: AppContext, sender: string, ciphertext: Uint8Arr
       if (error.reason === 'decrypt') break;
     }
   }
+  if ((lastError as SigncryptCryptoError).reason === 'signature') await refuseHeldBackSigner(ctx, sender, ciphertext, ownKey);
   throw new UnreadableMessage((lastError as Error).message);
+}
+
+/**
+ * When the signer is a listed key of the sender that the trust policy does not accept yet, says
+ * so and keeps the message for a later `sync --full` (as for a sender with no trusted key).
+ */
+async function refuseHeldBackSigner(ctx: AppContext, sender: string, ciphertext: Uint8Array, ownKey: openpgp.PrivateKey): Promise<void> {
+  const heldBack = await (await ctx.keyring()).heldBackKeys(sender);
+  if (heldBack.length === 0) return;
+  const signer = await decryptAndVerify(ciphertext, ownKey, heldBack).then((d) => d.signer, () => undefined);
+  if (!signer) return;
+  throw new UnreadableMessage(
+    `signed by ${sender}'s key ${signer}, which trust policy ${ctx.account.trust ?? 'btbv'} does not accept: check it, then oxps key trust ${sender} ${signer}`,
+    true,
+  );
 }

@@ -39,9 +39,12 @@ export async function deliverPending(ctx: AppContext): Promise<DeliveryReport> {
   const handle = await ctx.state();
   const state = handle.data;
   const report: DeliveryReport = { delivered: [], dropped: [] };
+  const keyring = await ctx.keyring();
+  // every secret command and sync starts here: reading our own list on each run is what
+  // announces a key newly added to it (Keyring.refreshContact)
+  if (await keyring.hasOwnKey()) await keyring.ownEncryptionKeys();
   if (state.pending.length === 0) return report;
   const session = await ctx.session();
-  const keyring = await ctx.keyring();
   const ownKeys = await keyring.ownEncryptionKeys();
   const total = state.pending.reduce((n, p) => n + p.recipients.length, 0);
   const progress = ctx.reporter.progress('notifying', total);
@@ -60,7 +63,8 @@ export async function deliverPending(ctx: AppContext): Promise<DeliveryReport> {
       for (const recipient of [...pending.recipients]) {
         let keys: openpgp.PublicKey[];
         try {
-          keys = recipient === ctx.bareJid ? ownKeys : [...(await keyring.usableKeys(recipient, 'encrypt to', false)), ...ownKeys];
+          // refreshed (once per run): a recipient who changed keys since the secret was shared must still get this
+          keys = recipient === ctx.bareJid ? ownKeys : [...(await keyring.usableKeys(recipient, 'encrypt to', true)), ...ownKeys];
         } catch (error) {
           if (!(error instanceof OxpsError) || !['KEY_NOT_FOUND', 'UNTRUSTED_KEY'].includes(error.code)) throw error;
           report.dropped.push({ recipient, reason: error.message });

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { OxpsError } from '../../errors.js';
 import { action, type Runtime } from '../runtime.js';
 import type { DoctorCheck } from '../../app/doctor.js';
+import { trustLabel } from '../trustLabel.js';
 
 export function registerDoctor(program: Command): void {
   program
@@ -36,6 +37,9 @@ const WIDTH = 'publish-options'.length;
 
 function renderCheck(check: DoctorCheck, color: import('chalk').ChalkInstance): string {
   const mark = check.ok ? color.green('✔') : check.skipped ? color.dim('·') : color.red('✘');
-  const line = `${mark} ${check.name.padEnd(WIDTH)}  ${check.detail}`;
-  return check.hint ? `${line}\n  ${' '.repeat(WIDTH)}  ${color.dim(`→ ${check.hint}`)}` : line;
+  const indent = `  ${' '.repeat(WIDTH)}  `;
+  const keys = (check.keys ?? []).map((k) =>
+    `\n${indent}${k.fingerprint}  ${trustLabel(k.trust, color)}${k.local ? ' (this device)' : ''}${k.withdrawn ? color.dim(` withdrawn ${k.withdrawn}`) : ''}`);
+  const line = `${mark} ${check.name.padEnd(WIDTH)}  ${check.detail}${keys.join('')}`;
+  return check.hint ? `${line}\n${indent}${color.dim(`→ ${check.hint}`)}` : line;
 }

@@ -20,6 +20,7 @@ import { NS } from '../../../src/protocol/namespaces.js';
 import { parseXmlElement, serializeForEncryption } from '../../../src/protocol/xml.js';
 import { entryAccount, type Keystore, type SecretEntry } from '../../../src/store/keystore/keystore.js';
 import { silentReporter } from '../../../src/ui/reporter.js';
+import type { TrustPolicy } from '../../../src/store/config.js';
 import { IqError, type Session } from '../../../src/xmpp/session.js';
 import { GpgHome } from '../../helpers/gpg.js';
 import { rejected } from '../../helpers/thrown.js';
@@ -49,26 +50,27 @@ class MemoryKeystore implements Keystore {
 /** Answers XEP-0373 key requests from the keys "published" here; counts the requests. */
 class FakePep {
   requests = 0;
-  constructor(private readonly published: Map<string, openpgp.PrivateKey>) {}
+  constructor(private readonly published: Map<string, openpgp.PrivateKey[]>) {}
 
   async iq(stanza: Element): Promise<Element> {
     this.requests++;
     const jid = stanza.attrs.to as string;
     const node = stanza.getChild('pubsub', NS.pubsub)?.getChild('items')?.attrs.node as string;
-    const key = this.published.get(jid);
+    const keys = this.published.get(jid) ?? [];
     const answer = (id: string, payload: Element) =>
       xml('iq', { type: 'result', from: jid }, xml('pubsub', { xmlns: NS.pubsub }, xml('items', { node }, xml('item', { id }, payload))));
-    if (key && node === PUBLIC_KEYS_LIST_NODE) {
-      return answer('current', buildPublicKeysList([{ fingerprint: fingerprintOf(key), date: xep82DateTime(key.getCreationTime()) }]));
+    if (keys.length && node === PUBLIC_KEYS_LIST_NODE) {
+      return answer('current', buildPublicKeysList(keys.map((key) => ({ fingerprint: fingerprintOf(key), date: xep82DateTime(key.getCreationTime()) }))));
     }
-    if (key && node === publicKeyNode(fingerprintOf(key))) return answer(xep82DateTime(key.getCreationTime()), buildPubkey(publicKeyBytes(key)));
+    const key = keys.find((k) => node === publicKeyNode(fingerprintOf(k)));
+    if (key) return answer(xep82DateTime(key.getCreationTime()), buildPubkey(publicKeyBytes(key)));
     throw new IqError('item-not-found', 'cancel', `no node ${node} on ${jid}`);
   }
 }
 
 class OfflineContext extends AppContext {
-  constructor(jid: string, keystore: Keystore, readonly pep: FakePep) {
-    super({ profile: jid, jid, trust: 'btbv' }, keystore, silentReporter, { timeoutSeconds: 5, lockWaitMs: 5000, confirm: async () => false });
+  constructor(jid: string, keystore: Keystore, readonly pep: FakePep, trust: TrustPolicy = 'btbv') {
+    super({ profile: jid, jid, trust }, keystore, silentReporter, { timeoutSeconds: 5, lockWaitMs: 5000, confirm: async () => false });
   }
 
   override session(): Promise<Session> {
@@ -88,7 +90,7 @@ describe('OX signcrypt messages with GnuPG 2.2, and what unpackOxMessage refuses
   async function contextFor(jid: string, key: openpgp.PrivateKey, contacts: Array<[string, openpgp.PrivateKey]>): Promise<OfflineContext> {
     const keystore = new MemoryKeystore();
     await keystore.set(jid, 'openpgp-key', key.armor());
-    const pep = new FakePep(new Map([[SENDER, keys.sender], [RECIPIENT, keys.recipient], [MALLORY, keys.mallory]]));
+    const pep = new FakePep(new Map([[SENDER, [keys.sender]], [RECIPIENT, [keys.recipient]], [MALLORY, [keys.mallory]]]));
     const ctx = new OfflineContext(jid, keystore, pep);
     const state = (await ctx.state()).data;
     for (const [contact, contactKey] of contacts) {
@@ -235,5 +237,29 @@ describe('OX signcrypt messages with GnuPG 2.2, and what unpackOxMessage refuses
       `<payload><note xmlns='urn:example:notes'>entity</note></payload></signcrypt>`;
     const error = await refusal(incoming(await signcrypted(content)));
     expect(error.message).toContain('DOCTYPE declarations are not allowed');
+  });
+
+  it('#12.3 under manual trust, refuses a message "from us" signed by another key on our own list until it is verified', async () => {
+    // dave's own list also holds a key this device did not make (another device, or an intruder's)
+    const dave = 'dave@example.org';
+    const [mine, other] = await Promise.all([generateKey(dave, 'curve25519'), generateKey(dave, 'curve25519')]);
+    const keystore = new MemoryKeystore();
+    await keystore.set(dave, 'openpgp-key', mine.armor());
+    const self = new OfflineContext(dave, keystore, new FakePep(new Map([[dave, [mine, other]]])), 'manual');
+    try {
+      const content = buildSigncrypt({ to: [dave], time: new Date(), payload: [note('from the other key')] });
+      const ciphertext = await encryptAndSign(Buffer.from(serializeForEncryption(content), 'utf8'), [mine.toPublic()], other);
+      const message = xml('message', { from: `${dave}/elsewhere`, to: dave }, buildOpenpgpElement(ciphertext));
+      const error = await rejected(UnreadableMessage, () => unpackOxMessage(self, message));
+      expect(error.message).toContain(`signed by ${dave}'s key ${fingerprintOf(other)}`);
+      expect(error.retryLater).toBe(true);
+      // nor is a copy of what we send encrypted to it
+      expect((await (await self.keyring()).ownEncryptionKeys()).map(fingerprintOf)).toEqual([fingerprintOf(mine)]);
+
+      await (await self.keyring()).setTrust(dave, fingerprintOf(other), 'verified');
+      expect((await unpackOxMessage(self, message)).signer).toBe(fingerprintOf(other));
+    } finally {
+      await self.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { action, readSecretFile, type Runtime } from '../../runtime.js';
 import { askSecret, canPrompt } from '../../../ui/prompts.js';
 import { OxpsError } from '../../../errors.js';
+import { trustLabel } from '../../trustLabel.js';
 
 export function registerKeyCommands(program: Command): void {
   const key = program.command('key').description('your OpenPGP identity for XMPP (XEP-0373) and contacts\' keys');
@@ -24,8 +25,8 @@ export function registerKeyCommands(program: Command): void {
     .action(action(list));
 
   key.command('trust')
-    .description('mark a contact\'s key as verified (or distrusted, or undecided)')
-    .argument('<jid>', 'contact')
+    .description('mark a contact\'s key, or another key on your own list, as verified (or distrusted, or undecided)')
+    .argument('<jid>', 'contact, or your own JID')
     .argument('<fingerprint>', 'key fingerprint (spaces allowed if quoted)')
     .option('--distrust', 'never use this key')
     .option('--undecided', 'forget the decision')
@@ -71,8 +72,9 @@ async function list(rt: Runtime, jid: unknown): Promise<void> {
   const result = await listKeys(ctx, jid as string | undefined);
   rt.output.result(result, (r, color) =>
     [`${color.bold(r.jid)}`, ...r.keys.map((k) => {
-      const trust = k.trust === 'verified' || k.trust === 'own' ? color.green(k.trust) : k.trust === 'distrusted' ? color.red(k.trust) : color.yellow(k.trust);
-      return `  ${k.fingerprint}  created ${k.created}  ${k.published ? `published ${k.published}` : color.yellow('not published')}  ${trust}`;
+      const trust = trustLabel(k.trust, color);
+      const withdrawn = k.withdrawn ? `  ${color.red(`withdrawn ${k.withdrawn}`)} (not used)` : '';
+      return `  ${k.fingerprint}  created ${k.created}  ${k.published ? `published ${k.published}` : color.yellow('not published')}  ${trust}${withdrawn}`;
     })].join('\n'));
 }
 
