@@ -4,6 +4,8 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TestUser, json, ok } from '../helpers/cli.js';
+import { withUser } from '../helpers/inProcess.js';
+import { setNodeAffiliations } from '../../src/app/pubsubNode.js';
 
 interface Fetched {
   items: Array<{ id: string; status: string; xml?: string; reason?: string; secretId?: string }>;
@@ -94,6 +96,20 @@ describe('#18 one account, several devices', () => {
     // once sent, publishing asks nothing more of the readers
     const again = await publish(alice, node, 'cheap');
     expect(again.stderr).not.toMatch(/sent to none of its readers/);
+  });
+
+  it('#18.2 publish refuses, naming the command to run, when no reader can be sent the secret', async () => {
+    const keyless = await TestUser.create('eve');
+    const other = `${node}:keyless`;
+    ok(await alice.run(['encrypt-node', '-n', other]));
+    // eve joins the whitelist by another client, and has no OpenPGP key
+    await withUser(alice, async (ctx) => setNodeAffiliations(await ctx.session(), alice.jid, other, new Map([[keyless.jid, 'member']])));
+    const refused = await alice.run(['publish', '-n', other, '-'], { input: "<note xmlns='urn:example:notes'>x</note>" });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/no reader of node .* could be sent its secret .*nothing published/);
+    expect(refused.stderr).toContain(`oxps secret share -s ${alice.jid} -n ${other}`);
+    const items = json<Fetched>(ok(await alice.run(['--json', 'fetch', '-n', other]))).items;
+    expect(items).toEqual([]);
   });
 
   it('#18.3 share on the second device: the first device\'s secret list shows the new reader, and the gap', async () => {
