@@ -4,11 +4,9 @@ import { IqError } from '../../xmpp/session.js';
 import { readingAffiliates } from '../../protocol/pubsub/node.js';
 import type { AppContext } from '../context.js';
 import { nodeAffiliations } from '../pubsubNode.js';
+import type { NodeRecord } from '../state.js';
 
 export type Readers = { known: true; jids: string[] } | { known: false; reason: string };
-
-/** Conditions by which a service tells a non-owner (or a missing node) that affiliations are not theirs to read. */
-const NOT_OURS = new Set(['forbidden', 'not-authorized', 'not-allowed', 'item-not-found', 'feature-not-implemented']);
 
 /**
  * The members who may read the node (ourselves left out), from one affiliations request;
@@ -19,16 +17,19 @@ export async function nodeReaders(ctx: AppContext, service: string, node: string
   try {
     return { known: true, jids: readingAffiliates(await nodeAffiliations(await ctx.session(), service, node), ctx.bareJid) };
   } catch (error) {
-    if (error instanceof IqError && NOT_OURS.has(error.condition)) return { known: false, reason: `${service} does not show us its affiliations (${error.condition}): we are not its owner` };
+    // forbidden and the like for a non-owner; any refusal means we cannot know (a timeout still fails)
+    if (error instanceof IqError) return { known: false, reason: `${service} does not show us its affiliations (${error.condition}): we may not be its owner` };
     throw error;
   }
 }
 
 /** Everyone who should get a secret command's messages: the whitelist and whoever this device knows holds the secret. */
-export async function defaultRecipients(ctx: AppContext, service: string, node: string, knownHolders: readonly string[]): Promise<{ recipients: string[]; readers: Readers }> {
+export async function defaultRecipients(ctx: AppContext, record: Pick<NodeRecord, 'service' | 'node'>, knownHolders: readonly string[]): Promise<{ recipients: string[]; readers: Readers }> {
+  const { service, node } = record;
   const readers = await nodeReaders(ctx, service, node);
   if (!readers.known) {
     ctx.reporter.warn(`cannot read the whitelist of node ${node} (${readers.reason}): only those this device sent the secret to are included (${knownHolders.join(', ') || 'nobody'})`);
+    return { recipients: [...knownHolders], readers };
   }
-  return { recipients: [...new Set([...(readers.known ? readers.jids : []), ...knownHolders])], readers };
+  return { recipients: [...new Set([...readers.jids, ...knownHolders])], readers };
 }

@@ -40,8 +40,11 @@ export async function rotateSecret(ctx: AppContext, request: RotateRequest): Pro
   }
   const removed = normalizeRecipients(request.remove ?? [], ctx.bareJid);
   const latestHolders = latestSecret(record.secrets)!.sharedWith;
-  const { recipients: readers, readers: whitelist } = await defaultRecipients(ctx, service, node, latestHolders);
+  const { recipients: readers, readers: whitelist } = await defaultRecipients(ctx, record, latestHolders);
   const recipients = normalizeRecipients(request.recipients ?? readers, ctx.bareJid).filter((jid) => !removed.includes(jid));
+  // the whitelist lives on the server: a member added behind our back must not get the secret unseen
+  const unseen = request.recipients ? [] : recipients.filter((jid) => !record.secrets.some((s) => s.sharedWith.includes(jid)));
+  if (unseen.length) ctx.reporter.notice(`from the whitelist of ${node}, though this device never sent them a secret: ${unseen.join(', ')} (leave one out with --remove)`);
   await checkRecipientKeys(ctx, recipients, '--remove');
 
   const active = record.secrets.filter((s) => !s.revoked);
