@@ -2,7 +2,9 @@
 // ones included. Items that cannot be read are reported with the reason, never dropped and
 // never shown raw as if they were content (a Libervia bug we do not copy). Items stream to
 // the caller in order while the next ones are fetched and decrypted (on worker threads for
-// big nodes); decrypted items are cached, so a second fetch does not decrypt again.
+// big nodes); decrypted items are cached, so a second fetch does not decrypt again. What one
+// fetch holds is bounded: a decrypted item is at most maxItemBytes, and only as many items are
+// read ahead as fit in READ_AHEAD_BYTES of such items.
 import { OxpsError } from '../errors.js';
 import { ItemDecryptError, MAX_CIPHERTEXT_BYTES } from '../crypto/itemCipher.js';
 import { Decryptor } from '../crypto/decryptPool.js';
@@ -30,7 +32,12 @@ export interface FetchRequest {
   noCache?: boolean;
   /** Give encrypted payloads as they are (backups, exports, measuring the fetch alone). */
   noDecrypt?: boolean;
+  /** Largest decrypted payload read (default DEFAULT_MAX_ITEM_BYTES); bigger items fail. */
+  maxItemBytes?: number;
 }
+
+/** An Atom entry is kilobytes: a megabyte leaves room for long posts, not for bombs. */
+export const DEFAULT_MAX_ITEM_BYTES = 1024 * 1024;
 
 interface ItemBase {
   id: string;
@@ -41,10 +48,13 @@ export type FetchedItem =
   | (ItemBase & { status: 'decrypted'; secretId: string; secretRevoked: boolean; xml: string })
   | (ItemBase & { status: 'plaintext'; xml: string })
   | (ItemBase & { status: 'encrypted'; xml: string })
-  | (ItemBase & { status: 'failed'; secretId?: string; reason: string });
+  | (ItemBase & { status: 'failed'; secretId?: string; reason: string })
+  | (ItemBase & { status: 'missing' });
 
-/** Items decrypted ahead of the one being output. */
+/** Items decrypted ahead of the one being output… */
 const READ_AHEAD = 64;
+/** …as long as that many items of the largest size allowed fit in this. */
+const READ_AHEAD_BYTES = 16 * 1024 * 1024;
 
 export async function* fetchItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<FetchedItem> {
   const state = await ctx.state();
@@ -52,29 +62,39 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
   // Reading needs only this copy: unlock the profile so a long fetch does not hold up the
   // cron job that wants to publish (the cache file is replaced atomically, last writer wins).
   await ctx.releaseState();
-  const reader = new ItemReader(record, request.noCache || request.noDecrypt ? undefined : await openCache(ctx, request.service, request.node), new Decryptor(), Boolean(request.noDecrypt));
+  const maxItemBytes = request.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES;
+  const cache = request.noCache || request.noDecrypt ? undefined : await openCache(ctx, request.service, request.node, maxItemBytes);
+  const reader = new ItemReader(record, cache, new Decryptor(), maxItemBytes, Boolean(request.noDecrypt));
+  const readAhead = Math.max(1, Math.min(READ_AHEAD, Math.floor(READ_AHEAD_BYTES / maxItemBytes)));
   const ahead: Array<Promise<FetchedItem>> = [];
+  const seen = new Set<string>();
   try {
     for await (const item of retrieveItems(ctx, request)) {
+      seen.add(item.id);
       ahead.push(reader.read(item));
-      if (ahead.length >= READ_AHEAD) yield await ahead.shift()!;
+      if (ahead.length >= readAhead) yield await ahead.shift()!;
     }
     while (ahead.length) yield await ahead.shift()!;
-    await reader.cache?.save();
+    for (const id of new Set(request.ids)) if (!seen.has(id)) yield { id, status: 'missing' };
+    if (cache) {
+      ctx.reporter.verbose(`${reader.cacheHits} item(s) read from the cache of decrypted items`);
+      if (request.all) await cache.prune(seen);
+    }
   } finally {
     await Promise.allSettled(ahead);
     await reader.decryptor.close();
   }
 }
 
-async function openCache(ctx: AppContext, service: string, node: string): Promise<ItemCache> {
+async function openCache(ctx: AppContext, service: string, node: string, maxItemBytes: number): Promise<ItemCache> {
   const { profile } = ctx.account;
   let key = await ctx.keystore.get(profile, 'cache-key');
   if (!key) {
     key = (await import('node:crypto')).randomBytes(32).toString('base64');
     await ctx.keystore.set(profile, 'cache-key', key);
   }
-  return ItemCache.open(paths.profileCacheDir(profile), Buffer.from(key, 'base64'), service, node);
+  const note = (message: string) => ctx.reporter.verbose(message);
+  return ItemCache.open(paths.profileCacheDir(profile), Buffer.from(key, 'base64'), service, node, { maxEntryBytes: maxItemBytes, note });
 }
 
 async function* retrieveItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<PubsubItem> {
@@ -139,10 +159,13 @@ async function* fetchByIds(ctx: AppContext, service: string, node: string, ids: 
 }
 
 class ItemReader {
+  cacheHits = 0;
+
   constructor(
     private readonly record: NodeRecord | undefined,
-    readonly cache: ItemCache | undefined,
+    private readonly cache: ItemCache | undefined,
     readonly decryptor: Decryptor,
+    private readonly maxItemBytes: number,
     private readonly noDecrypt = false,
   ) {}
 
@@ -161,16 +184,24 @@ class ItemReader {
       const secret = this.record?.secrets.find((s) => s.id === secretId);
       if (!secret) return { ...base, status: 'failed', secretId, reason: `unknown secret ${secretId} (not shared with us)` };
       const hash = ItemCache.hash(encrypted.ciphertext);
-      const cached = this.cache?.get(item.id, hash);
-      if (cached?.e !== undefined) return { ...base, status: 'failed', secretId, reason: cached.e };
-      if (cached?.x !== undefined && cached.s === secretId) return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, xml: cached.x };
+      const cached = await this.cache?.get(item.id, hash);
+      // a failure under a smaller size limit than now may have been only the item's size
+      if (cached?.e !== undefined && cached.m !== undefined && this.maxItemBytes <= cached.m) return { ...base, status: 'failed', secretId, reason: cached.e };
+      if (cached?.x !== undefined && cached.s === secretId) {
+        this.assertSize(Buffer.byteLength(cached.x, 'utf8'));
+        this.cacheHits++;
+        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, xml: cached.x };
+      }
       try {
-        const xml = decodePlaintext(await this.decryptor.decrypt(encrypted.ciphertext, secret.key));
-        this.cache?.put(item.id, { h: hash, s: secretId, x: xml });
+        // LEAD(#12.5/#12.6): pass E1's decrypted-size cap here: this.decryptor.decrypt(encrypted.ciphertext, secret.key, <max decrypted size: this.maxItemBytes>)
+        const plaintext = await this.decryptor.decrypt(encrypted.ciphertext, secret.key);
+        this.assertSize(plaintext.length);
+        const xml = decodePlaintext(plaintext);
+        await this.cache?.put(item.id, { h: hash, s: secretId, x: xml });
         return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, xml };
       } catch (error) {
         // with the right secret known, a failure is permanent for this ciphertext: remember it
-        if (error instanceof ItemDecryptError || error instanceof OxpsError) this.cache?.put(item.id, { h: hash, s: secretId, e: error.message });
+        if (error instanceof ItemDecryptError || error instanceof OxpsError) await this.cache?.put(item.id, { h: hash, s: secretId, e: error.message, m: this.maxItemBytes });
         throw error;
       }
     } catch (error) {
@@ -180,13 +211,17 @@ class ItemReader {
       throw error;
     }
   }
+
+  private assertSize(bytes: number): void {
+    if (bytes > this.maxItemBytes) throw new ItemDecryptError(`decrypted payload larger than ${this.maxItemBytes} bytes (${bytes}); to read it, raise --max-item-size`);
+  }
 }
 
 /** Reads one item outside a fetch run (tests, single items): no cache, inline decryption. */
 export async function readItem(item: PubsubItem, record: NodeRecord | undefined): Promise<FetchedItem> {
   const decryptor = new Decryptor(1);
   try {
-    return await new ItemReader(record, undefined, decryptor).read(item);
+    return await new ItemReader(record, undefined, decryptor, DEFAULT_MAX_ITEM_BYTES).read(item);
   } finally {
     await decryptor.close();
   }

@@ -1,9 +1,9 @@
-// oxps fetch -s SERVICE -n NODE [-m MAX | --all] [-i ID…] [--format xml|text|atom|json]
+// oxps fetch -s SERVICE -n NODE [-m MAX | --all] [-i ID…] [--format xml|text|atom|json] [--max-item-size SIZE]
 import { Option, type Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { OxpsError } from '../../errors.js';
 import { action, type Runtime } from '../runtime.js';
-import { collect, positiveInteger } from '../options.js';
+import { collect, itemSize, positiveInteger } from '../options.js';
 import { nodeOptions, type NodeOptions } from './nodeOptions.js';
 import type { FetchedItem } from '../../app/fetch.js';
 
@@ -16,6 +16,7 @@ export interface FetchCliOptions extends NodeOptions {
   format?: FetchFormat;
   cache: boolean;
   decrypt: boolean;
+  maxItemSize?: number;
 }
 
 export function registerFetch(program: Command): void {
@@ -31,7 +32,8 @@ export function fetchOptions(command: Command): Command {
     .option('--all', 'every item of the node (paged)')
     .option('-i, --item <id>', 'only this item (repeatable)', collect)
     .option('--no-cache', 'decrypt again instead of using the cache of decrypted items')
-    .option('--no-decrypt', 'print the encrypted payloads as they are (e.g. for a backup)');
+    .option('--no-decrypt', 'print the encrypted payloads as they are (e.g. for a backup)')
+    .option('--max-item-size <size>', 'largest decrypted item read, bigger ones fail: bytes, or with K or M (default 1M, at most 16M)', itemSize);
 }
 
 async function run(rt: Runtime, options: unknown): Promise<void> {
@@ -44,18 +46,37 @@ export async function fetchAndPrint(rt: Runtime, opts: FetchCliOptions, defaultF
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { fetchItems } = await import('../../app/fetch.js');
-  const counts = { decrypted: 0, plaintext: 0, encrypted: 0, failed: 0 };
+  const counts = { decrypted: 0, plaintext: 0, encrypted: 0, failed: 0, missing: 0 };
+  const missing: string[] = [];
   const sink = await outputFor(rt, format, service, opts.node);
-  for await (const item of fetchItems(ctx, { service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache, noDecrypt: !opts.decrypt })) {
+  const request = { service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache, noDecrypt: !opts.decrypt, maxItemBytes: opts.maxItemSize };
+  for await (const item of fetchItems(ctx, request)) {
     counts[item.status]++;
+    if (item.status === 'missing') missing.push(item.id);
     sink.item(item);
   }
   sink.end(counts);
   if (counts.plaintext > 0) rt.reporter.warn(`${counts.plaintext} item(s) of ${opts.node} are not encrypted (anyone allowed to publish could have written them)`);
-  if (counts.failed > 0) {
-    throw new OxpsError('PARTIAL', `${counts.failed} item(s) of ${opts.node} could not be decrypted`, 'see the reasons above; oxps sync fetches secrets shared with you');
-  }
+  reportProblems(opts.node, counts, missing);
 }
+
+/** Missing items are "not found" when nothing else came back, else a partial result (like failed ones). */
+function reportProblems(node: string, counts: Record<FetchedItem['status'], number>, missing: string[]): void {
+  const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
+  const shown = `${missing.slice(0, MISSING_NAMED).join(', ')}${missing.length > MISSING_NAMED ? ', …' : ''}`;
+  if (missing.length > 0 && missing.length === total) {
+    throw new OxpsError('ITEM_NOT_FOUND', `no item ${shown} on node ${node}`, `check the item ids: oxps fetch -n ${node} --all lists the node's items`);
+  }
+  const problems = [
+    ...(counts.failed > 0 ? [`${counts.failed} item(s) of ${node} could not be decrypted`] : []),
+    ...(missing.length > 0 ? [`${missing.length} item(s) not found on node ${node}: ${shown}`] : []),
+  ];
+  if (problems.length === 0) return;
+  throw new OxpsError('PARTIAL', problems.join('; '), counts.failed > 0 ? 'see the reasons above; oxps sync fetches secrets shared with you' : 'check the item ids');
+}
+
+/** Missing ids named in the error message (the output lists them all). */
+const MISSING_NAMED = 10;
 
 interface Sink {
   item(item: FetchedItem): void;
@@ -96,6 +117,7 @@ async function outputFor(rt: Runtime, format: FetchFormat, service: string, node
   return {
     item: (item) => {
       if (item.status === 'failed') rt.reporter.warn(`item ${item.id}: ${item.reason}`);
+      else if (item.status === 'missing') rt.reporter.warn(`item ${item.id}: not found`);
       else if (item.status === 'encrypted') rt.reporter.warn(`item ${item.id} left encrypted: not in the feed`);
       else if (atom.entry(item.xml)) entries.push(item.xml);
       else rt.reporter.warn(`item ${item.id} is not an Atom entry: left out of the feed`);
@@ -114,11 +136,13 @@ function renderXml(item: FetchedItem, color: ChalkInstance): string {
       return `${color.dim(`── item ${item.id} · encrypted`)}\n${item.xml}`;
     case 'failed':
       return color.red(`✘ item ${item.id}: ${item.reason}`);
+    case 'missing':
+      return color.red(`✘ item ${item.id}: not found`);
   }
 }
 
 function renderText(item: FetchedItem, atom: AtomTools, color: ChalkInstance): string {
-  if (item.status === 'failed' || item.status === 'encrypted') return renderXml(item, color);
+  if (item.status === 'failed' || item.status === 'encrypted' || item.status === 'missing') return renderXml(item, color);
   const entry = atom.entry(item.xml);
   if (!entry) return renderXml(item, color);
   const warning = item.status === 'plaintext' ? color.yellow(' · NOT ENCRYPTED') : '';
