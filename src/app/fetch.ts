@@ -68,13 +68,20 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
   const readAhead = Math.max(1, Math.min(READ_AHEAD, Math.floor(READ_AHEAD_BYTES / maxItemBytes)));
   const ahead: Array<Promise<FetchedItem>> = [];
   const seen = new Set<string>();
+  const owner = knownOwner(request.service);
+  const next = async () => {
+    const item = await ahead.shift()!;
+    const warning = foreignPublisherWarning(owner, request.node, item);
+    if (warning) ctx.reporter.warn(warning);
+    return item;
+  };
   try {
     for await (const item of retrieveItems(ctx, request)) {
       seen.add(item.id);
       ahead.push(reader.read(item));
-      if (ahead.length >= readAhead) yield await ahead.shift()!;
+      if (ahead.length >= readAhead) yield await next();
     }
-    while (ahead.length) yield await ahead.shift()!;
+    while (ahead.length) yield await next();
     for (const id of new Set(request.ids)) if (!seen.has(id)) yield { id, status: 'missing' };
     if (cache) {
       ctx.reporter.verbose(`${reader.cacheHits} item(s) read from the cache of decrypted items`);
@@ -84,6 +91,24 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
     await Promise.allSettled(ahead);
     await reader.decryptor.close();
   }
+}
+
+/** A node's owner where its address tells: a PEP node is its account's; a component's node, unknown here. */
+export function knownOwner(service: string): string | undefined {
+  return service.includes('@') ? bareJid(service) : undefined;
+}
+
+/**
+ * XEP-0473 does not authenticate publishers, but where the server names one (Prosody's PEP does
+ * not; components may) an item someone other than the owner published deserves a word.
+ */
+export function foreignPublisherWarning(owner: string | undefined, node: string, item: { id: string; publisher?: string }): string | undefined {
+  if (!owner || !item.publisher || bareJid(item.publisher) === owner) return undefined;
+  return `item ${item.id} of ${node} was published by ${item.publisher}, not by the node's owner ${owner}`;
+}
+
+function bareJid(jid: string): string {
+  return jid.split('/')[0]!.toLowerCase();
 }
 
 async function openCache(ctx: AppContext, service: string, node: string, maxItemBytes: number): Promise<ItemCache> {

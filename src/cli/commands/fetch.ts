@@ -92,15 +92,27 @@ interface AtomView {
 
 /** Reading Atom entries, for the text and atom formats (loaded only for them). */
 interface AtomTools {
-  entry(xml: string): AtomView | undefined;
-  feed(entries: string[], service: string, node: string): string;
+  /** What a person reads of an entry, and the entry as it goes into a feed (which declares the Atom namespace). */
+  entry(xml: string): { view: AtomView; inFeed: () => string } | undefined;
+  /** The feed up to its first entry: entries are streamed after it, then FEED_END. */
+  feedStart(service: string, node: string): string;
 }
+
+const FEED_END = '</feed>';
 
 async function atomTools(): Promise<AtomTools> {
   const [{ readAtomEntry, atomFeed, nodeUri }, { parseXmlElement }] = await Promise.all([import('../../protocol/atom.js'), import('../../protocol/xml.js')]);
   return {
-    entry: (xml) => readAtomEntry(parseXmlElement(xml, 'entry')),
-    feed: (entries, service, node) => atomFeed(entries.map((xml) => parseXmlElement(xml, 'entry')), `${node} on ${service}`, nodeUri(service, node)).toString(),
+    entry: (xml) => {
+      const element = parseXmlElement(xml, 'entry');
+      const view = readAtomEntry(element);
+      const inFeed = () => {
+        delete element.attrs.xmlns;
+        return element.toString();
+      };
+      return view && { view, inFeed };
+    },
+    feedStart: (service, node) => atomFeed([], `${node} on ${service}`, nodeUri(service, node)).toString().slice(0, -FEED_END.length),
   };
 }
 
@@ -113,29 +125,47 @@ async function outputFor(rt: Runtime, format: FetchFormat, service: string, node
   if (format === 'xml') return { item: (item) => output.text(renderXml(item, output.color)), end: () => undefined };
   const atom = await atomTools();
   if (format === 'text') return { item: (item) => output.text(renderText(item, atom, output.color)), end: () => undefined };
-  const entries: string[] = [];
+  // the feed is streamed like the other formats: no fetch holds every entry at once
+  output.text(`<?xml version="1.0" encoding="utf-8"?>\n${atom.feedStart(service, node)}`);
   return {
     item: (item) => {
       if (item.status === 'failed') rt.reporter.warn(`item ${item.id}: ${item.reason}`);
       else if (item.status === 'missing') rt.reporter.warn(`item ${item.id}: not found`);
       else if (item.status === 'encrypted') rt.reporter.warn(`item ${item.id} left encrypted: not in the feed`);
-      else if (atom.entry(item.xml)) entries.push(item.xml);
-      else rt.reporter.warn(`item ${item.id} is not an Atom entry: left out of the feed`);
+      else {
+        const entry = atom.entry(item.xml);
+        if (entry) output.text(`${xmlComment(`oxps: ${itemLabel(item)}`)}\n${entry.inFeed()}`);
+        else rt.reporter.warn(`item ${item.id} is not an Atom entry: left out of the feed`);
+      }
     },
-    end: () => output.text(`<?xml version="1.0" encoding="utf-8"?>\n${atom.feed(entries, service, node)}`),
+    end: () => output.text(FEED_END),
   };
+}
+
+/** How an item was read, and who published it when the server says: `item ID · secret S · publisher P`. */
+function itemLabel(item: FetchedItem): string {
+  const how = item.status === 'decrypted' ? `secret ${item.secretId}${item.secretRevoked ? ' (revoked)' : ''}`
+    : item.status === 'plaintext' ? `${NOT_ENCRYPTED} (anyone allowed to publish could have written it)`
+      : item.status;
+  return [`item ${item.id}`, how, ...(item.publisher ? [`publisher ${item.publisher}`] : [])].join(' · ');
+}
+
+const NOT_ENCRYPTED = 'NOT ENCRYPTED';
+
+/** An XML comment holding any text (item ids and JIDs too): "--" may not occur in one. */
+function xmlComment(text: string): string {
+  return `<!-- ${text.replace(/-(?=-)/g, '- ')} -->`;
 }
 
 function renderXml(item: FetchedItem, color: ChalkInstance): string {
   switch (item.status) {
     case 'decrypted':
-      return `${color.dim(`── item ${item.id} · secret ${item.secretId}${item.secretRevoked ? ' (revoked)' : ''}`)}\n${item.xml}`;
-    case 'plaintext':
-      return `${color.yellow(`── item ${item.id} · NOT ENCRYPTED`)}\n${item.xml}`;
     case 'encrypted':
-      return `${color.dim(`── item ${item.id} · encrypted`)}\n${item.xml}`;
+      return `${color.dim(`── ${itemLabel(item)}`)}\n${item.xml}`;
+    case 'plaintext':
+      return `${color.yellow(`── ${itemLabel(item)}`)}\n${item.xml}`;
     case 'failed':
-      return color.red(`✘ item ${item.id}: ${item.reason}`);
+      return color.red(`✘ item ${item.id}: ${item.reason}${item.publisher ? ` (publisher ${item.publisher})` : ''}`);
     case 'missing':
       return color.red(`✘ item ${item.id}: not found`);
   }
@@ -143,9 +173,9 @@ function renderXml(item: FetchedItem, color: ChalkInstance): string {
 
 function renderText(item: FetchedItem, atom: AtomTools, color: ChalkInstance): string {
   if (item.status === 'failed' || item.status === 'encrypted' || item.status === 'missing') return renderXml(item, color);
-  const entry = atom.entry(item.xml);
+  const entry = atom.entry(item.xml)?.view;
   if (!entry) return renderXml(item, color);
-  const warning = item.status === 'plaintext' ? color.yellow(' · NOT ENCRYPTED') : '';
-  const meta = [entry.published, entry.author, `item ${item.id}`].filter(Boolean).join(' · ');
+  const warning = item.status === 'plaintext' ? color.yellow(` · ${NOT_ENCRYPTED}`) : '';
+  const meta = [entry.published, entry.author, `item ${item.id}`, item.publisher && `publisher ${item.publisher}`].filter(Boolean).join(' · ');
   return `${color.bold(entry.title ?? '(untitled)')}${warning}\n${color.dim(meta)}\n\n${entry.body}\n`;
 }
