@@ -64,6 +64,8 @@ export interface ProfileState {
     processed: string[];
   };
   pending: PendingNotification[];
+  /** Contacts' unusable keys already warned about: "JID FINGERPRINT" → "listed date, problem". */
+  warnedKeys?: Record<string, string>;
 }
 
 export function emptyState(): ProfileState {
