@@ -8,22 +8,33 @@ import { NS } from '../protocol/namespaces.js';
 import { mamQueryIq, parseMamFin, parseMamResult, type ArchivedMessage } from '../protocol/pubsub/mam.js';
 import { parseSharedSecret, MalformedSharedSecret } from '../protocol/oxps/sharedSecret.js';
 import { parseRevoke, MalformedRevoke } from '../protocol/oxps/revoke.js';
-import { receiveRevoke, receiveSharedSecret } from '../protocol/oxps/receiving.js';
+import { allSecrets, knownOwners, receiveRevoke, receiveSharedSecret, type NodeAuthority } from '../protocol/oxps/receiving.js';
+import { origins } from '../protocol/oxps/secrets.js';
 import { IqError } from '../xmpp/session.js';
 import type { AppContext } from './context.js';
-import { ensureNodeRecord, nodeKey, type ProfileState } from './state.js';
+import { ensureNodeRecord, nodeKey, type NodeRecord, type ProfileState } from './state.js';
+import { OwnerLookups } from './nodeOwners.js';
 import { bareJid, unpackOxMessage, UnreadableMessage } from './ox/messaging.js';
 import { deliverPending } from './secrets/notify.js';
 
 /** Processed-message fingerprints kept to ignore duplicates (offline + MAM copies, replays). */
 const PROCESSED_MEMORY = 5000;
 const MAM_PAGE = 100;
+/** <shared-secret/> and <revoke/> read from one message (Libervia and oxps send one). */
+export const MAX_ELEMENTS_PER_MESSAGE = 8;
+/** Nodes of others one sender may give us secrets for (issue 12 #8: a stranger must not bloat our state). */
+export const MAX_NODES_PER_SENDER = 32;
+/** Nodes of others, all senders together. */
+export const MAX_FOREIGN_NODES = 512;
 
 export interface SyncReport {
   examined: number;
   accepted: Array<{ from: string; service: string; node: string; secretId: string; revoked: boolean; firstUse: boolean }>;
   revoked: Array<{ from: string; service: string; node: string; secretId: string }>;
-  rejected: Array<{ from: string; reason: string; service?: string; node?: string }>;
+  /** `count`: how many elements one summary entry stands for (limits, issue 12 #8). */
+  rejected: Array<{ from: string; reason: string; service?: string; node?: string; count?: number }>;
+  /** Secrets kept apart as candidates: the node's secrets now come from several origins. Only when any. */
+  conflicts?: Array<{ from: string; service: string; node: string; secretId: string; origins: string[] }>;
   unreadable: Array<{ from: string; time?: string; reason: string; scheme?: string }>;
   archive: 'caught up' | 'unavailable';
 }
@@ -44,6 +55,7 @@ export async function syncMessages(ctx: AppContext, options: SyncOptions): Promi
   const processor = new MessageProcessor(ctx, report);
   await catchUpArchive(ctx, processor, options.full ?? false);
   if (options.offline) await drainOffline(ctx, processor);
+  processor.finish();
   await (await ctx.state()).save();
   return report;
 }
@@ -125,7 +137,9 @@ export async function watchMessages(ctx: AppContext, signal: AbortSignal, onRepo
     if (stanza.getChild('result', NS.mam)) return;
     chain = chain.then(async () => {
       const report = emptyReport();
-      await new MessageProcessor(ctx, report).process(stanza, stanza.getChild('delay', NS.delay)?.attrs.stamp);
+      const processor = new MessageProcessor(ctx, report);
+      await processor.process(stanza, stanza.getChild('delay', NS.delay)?.attrs.stamp);
+      processor.finish();
       await (await ctx.state()).save();
       await ctx.releaseState();
       if (report.examined > 0) onReport(report);
@@ -139,11 +153,39 @@ export async function watchMessages(ctx: AppContext, signal: AbortSignal, onRepo
   await chain;
 }
 
+/** Elements dropped by a limit, summed per sender and limit: one report entry each, not thousands. */
+type DropKind = 'per message' | 'per sender' | 'in total';
+
 class MessageProcessor {
+  private readonly owners: OwnerLookups;
+  private readonly drops = new Map<string, { from: string; kind: DropKind; count: number }>();
+  /** Nodes of others we hold secrets for, by sender (counted on first need). */
+  private foreignNodes?: { total: number; bySender: Map<string, number> };
+
   constructor(
     private readonly ctx: AppContext,
     readonly report: SyncReport,
-  ) {}
+  ) {
+    this.owners = new OwnerLookups(ctx);
+  }
+
+  /** Reports what the limits dropped, one entry and one warning per sender and limit. */
+  finish(): void {
+    const limit: Record<DropKind, string> = {
+      'per message': `at most ${MAX_ELEMENTS_PER_MESSAGE} <shared-secret/> or <revoke/> are read per message`,
+      'per sender': `secrets for at most ${MAX_NODES_PER_SENDER} nodes are kept per sender`,
+      'in total': `secrets for at most ${MAX_FOREIGN_NODES} nodes of others are kept`,
+    };
+    for (const { from, kind, count } of this.drops.values()) this.reject(from, `dropped ${count} element(s): ${limit[kind]}`, undefined, undefined, count);
+    this.drops.clear();
+  }
+
+  private drop(from: string, kind: DropKind, count = 1): void {
+    const key = `${from}\u0000${kind}`;
+    const entry = this.drops.get(key) ?? { from, kind, count: 0 };
+    entry.count += count;
+    this.drops.set(key, entry);
+  }
 
   async process(message: Element, stamp: string | undefined): Promise<void> {
     const from = bareJid(message.attrs.from);
@@ -163,7 +205,9 @@ class MessageProcessor {
     this.report.examined++;
     try {
       const unpacked = await unpackOxMessage(this.ctx, message);
-      for (const element of unpacked.payload) this.apply(state, element, unpacked.sender);
+      const elements = unpacked.payload.filter((element) => element.getNS() === NS.oxps || this.ignore(element, unpacked.sender));
+      if (elements.length > MAX_ELEMENTS_PER_MESSAGE) this.drop(unpacked.sender, 'per message', elements.length - MAX_ELEMENTS_PER_MESSAGE);
+      for (const element of elements.slice(0, MAX_ELEMENTS_PER_MESSAGE)) await this.apply(state, element, unpacked.sender);
     } catch (error) {
       if (!(error instanceof UnreadableMessage)) throw error;
       this.report.unreadable.push({ from, time: stamp, reason: error.message });
@@ -175,13 +219,18 @@ class MessageProcessor {
     if (state.sync.processed.length > PROCESSED_MEMORY) state.sync.processed.splice(0, state.sync.processed.length - PROCESSED_MEMORY);
   }
 
-  private apply(state: ProfileState, element: Element, sender: string): void {
-    if (element.is('shared-secret', NS.oxps)) this.applySharedSecret(state, element, sender);
-    else if (element.is('revoke', NS.oxps)) this.applyRevoke(state, element, sender);
-    else this.ctx.reporter.verbose(`ignored <${element.name}/> from ${sender}: not an OXPS element`);
+  private ignore(element: Element, sender: string): false {
+    this.ctx.reporter.verbose(`ignored <${element.name}/> from ${sender}: not an OXPS element`);
+    return false;
   }
 
-  private applySharedSecret(state: ProfileState, element: Element, sender: string): void {
+  private async apply(state: ProfileState, element: Element, sender: string): Promise<void> {
+    if (element.is('shared-secret')) await this.applySharedSecret(state, element, sender);
+    else if (element.is('revoke')) this.applyRevoke(state, element, sender);
+    else this.ignore(element, sender);
+  }
+
+  private async applySharedSecret(state: ProfileState, element: Element, sender: string): Promise<void> {
     let secret;
     try {
       secret = parseSharedSecret(element);
@@ -190,20 +239,75 @@ class MessageProcessor {
       return;
     }
     const known = state.nodes[nodeKey(secret.service, secret.node)];
+    const newcomer = !known || !allSecrets(known).some((s) => s.origin === sender);
+    if (newcomer && !this.admit(state, known, sender)) return;
+    const authority = newcomer ? await this.authority(known, secret.service, secret.node, sender) : {};
     const record = known ?? ensureNodeRecord(state, secret.service, secret.node);
-    const verdict = receiveSharedSecret(record.secrets, secret, sender, new Date());
+    const verdict = receiveSharedSecret(record, secret, sender, new Date(), authority);
     if (verdict.kind === 'rejected') {
       if (!known) delete state.nodes[nodeKey(secret.service, secret.node)];
       this.reject(sender, verdict.reason, secret.service, secret.node);
       return;
     }
+    if (newcomer) this.countForeignNode(record, sender, !known);
     if (secret.type) record.payloadType ??= secret.type;
     if (verdict.kind === 'accepted') {
       this.report.accepted.push({ from: sender, service: secret.service, node: secret.node, secretId: secret.id, revoked: secret.revoked, firstUse: verdict.firstUse });
       if (verdict.warning) this.ctx.reporter.warn(verdict.warning);
+      for (const [origin, ids] of groupByOrigin(verdict.dropped ?? [])) {
+        this.reject(origin, `secret(s) ${ids.join(', ')} dropped: the service names ${sender} as an owner of node ${secret.node}, not ${origin}`, secret.service, secret.node);
+      }
+      if (verdict.conflict) this.conflict(sender, record, secret.id, verdict.conflict.origins);
     } else if (verdict.kind === 'revoked') {
       this.report.revoked.push({ from: sender, service: secret.service, node: secret.node, secretId: secret.id });
     }
+  }
+
+  /** Who owns the node, asked only of a component when a sender would be a new origin for it. */
+  private async authority(known: NodeRecord | undefined, service: string, node: string, sender: string): Promise<NodeAuthority> {
+    if (knownOwners(service) || known?.trustedOrigin) return {};
+    return { owners: await this.owners.owners(service, node) };
+  }
+
+  /** Limits on nodes of others (issue 12 #8): false, and the drop counted, when over one. */
+  private admit(state: ProfileState, known: NodeRecord | undefined, sender: string): boolean {
+    if (known && this.isOurs(known)) return true;
+    const counts = this.countForeignNodes(state);
+    if ((counts.bySender.get(sender) ?? 0) >= MAX_NODES_PER_SENDER) this.drop(sender, 'per sender');
+    else if (!known && counts.total >= MAX_FOREIGN_NODES) this.drop(sender, 'in total');
+    else return true;
+    return false;
+  }
+
+  private isOurs(record: NodeRecord): boolean {
+    return record.service === this.ctx.bareJid || allSecrets(record).some((s) => s.origin === this.ctx.bareJid);
+  }
+
+  private countForeignNodes(state: ProfileState): { total: number; bySender: Map<string, number> } {
+    if (!this.foreignNodes) {
+      const counts = { total: 0, bySender: new Map<string, number>() };
+      for (const record of Object.values(state.nodes)) {
+        if (this.isOurs(record)) continue;
+        counts.total++;
+        for (const origin of origins(allSecrets(record))) counts.bySender.set(origin, (counts.bySender.get(origin) ?? 0) + 1);
+      }
+      this.foreignNodes = counts;
+    }
+    return this.foreignNodes;
+  }
+
+  private countForeignNode(record: NodeRecord, sender: string, created: boolean): void {
+    const counts = this.foreignNodes;
+    if (!counts || this.isOurs(record)) return;
+    if (created) counts.total++;
+    counts.bySender.set(sender, (counts.bySender.get(sender) ?? 0) + 1);
+  }
+
+  private conflict(from: string, record: NodeRecord, secretId: string, competing: string[]): void {
+    const { service, node } = record;
+    (this.report.conflicts ??= []).push({ from, service, node, secretId, origins: competing });
+    this.ctx.reporter.warn(`secret ${secretId} from ${from} for node ${node} on ${service} is kept apart: this node's secrets now come from ${competing.join(', ')}, ` +
+      `and the service does not tell us who owns it. Check with the owner, then: oxps secret trust-origin -s ${service} -n ${node} JID (or oxps secret forget -s ${service} -n ${node})`);
   }
 
   private applyRevoke(state: ProfileState, element: Element, sender: string): void {
@@ -215,15 +319,21 @@ class MessageProcessor {
       return;
     }
     const record = state.nodes[nodeKey(revocation.service, revocation.node)];
-    const verdict = receiveRevoke(record?.secrets ?? [], revocation, sender);
+    const verdict = receiveRevoke(record ?? { secrets: [] }, revocation, sender);
     if (verdict.kind === 'rejected') this.reject(sender, verdict.reason, revocation.service, revocation.node);
     else if (verdict.kind === 'revoked') this.report.revoked.push({ from: sender, service: revocation.service, node: revocation.node, secretId: revocation.id });
   }
 
-  private reject(from: string, reason: string, service?: string, node?: string): void {
-    this.report.rejected.push({ from, reason, ...(service ? { service, node } : {}) });
+  private reject(from: string, reason: string, service?: string, node?: string, count?: number): void {
+    this.report.rejected.push({ from, reason, ...(service ? { service, node } : {}), ...(count ? { count } : {}) });
     this.ctx.reporter.warn(`rejected a message from ${from}: ${reason}`);
   }
+}
+
+function groupByOrigin(secrets: ReadonlyArray<{ origin: string; id: string }>): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const { origin, id } of secrets) groups.set(origin, [...(groups.get(origin) ?? []), id]);
+  return groups;
 }
 
 /**
