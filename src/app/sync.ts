@@ -9,23 +9,17 @@ import { mamQueryIq, parseMamFin, parseMamResult, type ArchivedMessage } from '.
 import { parseSharedSecret, MalformedSharedSecret } from '../protocol/oxps/sharedSecret.js';
 import { parseRevoke, MalformedRevoke } from '../protocol/oxps/revoke.js';
 import { allSecrets, knownOwners, receiveRevoke, receiveSharedSecret, type NodeAuthority } from '../protocol/oxps/receiving.js';
-import { origins } from '../protocol/oxps/secrets.js';
 import { IqError } from '../xmpp/session.js';
 import type { AppContext } from './context.js';
 import { ensureNodeRecord, nodeKey, type NodeRecord, type ProfileState } from './state.js';
 import { OwnerLookups } from './nodeOwners.js';
+import { ReceiveLimits } from './receiveLimits.js';
 import { bareJid, unpackOxMessage, UnreadableMessage } from './ox/messaging.js';
 import { deliverPending } from './secrets/notify.js';
 
 /** Processed-message fingerprints kept to ignore duplicates (offline + MAM copies, replays). */
 const PROCESSED_MEMORY = 5000;
 const MAM_PAGE = 100;
-/** <shared-secret/> and <revoke/> read from one message (Libervia and oxps send one). */
-export const MAX_ELEMENTS_PER_MESSAGE = 8;
-/** Nodes of others one sender may give us secrets for (issue 12 #8: a stranger must not bloat our state). */
-export const MAX_NODES_PER_SENDER = 32;
-/** Nodes of others, all senders together. */
-export const MAX_FOREIGN_NODES = 512;
 
 export interface SyncReport {
   examined: number;
@@ -153,14 +147,9 @@ export async function watchMessages(ctx: AppContext, signal: AbortSignal, onRepo
   await chain;
 }
 
-/** Elements dropped by a limit, summed per sender and limit: one report entry each, not thousands. */
-type DropKind = 'per message' | 'per sender' | 'in total';
-
 class MessageProcessor {
   private readonly owners: OwnerLookups;
-  private readonly drops = new Map<string, { from: string; kind: DropKind; count: number }>();
-  /** Nodes of others we hold secrets for, by sender (counted on first need). */
-  private foreignNodes?: { total: number; bySender: Map<string, number> };
+  private receiveLimits?: ReceiveLimits;
 
   constructor(
     private readonly ctx: AppContext,
@@ -169,22 +158,13 @@ class MessageProcessor {
     this.owners = new OwnerLookups(ctx);
   }
 
-  /** Reports what the limits dropped, one entry and one warning per sender and limit. */
+  /** Reports what the limits dropped: one entry and one warning per sender and limit. */
   finish(): void {
-    const limit: Record<DropKind, string> = {
-      'per message': `at most ${MAX_ELEMENTS_PER_MESSAGE} <shared-secret/> or <revoke/> are read per message`,
-      'per sender': `secrets for at most ${MAX_NODES_PER_SENDER} nodes are kept per sender`,
-      'in total': `secrets for at most ${MAX_FOREIGN_NODES} nodes of others are kept`,
-    };
-    for (const { from, kind, count } of this.drops.values()) this.reject(from, `dropped ${count} element(s): ${limit[kind]}`, undefined, undefined, count);
-    this.drops.clear();
+    for (const { from, reason, count } of this.receiveLimits?.takeDropped() ?? []) this.reject(from, reason, undefined, undefined, count);
   }
 
-  private drop(from: string, kind: DropKind, count = 1): void {
-    const key = `${from}\u0000${kind}`;
-    const entry = this.drops.get(key) ?? { from, kind, count: 0 };
-    entry.count += count;
-    this.drops.set(key, entry);
+  private limits(state: ProfileState): ReceiveLimits {
+    return (this.receiveLimits ??= new ReceiveLimits(state, this.ctx.bareJid));
   }
 
   async process(message: Element, stamp: string | undefined): Promise<void> {
@@ -206,8 +186,7 @@ class MessageProcessor {
     try {
       const unpacked = await unpackOxMessage(this.ctx, message);
       const elements = unpacked.payload.filter((element) => element.getNS() === NS.oxps || this.ignore(element, unpacked.sender));
-      if (elements.length > MAX_ELEMENTS_PER_MESSAGE) this.drop(unpacked.sender, 'per message', elements.length - MAX_ELEMENTS_PER_MESSAGE);
-      for (const element of elements.slice(0, MAX_ELEMENTS_PER_MESSAGE)) await this.apply(state, element, unpacked.sender);
+      for (const element of this.limits(state).elementsOf(elements, unpacked.sender)) await this.apply(state, element, unpacked.sender);
     } catch (error) {
       if (!(error instanceof UnreadableMessage)) throw error;
       this.report.unreadable.push({ from, time: stamp, reason: error.message });
@@ -240,8 +219,8 @@ class MessageProcessor {
     }
     const known = state.nodes[nodeKey(secret.service, secret.node)];
     const newcomer = !known || !allSecrets(known).some((s) => s.origin === sender);
-    if (newcomer && !this.admit(state, known, sender)) return;
-    const authority = newcomer ? await this.authority(known, secret.service, secret.node, sender) : {};
+    if (newcomer && !this.limits(state).admit(known, sender)) return;
+    const authority = newcomer ? await this.authority(known, secret.service, secret.node) : {};
     const record = known ?? ensureNodeRecord(state, secret.service, secret.node);
     const verdict = receiveSharedSecret(record, secret, sender, new Date(), authority);
     if (verdict.kind === 'rejected') {
@@ -249,7 +228,7 @@ class MessageProcessor {
       this.reject(sender, verdict.reason, secret.service, secret.node);
       return;
     }
-    if (newcomer) this.countForeignNode(record, sender, !known);
+    if (newcomer) this.limits(state).admitted(record, sender, !known);
     if (secret.type) record.payloadType ??= secret.type;
     if (verdict.kind === 'accepted') {
       this.report.accepted.push({ from: sender, service: secret.service, node: secret.node, secretId: secret.id, revoked: secret.revoked, firstUse: verdict.firstUse });
@@ -264,43 +243,9 @@ class MessageProcessor {
   }
 
   /** Who owns the node, asked only of a component when a sender would be a new origin for it. */
-  private async authority(known: NodeRecord | undefined, service: string, node: string, sender: string): Promise<NodeAuthority> {
+  private async authority(known: NodeRecord | undefined, service: string, node: string): Promise<NodeAuthority> {
     if (knownOwners(service) || known?.trustedOrigin) return {};
     return { owners: await this.owners.owners(service, node) };
-  }
-
-  /** Limits on nodes of others (issue 12 #8): false, and the drop counted, when over one. */
-  private admit(state: ProfileState, known: NodeRecord | undefined, sender: string): boolean {
-    if (known && this.isOurs(known)) return true;
-    const counts = this.countForeignNodes(state);
-    if ((counts.bySender.get(sender) ?? 0) >= MAX_NODES_PER_SENDER) this.drop(sender, 'per sender');
-    else if (!known && counts.total >= MAX_FOREIGN_NODES) this.drop(sender, 'in total');
-    else return true;
-    return false;
-  }
-
-  private isOurs(record: NodeRecord): boolean {
-    return record.service === this.ctx.bareJid || allSecrets(record).some((s) => s.origin === this.ctx.bareJid);
-  }
-
-  private countForeignNodes(state: ProfileState): { total: number; bySender: Map<string, number> } {
-    if (!this.foreignNodes) {
-      const counts = { total: 0, bySender: new Map<string, number>() };
-      for (const record of Object.values(state.nodes)) {
-        if (this.isOurs(record)) continue;
-        counts.total++;
-        for (const origin of origins(allSecrets(record))) counts.bySender.set(origin, (counts.bySender.get(origin) ?? 0) + 1);
-      }
-      this.foreignNodes = counts;
-    }
-    return this.foreignNodes;
-  }
-
-  private countForeignNode(record: NodeRecord, sender: string, created: boolean): void {
-    const counts = this.foreignNodes;
-    if (!counts || this.isOurs(record)) return;
-    if (created) counts.total++;
-    counts.bySender.set(sender, (counts.bySender.get(sender) ?? 0) + 1);
   }
 
   private conflict(from: string, record: NodeRecord, secretId: string, competing: string[]): void {
