@@ -370,3 +370,35 @@ describe('a stranger bloating our state (#12.8)', () => {
     expect(json<Listed>(kept).secrets).toHaveLength(1);
   });
 });
+
+describe('node squatting where the service names the owner (#12.4, ejabberd)', () => {
+  it('#12.4 the owner\'s secret replaces a squatter\'s that came first, and a later squatter is refused', async () => {
+    // ejabberd lists pubsub#owner in a node's disco#info meta-data (Prosody 0.12 does not)
+    const [owner, bob, mallory] = (await TestUser.createMany(['owner', 'bob', 'mallory'], { server: 'ejabberd' })) as [TestUser, TestUser, TestUser];
+    for (const user of [owner, bob, mallory]) {
+      await user.addProfile();
+      expect((await user.run(['key', 'generate'])).code).toBe(0);
+    }
+    const PUBSUB = 'pubsub.localhost';
+    const node = `urn:example:squat-owner-named:${Date.now()}`;
+    await sendOx(mallory, bob, [[squat(PUBSUB, node, 'MALLORYEJABBERD0000000')]]);
+    expect((await bob.run(['sync'])).code).toBe(0);
+    expect((await owner.run(['encrypt-node', '-s', PUBSUB, '-n', node])).code).toBe(0);
+    expect((await owner.run(['publish', '-s', PUBSUB, '-n', node, '-'], { input: "<note xmlns='urn:example:notes'>owned</note>" })).code).toBe(0);
+    expect((await owner.run(['secret', 'share', '-s', PUBSUB, '-n', node, bob.jid])).code).toBe(0);
+
+    const synced = json<{ accepted: Array<{ from: string }>; rejected: Array<{ from: string; reason: string }>; conflicts?: unknown[] }>(await bob.run(['--json', 'sync']));
+    expect(synced.accepted.map((a) => a.from)).toEqual([owner.jid]);
+    expect(synced.conflicts).toBeUndefined();
+    expect(synced.rejected).toEqual([expect.objectContaining({ from: mallory.jid, reason: expect.stringMatching(/names .* as an owner/) })]);
+
+    await sendOx(mallory, bob, [[squat(PUBSUB, node, 'MALLORYEJABBERD1111111')]]);
+    const again = json<{ rejected: Array<{ from: string; reason: string }> }>(await bob.run(['--json', 'sync']));
+    expect(again.rejected).toEqual([expect.objectContaining({ from: mallory.jid, reason: expect.stringMatching(/not the origin/) })]);
+    const listed = json<Listed>(await bob.run(['--json', 'secret', 'list', '-s', PUBSUB, '-n', node]));
+    expect(listed.secrets.map((s) => s.origin)).toEqual([owner.jid]);
+    expect(listed.conflict).toBeUndefined();
+    const fetched = json<Fetched>(await bob.run(['--json', 'fetch', '-s', PUBSUB, '-n', node]));
+    expect(fetched.items.map((i) => i.status)).toEqual(['decrypted']);
+  });
+});
