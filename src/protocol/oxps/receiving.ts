@@ -72,6 +72,12 @@ function notOrigin(record: NodeSecrets, sender: string): string {
 
 /** Applies an incoming shared secret to the node's secrets (mutated in place). */
 export function receiveSharedSecret(record: NodeSecrets, incoming: SharedSecret, sender: string, now: Date, authority: NodeAuthority = {}): Verdict {
+  const verdict = applySharedSecret(record, incoming, sender, now, authority);
+  if (record.candidates?.length === 0) delete record.candidates;
+  return verdict;
+}
+
+function applySharedSecret(record: NodeSecrets, incoming: SharedSecret, sender: string, now: Date, authority: NodeAuthority): Verdict {
   if (Date.parse(incoming.timestamp) - now.getTime() > MAX_FUTURE_MS) {
     return { kind: 'rejected', reason: `secret ${incoming.id} is dated ${incoming.timestamp}, in the future` };
   }
@@ -94,7 +100,6 @@ export function receiveSharedSecret(record: NodeSecrets, incoming: SharedSecret,
   }
   for (const list of [record.secrets, record.candidates ?? []]) removeAll(list, dropped);
   pool.push({ id: incoming.id, key: incoming.key, timestamp: incoming.timestamp, origin: sender, revoked: incoming.revoked, sharedWith: [] });
-  if (pool === record.secrets && record.candidates?.length === 0) delete record.candidates;
   const conflict = pool !== record.secrets ? { origins: conflictingOrigins(record)! } : undefined;
   const warning = incoming.key.length < WEAK_SECRET_LENGTH ? `secret ${incoming.id} is only ${incoming.key.length} characters long: it may be guessed` : undefined;
   return { kind: 'accepted', firstUse, ...(conflict ? { conflict } : {}), ...(dropped.length ? { dropped } : {}), ...(warning ? { warning } : {}) };
