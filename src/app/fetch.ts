@@ -18,6 +18,7 @@ import { paths } from '../store/paths.js';
 import { IqError } from '../xmpp/session.js';
 import type { AppContext } from './context.js';
 import { nodeRecord, type NodeRecord } from './state.js';
+import { readingSecret, unknownSecretReason } from './nodeOrigin.js';
 
 export interface FetchRequest {
   service: string;
@@ -206,8 +207,8 @@ class ItemReader {
       if (encrypted.ciphertext.length > MAX_CIPHERTEXT_BYTES) {
         return { ...base, status: 'failed', secretId, reason: `item too large (${encrypted.ciphertext.length} bytes of ciphertext; oxps reads at most ${MAX_CIPHERTEXT_BYTES})` };
       }
-      const secret = this.record?.secrets.find((s) => s.id === secretId);
-      if (!secret) return { ...base, status: 'failed', secretId, reason: `unknown secret ${secretId} (not shared with us)` };
+      const secret = readingSecret(this.record, secretId);
+      if (!secret) return { ...base, status: 'failed', secretId, reason: unknownSecretReason(this.record, secretId) };
       const hash = ItemCache.hash(encrypted.ciphertext);
       const cached = await this.cache?.get(item.id, hash);
       // a failure under a smaller size limit than now may have been only the item's size
