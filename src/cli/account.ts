@@ -30,10 +30,15 @@ function onlyProfile(names: string[]): string | undefined {
 
 function accountFromEnv(jid: string): Account {
   const { local, domain } = splitJid(jid);
+  const bare = `${local}@${domain}`;
+  return { profile: bare, jid: bare, ...serverFromEnv() };
+}
+
+/** The server of OXPS_HOST, OXPS_PORT and OXPS_TLS_CA: for OXPS_JID, and the defaults of `profile add`. */
+export function serverFromEnv(): { host?: string; port?: number; tlsCa?: string } {
   const port = process.env.OXPS_PORT ? Number(process.env.OXPS_PORT) : undefined;
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
     throw new OxpsError('USAGE', `OXPS_PORT="${process.env.OXPS_PORT}" is not a TCP port`, 'set OXPS_PORT to a number between 1 and 65535');
   }
-  const bare = `${local}@${domain}`;
-  return { profile: bare, jid: bare, host: process.env.OXPS_HOST || undefined, port, tlsCa: process.env.OXPS_TLS_CA || undefined };
+  return { host: process.env.OXPS_HOST || undefined, port, tlsCa: process.env.OXPS_TLS_CA || undefined };
 }

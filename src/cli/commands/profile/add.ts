@@ -20,9 +20,9 @@ export function registerProfileAdd(profile: Command): void {
     .command('add')
     .description('add (or with --force replace) a profile; its name is -p NAME or the JID')
     .argument('<jid>', 'the account, user@domain')
-    .option('--host <host>', 'server host (default: DNS SRV of the domain, else the domain)')
-    .option('--port <port>', 'server port (default 5222)', port)
-    .option('--tls-ca <file>', 'PEM file of a CA to trust for this server (e.g. a self-signed certificate)')
+    .option('--host <host>', 'server host (default: OXPS_HOST, else DNS SRV of the domain, else the domain)')
+    .option('--port <port>', 'server port (default: OXPS_PORT, else 5222)', port)
+    .option('--tls-ca <file>', 'PEM file of a CA to trust for this server, e.g. a self-signed certificate (default: OXPS_TLS_CA)')
     .option('--password-file <file>', 'read the password from this file (or /dev/fd/N); else OXPS_PASSWORD, else a prompt')
     .addOption(new Option('--trust <policy>', 'how to trust contacts\' keys').choices(['btbv', 'manual', 'always']))
     .option('--force', 'replace an existing profile of that name')
@@ -41,14 +41,17 @@ async function run(rt: Runtime, jid: unknown, options: unknown): Promise<void> {
     ? await passwordFromCommand(rt.globals.passwordCommand)
     : await secretFromSources({ file: opts.passwordFile, fileOption: '--password-file', env: 'OXPS_PASSWORD', prompt: `Password of ${bare}` });
   const { addProfile } = await import('../../../app/profiles.js');
+  const { serverFromEnv } = await import('../../account.js');
+  const fromEnv = serverFromEnv();
+  const server = { host: opts.host ?? fromEnv.host, port: opts.port ?? fromEnv.port, tlsCa: opts.tlsCa ?? fromEnv.tlsCa };
   const keystoreChoice = rt.globals.keystore;
   const view = await addProfile(await rt.keystore(), {
     name,
     profile: {
       jid: bare,
-      ...(opts.host ? { host: opts.host } : {}),
-      ...(opts.port ? { port: opts.port } : {}),
-      ...(opts.tlsCa ? { tlsCa: (await import('node:path')).resolve(opts.tlsCa) } : {}),
+      ...(server.host ? { host: server.host } : {}),
+      ...(server.port ? { port: server.port } : {}),
+      ...(server.tlsCa ? { tlsCa: (await import('node:path')).resolve(server.tlsCa) } : {}),
       ...(keystoreChoice ? { keystore: keystoreChoice } : {}),
       ...(opts.trust ? { trust: opts.trust } : {}),
     },
