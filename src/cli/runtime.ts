@@ -1,10 +1,11 @@
 // Per-run wiring: global options → reporter, output, keystore, account, app context; and the
 // action wrapper that renders errors, sets the exit code and cleans up (also on Ctrl-C).
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Command } from 'commander';
 import { EXIT, OxpsError } from '../errors.js';
+import { assertPrivateFile } from '../store/atomicFile.js';
 import { Output } from '../ui/output.js';
 import { TerminalReporter } from '../ui/terminal.js';
 import { renderError } from '../ui/errors.js';
@@ -124,8 +125,13 @@ function keystoreFromEnv(): KeystoreChoice | undefined {
   throw new OxpsError('USAGE', `OXPS_KEYSTORE="${value}" is not one of auto, keychain, vault`, 'fix the environment variable');
 }
 
-/** Reads a secret from a file (or /dev/fd/N): its first line, which must not be empty. */
+/**
+ * Reads a secret from a file (or /dev/fd/N): its first line, which must not be empty. A regular
+ * file that other users can read is refused, as the configuration and the vault are; a pipe or
+ * socket belongs to this process.
+ */
 export async function readSecretFile(path: string, option: string): Promise<string> {
+  if ((await stat(path).catch(() => undefined))?.isFile()) await assertPrivateFile(path, option);
   let text: string;
   try {
     text = await readPath(path);
