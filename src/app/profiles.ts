@@ -9,6 +9,8 @@ import { readCaFile } from './context.js';
 export interface ProfileView extends ProfileConfig {
   name: string;
   default: boolean;
+  /** Set for the account of OXPS_JID, which is in no configuration. */
+  source?: 'environment';
 }
 
 export interface AddProfileRequest {

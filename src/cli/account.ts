@@ -9,18 +9,26 @@ import type { Account } from '../app/context.js';
 import { profileNotFound } from '../app/profiles.js';
 import { splitJid } from '../xmpp/session.js';
 
-export async function resolveAccount(requested: string | undefined): Promise<{ account: Account; keystoreChoice?: KeystoreChoice }> {
+export interface ResolvedAccount {
+  account: Account;
+  keystoreChoice?: KeystoreChoice;
+  /** A profile of the configuration, or the account of OXPS_JID. */
+  source: 'profile' | 'environment';
+}
+
+export async function resolveAccount(requested: string | undefined): Promise<ResolvedAccount> {
   const config = await loadConfig();
   const fromEnv = process.env.OXPS_PROFILE || undefined;
   const name = requested ?? (fromEnv === undefined ? undefined : checkProfileName(fromEnv, 'OXPS_PROFILE'));
   const envJid = process.env.OXPS_JID;
-  if (!name && envJid) return { account: accountFromEnv(envJid) };
+  if (!name && envJid) return { account: accountFromEnv(envJid), source: 'environment' };
   const chosen = name ?? config.defaultProfile ?? onlyProfile(Object.keys(config.profiles));
   const profile = chosen ? config.profiles[chosen] : undefined;
   if (!chosen || !profile) throw profileNotFound(chosen ?? 'default', Object.keys(config.profiles));
   return {
     account: { profile: chosen, jid: profile.jid, host: profile.host, port: profile.port, tlsCa: profile.tlsCa, trust: profile.trust },
     keystoreChoice: profile.keystore,
+    source: 'profile',
   };
 }
 
