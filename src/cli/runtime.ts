@@ -6,6 +6,7 @@ import { Socket } from 'node:net';
 import type { Command } from 'commander';
 import { EXIT, OxpsError } from '../errors.js';
 import { assertPrivateFile } from '../store/atomicFile.js';
+import { PASSPHRASE_TRIES } from '../store/keystore/vault.js';
 import { Output } from '../ui/output.js';
 import { TerminalReporter } from '../ui/terminal.js';
 import { renderError } from '../ui/errors.js';
@@ -52,7 +53,7 @@ export class Runtime {
       const { openKeystore } = await import('../store/keystore/open.js');
       return openKeystore({
         choice: this.keystoreChoice(profileChoice),
-        passphrase: ({ creating, path }) => this.vaultPassphrase(creating, path),
+        passphrase: ({ creating, path, attempt }) => this.vaultPassphrase(creating, path, attempt),
         notice: (message) => this.reporter.notice(message),
         lockWaitMs: this.globals.lockWait * 1000,
       });
@@ -108,13 +109,15 @@ export class Runtime {
     return process.env.OXPS_PASSWORD || undefined;
   }
 
-  private async vaultPassphrase(creating: boolean, path: string): Promise<string> {
-    if (this.globals.passphraseFile) return readSecretFile(this.globals.passphraseFile, '--passphrase-file');
-    if (process.env.OXPS_PASSPHRASE) return process.env.OXPS_PASSPHRASE;
+  private async vaultPassphrase(creating: boolean, path: string, attempt: number): Promise<string | undefined> {
+    const given = this.globals.passphraseFile ? await readSecretFile(this.globals.passphraseFile, '--passphrase-file') : process.env.OXPS_PASSPHRASE || undefined;
+    // a file or the environment gives the same passphrase again: no second try
+    if (given !== undefined) return attempt === 1 ? given : undefined;
     const instead = 'set OXPS_PASSPHRASE or pass --passphrase-file FILE';
     // headless (cron, CI): a missing vault passphrase is a local-state problem (exit 10), not a usage error
     if (!canPrompt()) throw new OxpsError('PASSPHRASE_REQUIRED', `the vault ${path} needs a passphrase: no terminal to ask on`, instead);
-    return creating ? askNewSecret(`New passphrase for the vault ${path}`, instead) : askSecret(`Passphrase of the vault ${path}`, instead);
+    if (creating) return askNewSecret(`New passphrase for the vault ${path}`, instead);
+    return askSecret(attempt === 1 ? `Passphrase of the vault ${path}` : `Wrong passphrase: try again (${attempt} of ${PASSPHRASE_TRIES})`, instead);
   }
 }
 
@@ -194,16 +197,6 @@ export async function splitCommand(command: string): Promise<string[]> {
     const what = 'op' in word ? `"${word.op}"` : 'a comment';
     throw new OxpsError('USAGE', `--password-command runs without a shell and cannot take ${what}`, 'put the pipeline in a script and give the script as the command');
   });
-}
-
-/** A secret from (in order) a file option, an environment variable, or a prompt on a TTY. */
-export async function secretFromSources(sources: { file?: string; fileOption: string; env: string; prompt: string }): Promise<string> {
-  if (sources.file) return readSecretFile(sources.file, sources.fileOption);
-  const fromEnv = process.env[sources.env];
-  if (fromEnv) return fromEnv;
-  const instead = `pass ${sources.fileOption} FILE or set ${sources.env}`;
-  if (!canPrompt()) throw new OxpsError('NEEDS_TTY', `${sources.prompt}: no terminal to ask on`, instead);
-  return askSecret(sources.prompt, instead);
 }
 
 type Handler = (runtime: Runtime, ...args: unknown[]) => Promise<void>;
