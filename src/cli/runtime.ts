@@ -49,16 +49,20 @@ export class Runtime {
   }
 
   keystore(profileChoice?: KeystoreChoice): Promise<Keystore> {
-    this.keystorePromise ??= (async () => {
-      const { openKeystore } = await import('../store/keystore/open.js');
-      return openKeystore({
-        choice: this.keystoreChoice(profileChoice),
-        passphrase: ({ creating, path, attempt }) => this.vaultPassphrase(creating, path, attempt),
-        notice: (message) => this.reporter.notice(message),
-        lockWaitMs: this.globals.lockWait * 1000,
-      });
-    })();
+    this.keystorePromise ??= this.openKeystore(this.keystoreChoice(profileChoice));
     return this.keystorePromise;
+  }
+
+  /** A keystore of that choice, whatever the options say (profile set moves secrets between two). */
+  async openKeystore(choice: KeystoreChoice): Promise<Keystore> {
+    const { openKeystore } = await import('../store/keystore/open.js');
+    return openKeystore({
+      choice,
+      passphrase: ({ creating, path, attempt }) => this.vaultPassphrase(creating, path, attempt),
+      notice: (message) => this.reporter.notice(message),
+      verbose: (message) => this.reporter.verbose(message),
+      lockWaitMs: this.globals.lockWait * 1000,
+    });
   }
 
   /** The account of the selected profile (or of OXPS_JID), and its app context. */

@@ -106,6 +106,8 @@ describe('README "Cron and CI", as written, on a fresh machine', () => {
     };
     const run = await sh('bash', job, machine.home, env);
     expect(run.code, run.stderr).toBe(0);
+    // #17.10 no keychain on a CI machine: said once, in plain words, for the whole job
+    expect(run.stderr).toMatch(/^oxps: no desktop keychain here \(no D-Bus session\): using the vault \S+\n$/);
     const listed = json<{ secrets: Array<{ key?: string; revoked: boolean }> }>({ ...run, stdout: await readFile(join(machine.home, 'secret.json'), 'utf8') });
     expect(listed.secrets).toHaveLength(1);
     expect(listed.secrets[0]!.key).toMatch(/^\S{86}$/);

@@ -48,14 +48,14 @@ async function run(rt: Runtime, jid: unknown, options: unknown): Promise<void> {
   const { serverFromEnv } = await import('../../account.js');
   const fromEnv = serverFromEnv();
   const server = { host: opts.host ?? fromEnv.host, port: opts.port ?? fromEnv.port, tlsCa: opts.tlsCa ?? fromEnv.tlsCa };
-  const keystoreChoice = rt.globals.keystore;
   const keystore = await rt.keystore();
   const profile = {
     jid: bare,
     ...(server.host ? { host: server.host } : {}),
     ...(server.port ? { port: server.port } : {}),
     ...(server.tlsCa ? { tlsCa: (await import('node:path')).resolve(server.tlsCa) } : {}),
-    ...(keystoreChoice ? { keystore: keystoreChoice } : {}),
+    // where the password goes is where this profile's secrets live from now on, whatever a later run finds
+    keystore: keystore.kind,
     ...(opts.trust ? { trust: opts.trust } : {}),
   };
   for (let attempt = 1; ; attempt++) {

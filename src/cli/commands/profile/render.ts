@@ -9,7 +9,7 @@ export function renderProfile(p: ProfileView, color: ChalkInstance): string {
     `  jid       ${p.jid}`,
     `  server    ${server}`,
     `  tls ca    ${p.tlsCa ?? 'system roots'}`,
-    `  keystore  ${p.keystore ?? 'auto'}`,
+    `  keystore  ${!p.keystore || p.keystore === 'auto' ? 'auto (the OS keychain if one answers, else the vault)' : p.keystore}`,
   ];
   return lines.join('\n');
 }
