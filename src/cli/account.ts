@@ -21,13 +21,13 @@ export async function resolveAccount(requested: string | undefined): Promise<Res
   const fromEnv = process.env.OXPS_PROFILE || undefined;
   const name = requested ?? (fromEnv === undefined ? undefined : checkProfileName(fromEnv, 'OXPS_PROFILE'));
   const envJid = process.env.OXPS_JID;
-  if (!name && envJid) return { account: accountFromEnv(envJid), source: 'environment' };
+  if (!name && envJid) return { account: accountFromEnv(envJid), keystoreChoice: config.keystore, source: 'environment' };
   const chosen = name ?? config.defaultProfile ?? onlyProfile(Object.keys(config.profiles));
   const profile = chosen ? config.profiles[chosen] : undefined;
   if (!chosen || !profile) throw profileNotFound(chosen ?? 'default', Object.keys(config.profiles));
   return {
     account: { profile: chosen, jid: profile.jid, host: profile.host, port: profile.port, tlsCa: profile.tlsCa, trust: profile.trust },
-    keystoreChoice: profile.keystore,
+    keystoreChoice: profile.keystore ?? config.keystore,
     source: 'profile',
   };
 }

@@ -197,6 +197,20 @@ describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
     expect(second.stderr).toBe('');
   });
 
+  it('#17.10 config set keystore vault: the OXPS_JID account goes to the vault without probing or a notice', async () => {
+    const user = await TestUser.create('cfgks');
+    const server = inject('prosody');
+    const env = { ...withoutDbus, OXPS_JID: user.jid, OXPS_PASSWORD: `${user.name}pass`, OXPS_HOST: '127.0.0.1', OXPS_PORT: String(server.port), OXPS_TLS_CA: server.certFile };
+    const set = await user.run(['--json', 'config', 'set', 'keystore', 'vault'], { env });
+    expect(set.code, set.stderr).toBe(0);
+    expect(json(set)).toEqual({ keystore: 'vault' });
+    const node = await user.run(['encrypt-node', '-n', 'urn:example:cfg'], { env });
+    expect(node.code, node.stderr).toBe(0);
+    expect(node.stderr).toBe('');
+    expect(await exists(join(user.env.XDG_DATA_HOME!, 'oxps', 'vault'))).toBe(true);
+    expect((await user.run(['config', 'set', 'keystore', 'nowhere'], { env })).code).toBe(2);
+  });
+
   it('#17.10 profile set NAME --keystore vault moves the profile\'s secrets to the vault and records it', async () => {
     const user = await TestUser.create('setks');
     await user.addProfile();
