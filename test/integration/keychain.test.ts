@@ -147,6 +147,37 @@ step statekey-after ${lookup('state-key')}
   }, 120_000);
 });
 
+describe('profile set --keystore (gnome-keyring on a private D-Bus)', () => {
+  it('#17.10 moves the password, key and state key from the keychain to the vault, and the profile keeps working', async () => {
+    const user = await TestUser.create('mv');
+    const server = inject('prosody');
+    const profile = user.jid;
+    const lookup = (entry: string) => `secret-tool lookup service oxps username ${profile}/${entry}`;
+    const { output } = await inSecretService(user, `
+step add env OXPS_PASSWORD="$ACCOUNT_PASSWORD" node "$OXPS_BIN" --json profile add ${profile} --host 127.0.0.1 --port ${server.port} --tls-ca ${server.certFile}
+step generate oxps --json key generate --no-publish
+step node oxps --json encrypt-node -n urn:example:move
+step move env OXPS_PASSPHRASE=moved node "$OXPS_BIN" --json profile set ${profile} --keystore vault
+step password-after ${lookup('password')}
+step key-after ${lookup('openpgp-key')}
+step list env OXPS_PASSPHRASE=moved node "$OXPS_BIN" --json secret list -n urn:example:move
+`, { ACCOUNT_PASSWORD: `${user.name}pass` });
+    const add = await output('add');
+    expect(add.code, add.stderr).toBe(0);
+    // auto found the keychain, and the profile says so
+    expect(json(add)).toMatchObject({ keystore: 'keychain' });
+    expect((await output('node')).code).toBe(0);
+    const move = await output('move');
+    expect(move.code, move.stderr).toBe(0);
+    expect(json(move)).toMatchObject({ name: profile, keystore: 'vault' });
+    for (const entry of ['password-after', 'key-after']) expect((await output(entry)).stdout, entry).toBe('');
+    // the state key moved with the rest: the node's secret is still readable, from the vault
+    const list = await output('list');
+    expect(list.code, list.stderr).toBe(0);
+    expect(json<{ secrets: unknown[] }>(list).secrets).toHaveLength(1);
+  }, 120_000);
+});
+
 describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
   const withoutDbus = { OXPS_KEYSTORE: undefined, DBUS_SESSION_BUS_ADDRESS: undefined, XDG_RUNTIME_DIR: undefined };
 
