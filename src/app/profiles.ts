@@ -1,6 +1,6 @@
 // `oxps profile …`: accounts in the configuration, their passwords in the keystore.
 import { OxpsError } from '../errors.js';
-import { loadConfig, updateConfig, type ProfileConfig } from '../store/config.js';
+import { loadConfig, updateConfig, type Config, type ProfileConfig } from '../store/config.js';
 import { paths, removeInside } from '../store/paths.js';
 import type { Keystore, KeystoreChoice, SecretEntry } from '../store/keystore/keystore.js';
 import { Session } from '../xmpp/session.js';
@@ -46,19 +46,19 @@ export async function addProfile(keystore: Keystore, request: AddProfileRequest)
 
 export async function listProfiles(): Promise<ProfileView[]> {
   const config = await loadConfig();
-  return Object.entries(config.profiles).map(([name, p]) => profileView(name, p, config.defaultProfile));
+  return Object.entries(config.profiles).map(([name, p]) => profileView(name, p, config));
 }
 
 export async function showProfile(name: string): Promise<ProfileView> {
   const config = await loadConfig();
   const profile = config.profiles[name];
   if (!profile) throw profileNotFound(name, Object.keys(config.profiles));
-  return profileView(name, profile, config.defaultProfile);
+  return profileView(name, profile, config);
 }
 
-/** A profile as shown: a profile saved before the keystore was recorded says auto. */
-function profileView(name: string, profile: ProfileConfig, defaultProfile: string | undefined): ProfileView {
-  return { name, ...profile, keystore: profile.keystore ?? 'auto', default: defaultProfile === name };
+/** A profile as used: one saved before the keystore was recorded has the configured default, else auto. */
+function profileView(name: string, profile: ProfileConfig, config: Config): ProfileView {
+  return { name, ...profile, keystore: profile.keystore ?? config.keystore ?? 'auto', default: config.defaultProfile === name };
 }
 
 const ENTRIES: SecretEntry[] = ['password', 'openpgp-key', 'state-key', 'cache-key'];
