@@ -27,6 +27,7 @@ const EXIT_BY_CODE: Record<string, ExitCode> = {
   PROFILE_NOT_FOUND: EXIT.notFound,
   PROFILE_EXISTS: EXIT.usage,
   NODE_NOT_FOUND: EXIT.notFound,
+  ITEM_NOT_FOUND: EXIT.notFound,
   SECRET_NOT_FOUND: EXIT.notFound,
   NO_SECRET: EXIT.notFound,
   KEY_NOT_FOUND: EXIT.notFound,
