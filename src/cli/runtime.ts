@@ -212,8 +212,10 @@ export function action(handler: Handler): (...args: unknown[]) => Promise<void> 
     const runtime = new Runtime(command.optsWithGlobals() as GlobalOptions);
     const onInterrupt = () => {
       if (runtime.onInterrupt) return runtime.onInterrupt();
-      runtime.output.abortStream(errorBody(new OxpsError('INTERRUPTED', 'interrupted')));
-      process.stderr.write('\noxps: interrupted\n');
+      const interrupted = new OxpsError('INTERRUPTED', 'interrupted');
+      runtime.output.abortStream(errorBody(interrupted));
+      if (runtime.output.json) renderError(interrupted, true);
+      else process.stderr.write('\noxps: interrupted\n');
       void runtime.close().finally(() => process.exit(EXIT.interrupted));
     };
     process.on('SIGINT', onInterrupt);

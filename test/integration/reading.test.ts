@@ -93,6 +93,7 @@ describe('reading nodes', () => {
     const document = JSON.parse(interrupted.stdout) as { items: unknown[]; error: ErrorBody };
     expect(document.error).toMatchObject({ code: 'INTERRUPTED', exitCode: 130 });
     expect(document.items.length).toBeLessThan(120);
+    expect(JSON.parse(interrupted.stderr)).toMatchObject({ error: { code: 'INTERRUPTED' } });
   });
 
   it('#17.12 blog read separates entries by a blank line', async () => {
