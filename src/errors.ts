@@ -47,6 +47,8 @@ const EXIT_BY_CODE: Record<string, ExitCode> = {
   PASSPHRASE_WRONG: EXIT.localState,
   STATE_CORRUPT: EXIT.localState,
   FILE_PERMISSIONS: EXIT.localState,
+  NODE_CAPACITY: EXIT.server,
+  ITEM_NOT_FOUND: EXIT.notFound,
   LOCKED: EXIT.busy,
   INTERRUPTED: EXIT.interrupted,
 };
