@@ -74,6 +74,22 @@ describe('issue 17: slips', () => {
     expect(left).not.toContain(first);
   });
 
+  it('#17.5 secret rotate --remove --dry-run says what would happen and changes nothing', async () => {
+    const bob = await TestUser.create('bob');
+    await bob.addProfile();
+    ok(await bob.run(['key', 'generate']));
+    ok(await alice.run(['blog', 'share', bob.jid]));
+    const before = await alice.run(['--json', 'secret', 'list', '-n', BLOG]);
+    const dry = await alice.run(['--json', 'secret', 'rotate', '-n', BLOG, '--remove', bob.jid, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const secrets = json<{ secrets: Array<{ id: string; revoked: boolean }> }>(before).secrets;
+    expect(json(dry)).toMatchObject({ dryRun: true, revoke: secrets.filter((s) => !s.revoked).map((s) => s.id), newSecretFor: [], leaveWhitelist: [bob.jid] });
+    expect((await alice.run(['--json', 'secret', 'list', '-n', BLOG])).stdout).toBe(before.stdout);
+    // bob still reads the blog: still whitelisted, the secret not revoked
+    const read = await bob.run(['--json', 'fetch', '-s', alice.jid, '-n', BLOG, '--all']);
+    expect(read.code, read.stderr).toBe(0);
+  });
+
   it('#17.7 a typo in the domain is not reported as a missing OX key', async () => {
     const typo = await alice.run(['blog', 'share', 'bob@locahost']);
     expect(typo.code).toBe(3);

@@ -6,6 +6,7 @@ import { byTimestamp, generateSecret, latestSecret, mayGenerateSecret, origins }
 import type { AppContext } from '../context.js';
 import { nodeRecord } from '../state.js';
 import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
+import { previewRotation, type RotationPreview } from './rotatePreview.js';
 import { checkRecipientKeys, normalizeRecipients, updateWhitelist } from './recipients.js';
 
 export interface RotateRequest {
@@ -14,6 +15,8 @@ export interface RotateRequest {
   recipients?: string[];
   remove?: string[];
   reason?: string;
+  /** Only say what would be done (see rotatePreview.ts). */
+  dryRun?: boolean;
 }
 
 export interface RotateResult extends DeliveryReport {
@@ -25,9 +28,9 @@ export interface RotateResult extends DeliveryReport {
   removedFromWhitelist: string[];
 }
 
-export async function rotateSecret(ctx: AppContext, request: RotateRequest): Promise<RotateResult> {
+export async function rotateSecret(ctx: AppContext, request: RotateRequest): Promise<RotateResult | RotationPreview> {
   const { service, node } = request;
-  await deliverPending(ctx);
+  if (!request.dryRun) await deliverPending(ctx);
   const handle = await ctx.state();
   const record = nodeRecord(handle.data, service, node);
   if (!record || record.secrets.length === 0) {
@@ -39,6 +42,7 @@ export async function rotateSecret(ctx: AppContext, request: RotateRequest): Pro
   const removed = normalizeRecipients(request.remove ?? [], ctx.bareJid);
   const recipients = normalizeRecipients(request.recipients ?? latestSecret(record.secrets)!.sharedWith, ctx.bareJid).filter((jid) => !removed.includes(jid));
   await checkRecipientKeys(ctx, recipients);
+  if (request.dryRun) return previewRotation(ctx, { service, node, record, recipients, removed });
 
   const active = record.secrets.filter((s) => !s.revoked);
   const previous = [...record.secrets].sort(byTimestamp);
