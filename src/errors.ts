@@ -27,6 +27,7 @@ const EXIT_BY_CODE: Record<string, ExitCode> = {
   PROFILE_NOT_FOUND: EXIT.notFound,
   PROFILE_EXISTS: EXIT.usage,
   NODE_NOT_FOUND: EXIT.notFound,
+  ITEM_NOT_FOUND: EXIT.notFound,
   SECRET_NOT_FOUND: EXIT.notFound,
   NO_SECRET: EXIT.notFound,
   KEY_NOT_FOUND: EXIT.notFound,
@@ -48,7 +49,6 @@ const EXIT_BY_CODE: Record<string, ExitCode> = {
   STATE_CORRUPT: EXIT.localState,
   FILE_PERMISSIONS: EXIT.localState,
   NODE_CAPACITY: EXIT.server,
-  ITEM_NOT_FOUND: EXIT.notFound,
   LOCKED: EXIT.busy,
   INTERRUPTED: EXIT.interrupted,
 };

@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { OxpsError } from '../errors.js';
 import { paths } from '../store/paths.js';
 import type { Keystore, KeystoreChoice } from '../store/keystore/keystore.js';
-import { IqError, type Session } from '../xmpp/session.js';
+import { IqError, serviceAddress, type Session } from '../xmpp/session.js';
 import { discoInfoIq, parseDiscoFeatures } from '../protocol/pubsub/disco.js';
 import { defaultConfigurationIq, parseAccessModels } from '../protocol/pubsub/defaultConfig.js';
 import { entityTimeIq, parseEntityTime } from '../protocol/entityTime.js';
@@ -73,7 +73,7 @@ export async function runDoctor(setup: DoctorSetup, now: () => number = Date.now
   const profileName = profile.ok ? profile.value.account.profile : undefined;
   const store = await attempt(() => setup.keystore(profile.ok ? profile.value.keystoreChoice : undefined));
   const keystore = store.ok ? await keystoreCheck(store.value.keystore, store.value.requested, profileName) : { name: 'keystore', ...store.check };
-  const checks: DoctorCheck[] = [keystore, profile.ok ? profileCheck(profile.value.account) : { name: 'profile', ...profile.check }];
+  const checks: DoctorCheck[] = [keystore, profile.ok ? await profileCheck(profile.value.account) : { name: 'profile', ...profile.check }];
   const skipRest = (because: string) => [...checks, ...['login', ...SERVER_CHECKS, 'state'].map((name) => skipped(name, because))];
 
   if (!profile.ok) return skipRest('no profile');
@@ -99,9 +99,15 @@ async function keystoreCheck(keystore: Keystore, requested: KeystoreChoice, prof
   return { name: 'keystore', ok: true, detail: `${keystore.description}${exists ? ' opens with the passphrase' : ' (made on first use)'}${why}` };
 }
 
-function profileCheck(account: Account): DoctorCheck {
+async function profileCheck(account: Account): Promise<DoctorCheck> {
   const domain = account.jid.split('@')[1]!;
-  const server = account.host ? `${account.host}:${account.port ?? 5222}` : `DNS SRV of ${domain}${account.port ? `, port ${account.port}` : ''}`;
+  const { host, port, source } = await serviceAddress(domain, account);
+  const origin = {
+    host: 'host given: profile add --host or OXPS_HOST',
+    srv: `DNS SRV record _xmpp-client._tcp.${domain}`,
+    domain: domain === 'localhost' ? 'the domain itself' : `the domain: no DNS SRV record _xmpp-client._tcp.${domain}`,
+  }[source];
+  const server = `${host}:${port} (${origin})`;
   const ca = account.tlsCa ? `TLS CA ${account.tlsCa}` : 'system TLS roots';
   return { name: 'profile', ok: true, detail: `${account.profile}: ${account.jid} via ${server}, ${ca}` };
 }

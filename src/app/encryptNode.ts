@@ -4,6 +4,7 @@ import { OxpsError } from '../errors.js';
 import { currentSecret, generateSecret, mayGenerateSecret, origins, type NodeSecret } from '../protocol/oxps/secrets.js';
 import type { AppContext } from './context.js';
 import { ensureNodeRecord } from './state.js';
+import { noticeForeignSecret, settleBeforeEncrypting } from './nodeOrigin.js';
 import { ENCRYPTED_NODE_CONFIG, configureNode, createNode, nodeConfiguration } from './pubsubNode.js';
 import { raiseMaxItems } from './nodeCapacity.js';
 
@@ -48,6 +49,7 @@ export async function encryptNode(ctx: AppContext, { service, node, confirmConve
 
   const state = await ctx.state();
   const record = ensureNodeRecord(state.data, service, node);
+  await settleBeforeEncrypting(ctx, record, 'no secret chosen');
   let secret = currentSecret(record.secrets);
   const newSecret = !secret;
   if (!secret) {
@@ -57,6 +59,8 @@ export async function encryptNode(ctx: AppContext, { service, node, confirmConve
     secret = generateSecret(ctx.bareJid);
     record.secrets.push(secret);
     await state.save();
+  } else {
+    noticeForeignSecret(ctx, record, secret);
   }
   return { service, node, created, converted, previousAccessModel, secret: { id: secret.id, timestamp: secret.timestamp, origin: secret.origin }, newSecret, ...(keeps !== undefined && Number.isFinite(keeps) ? { keeps } : {}) };
 }

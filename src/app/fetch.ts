@@ -2,9 +2,11 @@
 // ones included. Items that cannot be read are reported with the reason, never dropped and
 // never shown raw as if they were content (a Libervia bug we do not copy). Items stream to
 // the caller in order while the next ones are fetched and decrypted (on worker threads for
-// big nodes); decrypted items are cached, so a second fetch does not decrypt again.
+// big nodes); decrypted items are cached, so a second fetch does not decrypt again. What one
+// fetch holds is bounded: a decrypted item is at most maxItemBytes, and only as many items are
+// read ahead as fit in READ_AHEAD_BYTES of such items.
 import { OxpsError } from '../errors.js';
-import { ItemDecryptError, MAX_CIPHERTEXT_BYTES } from '../crypto/itemCipher.js';
+import { DEFAULT_MAX_PLAINTEXT_BYTES, ItemDecryptError, MAX_CIPHERTEXT_BYTES } from '../crypto/itemCipher.js';
 import { Decryptor } from '../crypto/decryptPool.js';
 import { MalformedItem, parseEncrypted } from '../protocol/oxps/encrypted.js';
 import { NS } from '../protocol/namespaces.js';
@@ -16,6 +18,7 @@ import { paths } from '../store/paths.js';
 import { IqError } from '../xmpp/session.js';
 import type { AppContext } from './context.js';
 import { nodeRecord, type NodeRecord } from './state.js';
+import { readingSecret, unknownSecretReason } from './nodeOrigin.js';
 
 export interface FetchRequest {
   service: string;
@@ -30,7 +33,12 @@ export interface FetchRequest {
   noCache?: boolean;
   /** Give encrypted payloads as they are (backups, exports, measuring the fetch alone). */
   noDecrypt?: boolean;
+  /** Largest decrypted payload read (default DEFAULT_MAX_ITEM_BYTES); bigger items fail. */
+  maxItemBytes?: number;
 }
+
+/** An Atom entry is kilobytes: a megabyte leaves room for long posts, not for bombs. */
+export const DEFAULT_MAX_ITEM_BYTES = DEFAULT_MAX_PLAINTEXT_BYTES;
 
 interface ItemBase {
   id: string;
@@ -41,10 +49,13 @@ export type FetchedItem =
   | (ItemBase & { status: 'decrypted'; secretId: string; secretRevoked: boolean; xml: string })
   | (ItemBase & { status: 'plaintext'; xml: string })
   | (ItemBase & { status: 'encrypted'; xml: string })
-  | (ItemBase & { status: 'failed'; secretId?: string; reason: string });
+  | (ItemBase & { status: 'failed'; secretId?: string; reason: string })
+  | (ItemBase & { status: 'missing' });
 
-/** Items decrypted ahead of the one being output. */
+/** Items decrypted ahead of the one being output… */
 const READ_AHEAD = 64;
+/** …as long as that many items of the largest size allowed fit in this. */
+const READ_AHEAD_BYTES = 16 * 1024 * 1024;
 
 export async function* fetchItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<FetchedItem> {
   const state = await ctx.state();
@@ -52,29 +63,64 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
   // Reading needs only this copy: unlock the profile so a long fetch does not hold up the
   // cron job that wants to publish (the cache file is replaced atomically, last writer wins).
   await ctx.releaseState();
-  const reader = new ItemReader(record, request.noCache || request.noDecrypt ? undefined : await openCache(ctx, request.service, request.node), new Decryptor(), Boolean(request.noDecrypt));
+  const maxItemBytes = request.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES;
+  const cache = request.noCache || request.noDecrypt ? undefined : await openCache(ctx, request.service, request.node, maxItemBytes);
+  const reader = new ItemReader(record, cache, new Decryptor({ maxPlaintextBytes: maxItemBytes }), maxItemBytes, Boolean(request.noDecrypt));
+  const readAhead = Math.max(1, Math.min(READ_AHEAD, Math.floor(READ_AHEAD_BYTES / maxItemBytes)));
   const ahead: Array<Promise<FetchedItem>> = [];
+  const seen = new Set<string>();
+  const owner = knownOwner(request.service);
+  const next = async () => {
+    const item = await ahead.shift()!;
+    const warning = foreignPublisherWarning(owner, request.node, item);
+    if (warning) ctx.reporter.warn(warning);
+    return item;
+  };
   try {
     for await (const item of retrieveItems(ctx, request)) {
+      seen.add(item.id);
       ahead.push(reader.read(item));
-      if (ahead.length >= READ_AHEAD) yield await ahead.shift()!;
+      if (ahead.length >= readAhead) yield await next();
     }
-    while (ahead.length) yield await ahead.shift()!;
-    await reader.cache?.save();
+    while (ahead.length) yield await next();
+    for (const id of new Set(request.ids)) if (!seen.has(id)) yield { id, status: 'missing' };
+    if (cache) {
+      ctx.reporter.verbose(`${reader.cacheHits} item(s) read from the cache of decrypted items`);
+      if (request.all) await cache.prune(seen);
+    }
   } finally {
     await Promise.allSettled(ahead);
     await reader.decryptor.close();
   }
 }
 
-async function openCache(ctx: AppContext, service: string, node: string): Promise<ItemCache> {
+/** A node's owner where its address tells: a PEP node is its account's; a component's node, unknown here. */
+export function knownOwner(service: string): string | undefined {
+  return service.includes('@') ? bareJid(service) : undefined;
+}
+
+/**
+ * XEP-0473 does not authenticate publishers, but where the server names one (Prosody's PEP does
+ * not; components may) an item someone other than the owner published deserves a word.
+ */
+export function foreignPublisherWarning(owner: string | undefined, node: string, item: { id: string; publisher?: string }): string | undefined {
+  if (!owner || !item.publisher || bareJid(item.publisher) === owner) return undefined;
+  return `item ${item.id} of ${node} was published by ${item.publisher}, not by the node's owner ${owner}`;
+}
+
+function bareJid(jid: string): string {
+  return jid.split('/')[0]!.toLowerCase();
+}
+
+async function openCache(ctx: AppContext, service: string, node: string, maxItemBytes: number): Promise<ItemCache> {
   const { profile } = ctx.account;
   let key = await ctx.keystore.get(profile, 'cache-key');
   if (!key) {
     key = (await import('node:crypto')).randomBytes(32).toString('base64');
     await ctx.keystore.set(profile, 'cache-key', key);
   }
-  return ItemCache.open(paths.profileCacheDir(profile), Buffer.from(key, 'base64'), service, node);
+  const note = (message: string) => ctx.reporter.verbose(message);
+  return ItemCache.open(paths.profileCacheDir(profile), Buffer.from(key, 'base64'), service, node, { maxEntryBytes: maxItemBytes, note });
 }
 
 async function* retrieveItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<PubsubItem> {
@@ -139,10 +185,13 @@ async function* fetchByIds(ctx: AppContext, service: string, node: string, ids: 
 }
 
 class ItemReader {
+  cacheHits = 0;
+
   constructor(
     private readonly record: NodeRecord | undefined,
-    readonly cache: ItemCache | undefined,
+    private readonly cache: ItemCache | undefined,
     readonly decryptor: Decryptor,
+    private readonly maxItemBytes: number,
     private readonly noDecrypt = false,
   ) {}
 
@@ -158,19 +207,26 @@ class ItemReader {
       if (encrypted.ciphertext.length > MAX_CIPHERTEXT_BYTES) {
         return { ...base, status: 'failed', secretId, reason: `item too large (${encrypted.ciphertext.length} bytes of ciphertext; oxps reads at most ${MAX_CIPHERTEXT_BYTES})` };
       }
-      const secret = this.record?.secrets.find((s) => s.id === secretId);
-      if (!secret) return { ...base, status: 'failed', secretId, reason: `unknown secret ${secretId} (not shared with us)` };
+      const secret = readingSecret(this.record, secretId);
+      if (!secret) return { ...base, status: 'failed', secretId, reason: unknownSecretReason(this.record, secretId) };
       const hash = ItemCache.hash(encrypted.ciphertext);
-      const cached = this.cache?.get(item.id, hash);
-      if (cached?.e !== undefined) return { ...base, status: 'failed', secretId, reason: cached.e };
-      if (cached?.x !== undefined && cached.s === secretId) return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, xml: cached.x };
+      const cached = await this.cache?.get(item.id, hash);
+      // a failure under a smaller size limit than now may have been only the item's size
+      if (cached?.e !== undefined && cached.m !== undefined && this.maxItemBytes <= cached.m) return { ...base, status: 'failed', secretId, reason: cached.e };
+      if (cached?.x !== undefined && cached.s === secretId) {
+        this.assertSize(Buffer.byteLength(cached.x, 'utf8'));
+        this.cacheHits++;
+        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, xml: cached.x };
+      }
       try {
-        const xml = decodePlaintext(await this.decryptor.decrypt(encrypted.ciphertext, secret.key));
-        this.cache?.put(item.id, { h: hash, s: secretId, x: xml });
+        const plaintext = await this.decryptor.decrypt(encrypted.ciphertext, secret.key);
+        this.assertSize(plaintext.length);
+        const xml = decodePlaintext(plaintext);
+        await this.cache?.put(item.id, { h: hash, s: secretId, x: xml });
         return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, xml };
       } catch (error) {
         // with the right secret known, a failure is permanent for this ciphertext: remember it
-        if (error instanceof ItemDecryptError || error instanceof OxpsError) this.cache?.put(item.id, { h: hash, s: secretId, e: error.message });
+        if (error instanceof ItemDecryptError || error instanceof OxpsError) await this.cache?.put(item.id, { h: hash, s: secretId, e: error.message, m: this.maxItemBytes });
         throw error;
       }
     } catch (error) {
@@ -180,13 +236,17 @@ class ItemReader {
       throw error;
     }
   }
+
+  private assertSize(bytes: number): void {
+    if (bytes > this.maxItemBytes) throw new ItemDecryptError(`decrypted payload larger than ${this.maxItemBytes} bytes (${bytes}); to read it, raise --max-item-size`);
+  }
 }
 
 /** Reads one item outside a fetch run (tests, single items): no cache, inline decryption. */
 export async function readItem(item: PubsubItem, record: NodeRecord | undefined): Promise<FetchedItem> {
   const decryptor = new Decryptor({ maxWorkers: 1 });
   try {
-    return await new ItemReader(record, undefined, decryptor).read(item);
+    return await new ItemReader(record, undefined, decryptor, DEFAULT_MAX_ITEM_BYTES).read(item);
   } finally {
     await decryptor.close();
   }

@@ -10,6 +10,7 @@ import { publishIq, publishedItemId } from '../protocol/pubsub/publish.js';
 import { serializeForEncryption } from '../protocol/xml.js';
 import type { AppContext } from './context.js';
 import { ensureNodeRecord, type NodeRecord } from './state.js';
+import { noticeForeignSecret, settleBeforeEncrypting } from './nodeOrigin.js';
 
 /** Both Prosody and ejabberd close the stream on a stanza over 256 KiB. */
 export const MAX_STANZA_BYTES = 256 * 1024;
@@ -82,8 +83,12 @@ export async function publishItem(ctx: AppContext, options: PublishOptions, item
 
 /** XEP-0473 §5: the most recent non-revoked secret; with none, only the origin may make one. */
 async function secretForPublishing(ctx: AppContext, record: NodeRecord): Promise<NodeSecret> {
+  await settleBeforeEncrypting(ctx, record, 'nothing published');
   const current = currentSecret(record.secrets);
-  if (current) return current;
+  if (current) {
+    noticeForeignSecret(ctx, record, current);
+    return current;
+  }
   if (record.secrets.length === 0) {
     throw new OxpsError('NO_SECRET', `no secret known for node ${record.node} on ${record.service}`, `make it an encrypted node first: oxps encrypt-node -s ${record.service} -n ${record.node} (or ask its owner to share the secret)`);
   }

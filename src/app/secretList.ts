@@ -1,7 +1,11 @@
-// `oxps secret list`: what we know of a node's secrets. Keys only when asked for.
+// `oxps secret list`: what we know of a node's secrets. Keys only when asked for. Candidates
+// (secrets of senders competing with the node's origin) are listed and flagged, with the conflict.
+import { OxpsError } from '../errors.js';
 import type { AppContext } from './context.js';
-import { byTimestamp } from '../protocol/oxps/secrets.js';
+import { byTimestamp, type NodeSecret } from '../protocol/oxps/secrets.js';
+import { conflictingOrigins } from '../protocol/oxps/receiving.js';
 import { nodeRecord } from './state.js';
+import { settleHint } from './nodeOrigin.js';
 
 export interface SecretView {
   id: string;
@@ -9,13 +13,32 @@ export interface SecretView {
   origin: string;
   revoked: boolean;
   sharedWith: string[];
+  /** Kept apart: its origin competes with the node's (present only then). */
+  candidate?: true;
   key?: string;
 }
 
-export async function listSecrets(ctx: AppContext, service: string, node: string, showSecrets: boolean): Promise<SecretView[]> {
+export interface SecretListing {
+  secrets: SecretView[];
+  /** Several senders claim to be the node's origin (present only then). */
+  conflict?: { origins: string[]; hint: string };
+  /** The origin chosen with `secret trust-origin` (present only then). */
+  trustedOrigin?: string;
+}
+
+/** Throws NODE_NOT_FOUND for a node oxps has no record of (a typo, or nothing shared yet). */
+export async function listSecrets(ctx: AppContext, service: string, node: string, showSecrets: boolean): Promise<SecretListing> {
   const record = nodeRecord((await ctx.state()).data, service, node);
-  return (record?.secrets ?? [])
-    .slice()
-    .sort(byTimestamp)
-    .map(({ id, timestamp, origin, revoked, sharedWith, key }) => ({ id, timestamp, origin, revoked, sharedWith: [...sharedWith], ...(showSecrets ? { key } : {}) }));
+  if (!record) {
+    throw new OxpsError('NODE_NOT_FOUND', `oxps knows no secret of node ${node} on ${service}`, 'check the node name and -s; secrets shared with you arrive with oxps sync, your own nodes start with oxps encrypt-node');
+  }
+  const view = (candidate: boolean) => ({ id, timestamp, origin, revoked, sharedWith, key }: NodeSecret): SecretView =>
+    ({ id, timestamp, origin, revoked, sharedWith: [...sharedWith], ...(candidate ? { candidate: true as const } : {}), ...(showSecrets ? { key } : {}) });
+  const secrets = [...record.secrets.map(view(false)), ...(record.candidates ?? []).map(view(true))].sort(byTimestamp);
+  const competing = conflictingOrigins(record);
+  return {
+    secrets,
+    ...(competing ? { conflict: { origins: competing, hint: settleHint(service, node) } } : {}),
+    ...(record.trustedOrigin ? { trustedOrigin: record.trustedOrigin } : {}),
+  };
 }

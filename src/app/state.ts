@@ -1,17 +1,17 @@
 // The schema of a profile's state (DESIGN.md §3) and its migrations. Small and critical: node
 // secrets, contacts' keys and trust, what was already processed, pending notifications.
 import { OxpsError } from '../errors.js';
-import type { NodeSecret } from '../protocol/oxps/secrets.js';
+import type { NodeSecrets } from '../protocol/oxps/receiving.js';
 import { StateFile } from '../store/stateFile.js';
 import { paths } from '../store/paths.js';
 import type { Keystore } from '../store/keystore/keystore.js';
 
 export const STATE_VERSION = 1;
 
-export interface NodeRecord {
+/** A node's secrets: the origin's, competing senders' candidates, the origin the user chose. */
+export interface NodeRecord extends NodeSecrets {
   service: string;
   node: string;
-  secrets: NodeSecret[];
   /** Namespace of the node's payloads, sent as the `type` of shared secrets. */
   payloadType?: string;
 }
@@ -64,6 +64,8 @@ export interface ProfileState {
     processed: string[];
   };
   pending: PendingNotification[];
+  /** Contacts' unusable keys already warned about: "JID FINGERPRINT" → "listed date, problem". */
+  warnedKeys?: Record<string, string>;
 }
 
 export function emptyState(): ProfileState {

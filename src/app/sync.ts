@@ -8,10 +8,12 @@ import { NS } from '../protocol/namespaces.js';
 import { mamQueryIq, parseMamFin, parseMamResult, type ArchivedMessage } from '../protocol/pubsub/mam.js';
 import { parseSharedSecret, MalformedSharedSecret } from '../protocol/oxps/sharedSecret.js';
 import { parseRevoke, MalformedRevoke } from '../protocol/oxps/revoke.js';
-import { receiveRevoke, receiveSharedSecret } from '../protocol/oxps/receiving.js';
+import { allSecrets, knownOwners, receiveRevoke, receiveSharedSecret, type NodeAuthority } from '../protocol/oxps/receiving.js';
 import { IqError } from '../xmpp/session.js';
 import type { AppContext } from './context.js';
-import { ensureNodeRecord, nodeKey, type ProfileState } from './state.js';
+import { ensureNodeRecord, nodeKey, type NodeRecord, type ProfileState } from './state.js';
+import { OwnerLookups } from './nodeOwners.js';
+import { ReceiveLimits } from './receiveLimits.js';
 import { bareJid, unpackOxMessage, UnreadableMessage } from './ox/messaging.js';
 import { deliverPending } from './secrets/notify.js';
 
@@ -23,7 +25,10 @@ export interface SyncReport {
   examined: number;
   accepted: Array<{ from: string; service: string; node: string; secretId: string; revoked: boolean; firstUse: boolean }>;
   revoked: Array<{ from: string; service: string; node: string; secretId: string }>;
-  rejected: Array<{ from: string; reason: string; service?: string; node?: string }>;
+  /** `count`: how many elements one summary entry stands for (limits, issue 12 #8). */
+  rejected: Array<{ from: string; reason: string; service?: string; node?: string; count?: number }>;
+  /** Secrets kept apart as candidates: the node's secrets now come from several origins. Only when any. */
+  conflicts?: Array<{ from: string; service: string; node: string; secretId: string; origins: string[] }>;
   unreadable: Array<{ from: string; time?: string; reason: string; scheme?: string }>;
   archive: 'caught up' | 'unavailable';
 }
@@ -44,6 +49,7 @@ export async function syncMessages(ctx: AppContext, options: SyncOptions): Promi
   const processor = new MessageProcessor(ctx, report);
   await catchUpArchive(ctx, processor, options.full ?? false);
   if (options.offline) await drainOffline(ctx, processor);
+  processor.finish();
   await (await ctx.state()).save();
   return report;
 }
@@ -125,7 +131,9 @@ export async function watchMessages(ctx: AppContext, signal: AbortSignal, onRepo
     if (stanza.getChild('result', NS.mam)) return;
     chain = chain.then(async () => {
       const report = emptyReport();
-      await new MessageProcessor(ctx, report).process(stanza, stanza.getChild('delay', NS.delay)?.attrs.stamp);
+      const processor = new MessageProcessor(ctx, report);
+      await processor.process(stanza, stanza.getChild('delay', NS.delay)?.attrs.stamp);
+      processor.finish();
       await (await ctx.state()).save();
       await ctx.releaseState();
       if (report.examined > 0) onReport(report);
@@ -140,10 +148,24 @@ export async function watchMessages(ctx: AppContext, signal: AbortSignal, onRepo
 }
 
 class MessageProcessor {
+  private readonly owners: OwnerLookups;
+  private receiveLimits?: ReceiveLimits;
+
   constructor(
     private readonly ctx: AppContext,
     readonly report: SyncReport,
-  ) {}
+  ) {
+    this.owners = new OwnerLookups(ctx);
+  }
+
+  /** Reports what the limits dropped: one entry and one warning per sender and limit. */
+  finish(): void {
+    for (const { from, reason, count } of this.receiveLimits?.takeDropped() ?? []) this.reject(from, reason, undefined, undefined, count);
+  }
+
+  private limits(state: ProfileState): ReceiveLimits {
+    return (this.receiveLimits ??= new ReceiveLimits(state, this.ctx.bareJid));
+  }
 
   async process(message: Element, stamp: string | undefined): Promise<void> {
     const from = bareJid(message.attrs.from);
@@ -163,7 +185,8 @@ class MessageProcessor {
     this.report.examined++;
     try {
       const unpacked = await unpackOxMessage(this.ctx, message);
-      for (const element of unpacked.payload) this.apply(state, element, unpacked.sender);
+      const elements = unpacked.payload.filter((element) => element.getNS() === NS.oxps || this.ignore(element, unpacked.sender));
+      for (const element of this.limits(state).elementsOf(elements, unpacked.sender)) await this.apply(state, element, unpacked.sender);
     } catch (error) {
       if (!(error instanceof UnreadableMessage)) throw error;
       this.report.unreadable.push({ from, time: stamp, reason: error.message });
@@ -175,13 +198,18 @@ class MessageProcessor {
     if (state.sync.processed.length > PROCESSED_MEMORY) state.sync.processed.splice(0, state.sync.processed.length - PROCESSED_MEMORY);
   }
 
-  private apply(state: ProfileState, element: Element, sender: string): void {
-    if (element.is('shared-secret', NS.oxps)) this.applySharedSecret(state, element, sender);
-    else if (element.is('revoke', NS.oxps)) this.applyRevoke(state, element, sender);
-    else this.ctx.reporter.verbose(`ignored <${element.name}/> from ${sender}: not an OXPS element`);
+  private ignore(element: Element, sender: string): false {
+    this.ctx.reporter.verbose(`ignored <${element.name}/> from ${sender}: not an OXPS element`);
+    return false;
   }
 
-  private applySharedSecret(state: ProfileState, element: Element, sender: string): void {
+  private async apply(state: ProfileState, element: Element, sender: string): Promise<void> {
+    if (element.is('shared-secret')) await this.applySharedSecret(state, element, sender);
+    else if (element.is('revoke')) this.applyRevoke(state, element, sender);
+    else this.ignore(element, sender);
+  }
+
+  private async applySharedSecret(state: ProfileState, element: Element, sender: string): Promise<void> {
     let secret;
     try {
       secret = parseSharedSecret(element);
@@ -190,20 +218,41 @@ class MessageProcessor {
       return;
     }
     const known = state.nodes[nodeKey(secret.service, secret.node)];
+    const newcomer = !known || !allSecrets(known).some((s) => s.origin === sender);
+    if (newcomer && !this.limits(state).admit(known, sender)) return;
+    const authority = newcomer ? await this.authority(known, secret.service, secret.node) : {};
     const record = known ?? ensureNodeRecord(state, secret.service, secret.node);
-    const verdict = receiveSharedSecret(record.secrets, secret, sender, new Date());
+    const verdict = receiveSharedSecret(record, secret, sender, new Date(), authority);
     if (verdict.kind === 'rejected') {
       if (!known) delete state.nodes[nodeKey(secret.service, secret.node)];
       this.reject(sender, verdict.reason, secret.service, secret.node);
       return;
     }
+    if (newcomer) this.limits(state).admitted(record, sender, !known);
     if (secret.type) record.payloadType ??= secret.type;
     if (verdict.kind === 'accepted') {
       this.report.accepted.push({ from: sender, service: secret.service, node: secret.node, secretId: secret.id, revoked: secret.revoked, firstUse: verdict.firstUse });
       if (verdict.warning) this.ctx.reporter.warn(verdict.warning);
+      for (const [origin, ids] of groupByOrigin(verdict.dropped ?? [])) {
+        this.reject(origin, `secret(s) ${ids.join(', ')} dropped: the service names ${sender} as an owner of node ${secret.node}, not ${origin}`, secret.service, secret.node);
+      }
+      if (verdict.conflict) this.conflict(sender, record, secret.id, verdict.conflict.origins);
     } else if (verdict.kind === 'revoked') {
       this.report.revoked.push({ from: sender, service: secret.service, node: secret.node, secretId: secret.id });
     }
+  }
+
+  /** Who owns the node, asked only of a component when a sender would be a new origin for it. */
+  private async authority(known: NodeRecord | undefined, service: string, node: string): Promise<NodeAuthority> {
+    if (knownOwners(service) || known?.trustedOrigin) return {};
+    return { owners: await this.owners.owners(service, node) };
+  }
+
+  private conflict(from: string, record: NodeRecord, secretId: string, competing: string[]): void {
+    const { service, node } = record;
+    (this.report.conflicts ??= []).push({ from, service, node, secretId, origins: competing });
+    this.ctx.reporter.warn(`secret ${secretId} from ${from} for node ${node} on ${service} is kept apart: this node's secrets now come from ${competing.join(', ')}, ` +
+      `and the service does not tell us who owns it. Check with the owner, then: oxps secret trust-origin -s ${service} -n ${node} JID (or oxps secret forget -s ${service} -n ${node})`);
   }
 
   private applyRevoke(state: ProfileState, element: Element, sender: string): void {
@@ -215,15 +264,21 @@ class MessageProcessor {
       return;
     }
     const record = state.nodes[nodeKey(revocation.service, revocation.node)];
-    const verdict = receiveRevoke(record?.secrets ?? [], revocation, sender);
+    const verdict = receiveRevoke(record ?? { secrets: [] }, revocation, sender);
     if (verdict.kind === 'rejected') this.reject(sender, verdict.reason, revocation.service, revocation.node);
     else if (verdict.kind === 'revoked') this.report.revoked.push({ from: sender, service: revocation.service, node: revocation.node, secretId: revocation.id });
   }
 
-  private reject(from: string, reason: string, service?: string, node?: string): void {
-    this.report.rejected.push({ from, reason, ...(service ? { service, node } : {}) });
+  private reject(from: string, reason: string, service?: string, node?: string, count?: number): void {
+    this.report.rejected.push({ from, reason, ...(service ? { service, node } : {}), ...(count ? { count } : {}) });
     this.ctx.reporter.warn(`rejected a message from ${from}: ${reason}`);
   }
+}
+
+function groupByOrigin(secrets: ReadonlyArray<{ origin: string; id: string }>): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const { origin, id } of secrets) groups.set(origin, [...(groups.get(origin) ?? []), id]);
+  return groups;
 }
 
 /**

@@ -9,18 +9,26 @@ import type { Account } from '../app/context.js';
 import { profileNotFound } from '../app/profiles.js';
 import { splitJid } from '../xmpp/session.js';
 
-export async function resolveAccount(requested: string | undefined): Promise<{ account: Account; keystoreChoice?: KeystoreChoice }> {
+export interface ResolvedAccount {
+  account: Account;
+  keystoreChoice?: KeystoreChoice;
+  /** A profile of the configuration, or the account of OXPS_JID. */
+  source: 'profile' | 'environment';
+}
+
+export async function resolveAccount(requested: string | undefined): Promise<ResolvedAccount> {
   const config = await loadConfig();
   const fromEnv = process.env.OXPS_PROFILE || undefined;
   const name = requested ?? (fromEnv === undefined ? undefined : checkProfileName(fromEnv, 'OXPS_PROFILE'));
   const envJid = process.env.OXPS_JID;
-  if (!name && envJid) return { account: accountFromEnv(envJid) };
+  if (!name && envJid) return { account: accountFromEnv(envJid), keystoreChoice: config.keystore, source: 'environment' };
   const chosen = name ?? config.defaultProfile ?? onlyProfile(Object.keys(config.profiles));
   const profile = chosen ? config.profiles[chosen] : undefined;
   if (!chosen || !profile) throw profileNotFound(chosen ?? 'default', Object.keys(config.profiles));
   return {
     account: { profile: chosen, jid: profile.jid, host: profile.host, port: profile.port, tlsCa: profile.tlsCa, trust: profile.trust },
-    keystoreChoice: profile.keystore,
+    keystoreChoice: profile.keystore ?? config.keystore,
+    source: 'profile',
   };
 }
 
@@ -30,10 +38,15 @@ function onlyProfile(names: string[]): string | undefined {
 
 function accountFromEnv(jid: string): Account {
   const { local, domain } = splitJid(jid);
+  const bare = `${local}@${domain}`;
+  return { profile: bare, jid: bare, ...serverFromEnv() };
+}
+
+/** The server of OXPS_HOST, OXPS_PORT and OXPS_TLS_CA: for OXPS_JID, and the defaults of `profile add`. */
+export function serverFromEnv(): { host?: string; port?: number; tlsCa?: string } {
   const port = process.env.OXPS_PORT ? Number(process.env.OXPS_PORT) : undefined;
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
     throw new OxpsError('USAGE', `OXPS_PORT="${process.env.OXPS_PORT}" is not a TCP port`, 'set OXPS_PORT to a number between 1 and 65535');
   }
-  const bare = `${local}@${domain}`;
-  return { profile: bare, jid: bare, host: process.env.OXPS_HOST || undefined, port, tlsCa: process.env.OXPS_TLS_CA || undefined };
+  return { host: process.env.OXPS_HOST || undefined, port, tlsCa: process.env.OXPS_TLS_CA || undefined };
 }

@@ -28,3 +28,17 @@ export function seconds(value: string): number {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds');
   return n;
 }
+
+/** The ceiling of --max-item-size: what openpgp.js is ever allowed to decompress (crypto/itemCipher.ts). */
+const MAX_ITEM_SIZE = 16 * 1024 * 1024;
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 * 1024 };
+
+/** A size in bytes: `65536`, `64K`, `1M` (also `64KiB`, `1MB`: units are binary). */
+export function itemSize(value: string): number {
+  const match = /^(\d+)\s*([KM]?)(?:i?B)?$/i.exec(value.trim());
+  const bytes = match ? Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]! : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes > MAX_ITEM_SIZE) {
+    throw new InvalidArgumentError('expected a size from 1 byte to 16M, in bytes or with K or M (e.g. 64K, 1M)');
+  }
+  return bytes;
+}

@@ -13,6 +13,7 @@ import { registerSync } from './commands/sync.js';
 import { registerBlog } from './commands/blog.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerConfig } from './commands/config.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('oxps')
@@ -37,6 +38,7 @@ export function buildProgram(version: string): Command {
   });
 
   registerProfileCommands(program);
+  registerConfig(program);
   registerKeyCommands(program);
   registerEncryptNode(program);
   registerPublish(program);

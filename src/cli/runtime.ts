@@ -1,10 +1,12 @@
 // Per-run wiring: global options → reporter, output, keystore, account, app context; and the
 // action wrapper that renders errors, sets the exit code and cleans up (also on Ctrl-C).
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Command } from 'commander';
 import { EXIT, OxpsError } from '../errors.js';
+import { assertPrivateFile } from '../store/atomicFile.js';
+import { PASSPHRASE_TRIES } from '../store/keystore/vault.js';
 import { Output } from '../ui/output.js';
 import { TerminalReporter } from '../ui/terminal.js';
 import { renderError } from '../ui/errors.js';
@@ -47,16 +49,20 @@ export class Runtime {
   }
 
   keystore(profileChoice?: KeystoreChoice): Promise<Keystore> {
-    this.keystorePromise ??= (async () => {
-      const { openKeystore } = await import('../store/keystore/open.js');
-      return openKeystore({
-        choice: this.keystoreChoice(profileChoice),
-        passphrase: ({ creating, path }) => this.vaultPassphrase(creating, path),
-        notice: (message) => this.reporter.notice(message),
-        lockWaitMs: this.globals.lockWait * 1000,
-      });
-    })();
+    this.keystorePromise ??= this.openKeystore(this.keystoreChoice(profileChoice));
     return this.keystorePromise;
+  }
+
+  /** A keystore of that choice, whatever the options say (profile set moves secrets between two). */
+  async openKeystore(choice: KeystoreChoice): Promise<Keystore> {
+    const { openKeystore } = await import('../store/keystore/open.js');
+    return openKeystore({
+      choice,
+      passphrase: ({ creating, path, attempt }) => this.vaultPassphrase(creating, path, attempt),
+      notice: (message) => this.reporter.notice(message),
+      verbose: (message) => this.reporter.verbose(message),
+      lockWaitMs: this.globals.lockWait * 1000,
+    });
   }
 
   /** The account of the selected profile (or of OXPS_JID), and its app context. */
@@ -107,13 +113,15 @@ export class Runtime {
     return process.env.OXPS_PASSWORD || undefined;
   }
 
-  private async vaultPassphrase(creating: boolean, path: string): Promise<string> {
-    if (this.globals.passphraseFile) return readSecretFile(this.globals.passphraseFile, '--passphrase-file');
-    if (process.env.OXPS_PASSPHRASE) return process.env.OXPS_PASSPHRASE;
+  private async vaultPassphrase(creating: boolean, path: string, attempt: number): Promise<string | undefined> {
+    const given = this.globals.passphraseFile ? await readSecretFile(this.globals.passphraseFile, '--passphrase-file') : process.env.OXPS_PASSPHRASE || undefined;
+    // a file or the environment gives the same passphrase again: no second try
+    if (given !== undefined) return attempt === 1 ? given : undefined;
     const instead = 'set OXPS_PASSPHRASE or pass --passphrase-file FILE';
     // headless (cron, CI): a missing vault passphrase is a local-state problem (exit 10), not a usage error
     if (!canPrompt()) throw new OxpsError('PASSPHRASE_REQUIRED', `the vault ${path} needs a passphrase: no terminal to ask on`, instead);
-    return creating ? askNewSecret(`New passphrase for the vault ${path}`, instead) : askSecret(`Passphrase of the vault ${path}`, instead);
+    if (creating) return askNewSecret(`New passphrase for the vault ${path}`, instead);
+    return askSecret(attempt === 1 ? `Passphrase of the vault ${path}` : `Wrong passphrase: try again (${attempt} of ${PASSPHRASE_TRIES})`, instead);
   }
 }
 
@@ -124,8 +132,13 @@ function keystoreFromEnv(): KeystoreChoice | undefined {
   throw new OxpsError('USAGE', `OXPS_KEYSTORE="${value}" is not one of auto, keychain, vault`, 'fix the environment variable');
 }
 
-/** Reads a secret from a file (or /dev/fd/N): its first line, which must not be empty. */
+/**
+ * Reads a secret from a file (or /dev/fd/N): its first line, which must not be empty. A regular
+ * file that other users can read is refused, as the configuration and the vault are; a pipe or
+ * socket belongs to this process.
+ */
 export async function readSecretFile(path: string, option: string): Promise<string> {
+  if ((await stat(path).catch(() => undefined))?.isFile()) await assertPrivateFile(path, option);
   let text: string;
   try {
     text = await readPath(path);
@@ -188,16 +201,6 @@ export async function splitCommand(command: string): Promise<string[]> {
     const what = 'op' in word ? `"${word.op}"` : 'a comment';
     throw new OxpsError('USAGE', `--password-command runs without a shell and cannot take ${what}`, 'put the pipeline in a script and give the script as the command');
   });
-}
-
-/** A secret from (in order) a file option, an environment variable, or a prompt on a TTY. */
-export async function secretFromSources(sources: { file?: string; fileOption: string; env: string; prompt: string }): Promise<string> {
-  if (sources.file) return readSecretFile(sources.file, sources.fileOption);
-  const fromEnv = process.env[sources.env];
-  if (fromEnv) return fromEnv;
-  const instead = `pass ${sources.fileOption} FILE or set ${sources.env}`;
-  if (!canPrompt()) throw new OxpsError('NEEDS_TTY', `${sources.prompt}: no terminal to ask on`, instead);
-  return askSecret(sources.prompt, instead);
 }
 
 type Handler = (runtime: Runtime, ...args: unknown[]) => Promise<void>;

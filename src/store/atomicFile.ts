@@ -12,14 +12,18 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): Promise<void> {
+/**
+ * `durable: false` skips the fsyncs, for disposable files (the item cache): a crash may then
+ * leave an empty or partial file, which their reader must take as missing.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE, { durable = true } = {}): Promise<void> {
   const dir = dirname(path);
   await ensurePrivateDir(dir);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', mode);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } catch (error) {
     await handle.close();
     await unlink(temp).catch(() => undefined);
@@ -28,7 +32,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   await handle.close();
   await chmod(temp, mode);
   await rename(temp, path);
-  await fsyncDir(dir);
+  if (durable) await fsyncDir(dir);
 }
 
 async function fsyncDir(dir: string): Promise<void> {

@@ -22,6 +22,8 @@ export interface ProfileConfig {
 export interface Config {
   version: 1;
   defaultProfile?: string;
+  /** The keystore of profiles that record none, and of the OXPS_JID account (`oxps config set keystore`). */
+  keystore?: KeystoreChoice;
   profiles: Record<string, ProfileConfig>;
 }
 

@@ -2,6 +2,9 @@
 // flag or variable that answers the question instead of a hang.
 import { OxpsError } from '../errors.js';
 
+/** Tries allowed for a password typed at a prompt. */
+export const PROMPT_TRIES = 3;
+
 export function canPrompt(): boolean {
   return Boolean(process.stdin.isTTY && process.stderr.isTTY);
 }

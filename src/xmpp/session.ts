@@ -186,25 +186,25 @@ async function stopClient(client: OxpsClient): Promise<void> {
 export function splitJid(address: string): { local: string; domain: string } {
   const match = /^([^@/\s]+)@([^@/\s]+)$/.exec(address.trim());
   if (!match) {
-    throw new OxpsError('USAGE', `"${address}" is not a bare JID (user@domain)`, 'give the account as user@domain, e.g. --jid alice@example.org');
+    throw new OxpsError('USAGE', `"${address}" is not a bare JID (user@domain)`, 'give a JID as user@domain, e.g. alice@example.org');
   }
   return { local: match[1]!.toLowerCase(), domain: match[2]!.toLowerCase() };
 }
 
 /** --host/--port if given, else the DNS SRV record of the domain (RFC 6120 §3.2), else domain:5222. */
-async function serviceAddress(domain: string, options: SessionOptions): Promise<{ host: string; port: number }> {
-  if (options.host) return { host: options.host, port: options.port ?? 5222 };
+export async function serviceAddress(domain: string, options: Pick<SessionOptions, 'host' | 'port'>): Promise<{ host: string; port: number; source: 'host' | 'srv' | 'domain' }> {
+  if (options.host) return { host: options.host, port: options.port ?? 5222, source: 'host' };
   if (domain !== 'localhost') {
     try {
       const records = await resolveSrv(`_xmpp-client._tcp.${domain}`);
       records.sort((a, b) => a.priority - b.priority || b.weight - a.weight);
       const best = records[0];
-      if (best && best.name !== '.') return { host: best.name, port: options.port ?? best.port };
+      if (best && best.name !== '.') return { host: best.name, port: options.port ?? best.port, source: 'srv' };
     } catch {
       // no SRV record: RFC 6120 §3.2.2 fallback to the domain itself
     }
   }
-  return { host: domain, port: options.port ?? 5222 };
+  return { host: domain, port: options.port ?? 5222, source: 'domain' };
 }
 
 function formatHost(host: string): string {

@@ -185,6 +185,8 @@ Component "${PUBSUB}" "pubsub"
   ssl = { key = "${p.keyFile}"; certificate = "${p.certFile}"; }
   pubsub_max_items = 100000
   modules_enabled = {${testModule} }
+  -- name publishers in items, as some services do (oxps shows them)
+  expose_publisher = true
   -- Prosody lets only admins create nodes here, and admins bypass access models
   admins = { ${admins} }
 `;

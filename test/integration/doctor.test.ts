@@ -11,7 +11,7 @@
 //   …#publish-options; the domain is pubsub/pep + server/im with the full pubsub feature list,
 //   …#access-whitelist included, plus urn:xmpp:mam:2, msgoffline and urn:xmpp:time.
 import { describe, expect, it } from 'vitest';
-import { TestUser, json, type ServerKind } from '../helpers/cli.js';
+import { TestUser, json, ok, serverInfo, type ServerKind } from '../helpers/cli.js';
 
 interface Check {
   name: string;
@@ -90,5 +90,21 @@ describe('oxps doctor, what fails', () => {
     expect(lines[4]).toMatch(/^· pep +not checked: login failed/);
     expect(lines[10]).toMatch(/^✔ state/);
     expect(result.stderr).toMatch(/2 of 11 checks failed: login, openpgp-key; 6 not checked/);
+  });
+});
+
+describe('oxps doctor: where the server address comes from', () => {
+  it('#17.4 names the host given, or the domain when there is no SRV record, never a made-up SRV lookup', async () => {
+    const [given, fallback] = await TestUser.createMany(['docaddr', 'docaddr']);
+    await given!.addProfile();
+    const withHost = (await doctor(given!)).checks.find((c) => c.name === 'profile')!;
+    expect(withHost.detail).toMatch(/via 127\.0\.0\.1:\d+ \(host given/);
+
+    // no --host: localhost has no SRV record (none is looked up for it), the domain itself is used
+    const port = String(serverInfo().port);
+    ok(await fallback!.run(['profile', 'add', fallback!.jid, '--port', port, '--no-verify'], { env: { OXPS_PASSWORD: 'unused' } }));
+    const fromDomain = (await doctor(fallback!)).checks.find((c) => c.name === 'profile')!;
+    expect(fromDomain.detail).toContain(`via localhost:${port} (the domain`);
+    expect(fromDomain.detail).not.toMatch(/via DNS SRV/);
   });
 });

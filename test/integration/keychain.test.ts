@@ -147,6 +147,37 @@ step statekey-after ${lookup('state-key')}
   }, 120_000);
 });
 
+describe('profile set --keystore (gnome-keyring on a private D-Bus)', () => {
+  it('#17.10 moves the password, key and state key from the keychain to the vault, and the profile keeps working', async () => {
+    const user = await TestUser.create('mv');
+    const server = inject('prosody');
+    const profile = user.jid;
+    const lookup = (entry: string) => `secret-tool lookup service oxps username ${profile}/${entry}`;
+    const { output } = await inSecretService(user, `
+step add env OXPS_PASSWORD="$ACCOUNT_PASSWORD" node "$OXPS_BIN" --json profile add ${profile} --host 127.0.0.1 --port ${server.port} --tls-ca ${server.certFile}
+step generate oxps --json key generate --no-publish
+step node oxps --json encrypt-node -n urn:example:move
+step move env OXPS_PASSPHRASE=moved node "$OXPS_BIN" --json profile set ${profile} --keystore vault
+step password-after ${lookup('password')}
+step key-after ${lookup('openpgp-key')}
+step list env OXPS_PASSPHRASE=moved node "$OXPS_BIN" --json secret list -n urn:example:move
+`, { ACCOUNT_PASSWORD: `${user.name}pass` });
+    const add = await output('add');
+    expect(add.code, add.stderr).toBe(0);
+    // auto found the keychain, and the profile says so
+    expect(json(add)).toMatchObject({ keystore: 'keychain' });
+    expect((await output('node')).code).toBe(0);
+    const move = await output('move');
+    expect(move.code, move.stderr).toBe(0);
+    expect(json(move)).toMatchObject({ name: profile, keystore: 'vault' });
+    for (const entry of ['password-after', 'key-after']) expect((await output(entry)).stdout, entry).toBe('');
+    // the state key moved with the rest: the node's secret is still readable, from the vault
+    const list = await output('list');
+    expect(list.code, list.stderr).toBe(0);
+    expect(json<{ secrets: unknown[] }>(list).secrets).toHaveLength(1);
+  }, 120_000);
+});
+
 describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
   const withoutDbus = { OXPS_KEYSTORE: undefined, DBUS_SESSION_BUS_ADDRESS: undefined, XDG_RUNTIME_DIR: undefined };
 
@@ -160,14 +191,17 @@ describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
     const vault = join(user.env.XDG_DATA_HOME!, 'oxps', 'vault');
     const lines = added.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^oxps: OS keychain not reachable \(.+\); using the vault /);
+    expect(lines[0]).toMatch(/^oxps: no desktop keychain here \(no D-Bus session\): using the vault /);
+    expect(lines[0]).not.toMatch(/X11|autolaunch|DBus error/);
     expect(lines[0]).toContain(vault);
     expect(((await stat(vault)).mode & 0o777).toString(8)).toBe('600');
 
-    // later runs find the password in the vault
+    // #17.10 the choice is remembered in the profile: later runs use the vault without a word
+    const shown = json<{ keystore: string }>(await user.run(['--json', 'profile', 'show'], { env: withoutDbus }));
+    expect(shown.keystore).toBe('vault');
     const node = await user.run(['--json', 'encrypt-node', '-n', 'urn:example:nodbus'], { env: withoutDbus });
     expect(node.code, node.stderr).toBe(0);
-    expect(node.stderr).toContain('using the vault');
+    expect(node.stderr).toBe('');
 
     // without OXPS_PASSPHRASE (and no --passphrase-file, no terminal): exit 10 naming it
     const noPassphrase = await user.run(['encrypt-node', '-n', 'urn:example:nodbus'], { env: { ...withoutDbus, OXPS_PASSPHRASE: undefined } });
@@ -180,6 +214,52 @@ describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
     await writeFile(file, `${user.env.OXPS_PASSPHRASE}\n`, { mode: 0o600 });
     const fromFile = await user.run(['--passphrase-file', file, 'encrypt-node', '-n', 'urn:example:nodbus'], { env: { ...withoutDbus, OXPS_PASSPHRASE: undefined } });
     expect(fromFile.code, fromFile.stderr).toBe(0);
+  });
+
+  it('#17.10 an account from OXPS_JID hears about the vault once, when it is made', async () => {
+    const user = await TestUser.create('nodbus');
+    const server = inject('prosody');
+    const env = { ...withoutDbus, OXPS_JID: user.jid, OXPS_PASSWORD: `${user.name}pass`, OXPS_HOST: '127.0.0.1', OXPS_PORT: String(server.port), OXPS_TLS_CA: server.certFile };
+    const first = await user.run(['encrypt-node', '-n', 'urn:example:once'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^oxps: no desktop keychain here \(no D-Bus session\): using the vault \S+\n$/);
+    const second = await user.run(['secret', 'list', '-n', 'urn:example:once'], { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toBe('');
+  });
+
+  it('#17.10 config set keystore vault: the OXPS_JID account goes to the vault without probing or a notice', async () => {
+    const user = await TestUser.create('cfgks');
+    const server = inject('prosody');
+    const env = { ...withoutDbus, OXPS_JID: user.jid, OXPS_PASSWORD: `${user.name}pass`, OXPS_HOST: '127.0.0.1', OXPS_PORT: String(server.port), OXPS_TLS_CA: server.certFile };
+    const set = await user.run(['--json', 'config', 'set', 'keystore', 'vault'], { env });
+    expect(set.code, set.stderr).toBe(0);
+    expect(json(set)).toEqual({ keystore: 'vault' });
+    const node = await user.run(['encrypt-node', '-n', 'urn:example:cfg'], { env });
+    expect(node.code, node.stderr).toBe(0);
+    expect(node.stderr).toBe('');
+    expect(await exists(join(user.env.XDG_DATA_HOME!, 'oxps', 'vault'))).toBe(true);
+    expect((await user.run(['config', 'set', 'keystore', 'nowhere'], { env })).code).toBe(2);
+  });
+
+  it('#17.10 profile set NAME --keystore vault moves the profile\'s secrets to the vault and records it', async () => {
+    const user = await TestUser.create('setks');
+    await user.addProfile();
+    // an older profile without a recorded keystore: auto
+    const config = join(user.env.XDG_CONFIG_HOME!, 'oxps', 'config.json');
+    const parsed = JSON.parse(await readFile(config, 'utf8')) as { profiles: Record<string, { keystore?: string }> };
+    delete parsed.profiles[user.jid]!.keystore;
+    await writeFile(config, JSON.stringify(parsed), { mode: 0o600 });
+    expect(json<{ keystore: string }>(await user.run(['--json', 'profile', 'show'], { env: withoutDbus })).keystore).toBe('auto');
+
+    const set = await user.run(['--json', 'profile', 'set', user.jid, '--keystore', 'vault'], { env: withoutDbus });
+    expect(set.code, set.stderr).toBe(0);
+    expect(json(set)).toMatchObject({ name: user.jid, keystore: 'vault' });
+    const node = await user.run(['encrypt-node', '-n', 'urn:example:set'], { env: withoutDbus });
+    expect(node.code, node.stderr).toBe(0);
+    expect(node.stderr).toBe('');
+    // an unknown profile: exit 3
+    expect((await user.run(['profile', 'set', 'nobody@localhost', '--keystore', 'vault'], { env: withoutDbus })).code).toBe(3);
   });
 
   it('a new vault without a passphrase source fails with exit 10 and creates nothing', async () => {

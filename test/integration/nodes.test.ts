@@ -15,6 +15,7 @@ import { publishIq } from '../../src/protocol/pubsub/publish.js';
 import { parseEncrypted } from '../../src/protocol/oxps/encrypted.js';
 import { canonicalXml, parseXmlElement } from '../../src/protocol/xml.js';
 import { NS } from '../../src/protocol/namespaces.js';
+import { PUBSUB } from '../harness/prosody.js';
 
 const PAYLOAD = `<entry xmlns='http://www.w3.org/2005/Atom'><title type="text">Grüße "quoted" &amp; 'apostrophes' \\ 🎉</title>
   <content>two
@@ -89,8 +90,8 @@ describe('encrypt-node', () => {
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toContain('--yes');
     expect((await readConfig(alice, node))?.['pubsub#access_model']).toBe('open');
-    const noSecret = json<{ secrets: unknown[] }>(await alice.run(['--json', 'secret', 'list', '-n', node]));
-    expect(noSecret.secrets).toEqual([]);
+    // nothing was recorded for the node (#12.16: a node we know nothing about is not found)
+    expect((await alice.run(['--json', 'secret', 'list', '-n', node])).code).toBe(3);
 
     const converted = await alice.run(['--json', 'encrypt-node', '-n', node, '--yes']);
     expect(converted.code, converted.stderr).toBe(0);
@@ -197,5 +198,54 @@ describe('items and GnuPG 2.2', () => {
     expect(human.code).toBe(9);
     expect(human.stdout).toContain(`✘ item ${id}: unknown secret ${unknownId}`);
     expect(human.stderr).toContain('could not be decrypted');
+  });
+});
+
+describe('clear items and publishers in every format (#12.15)', () => {
+  // a node on the pubsub component, which names publishers (the harness sets expose_publisher;
+  // Prosody's PEP never does); alice is the component's admin
+  let alice: TestUser;
+  const node = `urn:example:nodes:publishers:${Date.now()}`;
+  const entry = (title: string) => `<entry xmlns='http://www.w3.org/2005/Atom'><title>${title}</title><content>body of ${title}</content></entry>`;
+  const fetch = (format: string) => alice.run(['fetch', '-s', PUBSUB, '-n', node, '--format', format, '-i', 'sealed', '-i', 'clear']);
+
+  beforeAll(async () => {
+    alice = await TestUser.create('alice', { shared: true });
+    await alice.addProfile();
+    expect((await alice.run(['encrypt-node', '-s', PUBSUB, '-n', node])).code).toBe(0);
+    expect((await alice.run(['publish', '-s', PUBSUB, '-n', node, '-i', 'sealed', '-'], { input: entry('sealed entry') })).code).toBe(0);
+    expect((await alice.run(['publish', '-s', PUBSUB, '-n', node, '-i', 'clear', '--plaintext', '--force', '-'], { input: entry('clear entry') })).code).toBe(0);
+  });
+
+  it('#12.15 marks a clear item in xml, text and atom output (the feed stays well-formed)', async () => {
+    const xmlOut = await fetch('xml');
+    expect(xmlOut.code, xmlOut.stderr).toBe(0);
+    expect(xmlOut.stdout).toMatch(/── item clear · NOT ENCRYPTED/);
+    expect(xmlOut.stdout).not.toMatch(/item sealed[^\n]*NOT ENCRYPTED/);
+
+    const text = await fetch('text');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/clear entry · NOT ENCRYPTED/);
+    expect(text.stdout).not.toMatch(/sealed entry[^\n]*NOT ENCRYPTED/);
+
+    const atom = await fetch('atom');
+    expect(atom.code, atom.stderr).toBe(0);
+    const feed = parseXmlElement(atom.stdout.replace(/^<\?xml[^>]*\?>/, ''), 'feed');
+    expect(feed.getChildren('entry').map((e) => e.getChildText('title'))).toEqual(['sealed entry', 'clear entry']);
+    expect(atom.stdout).toMatch(/<!-- oxps: item clear · NOT ENCRYPTED[^>]*-->\s*<entry>\s*<title>clear entry/);
+    expect(atom.stdout).not.toMatch(/item sealed[^>]*NOT ENCRYPTED/);
+    expect(atom.stderr).toMatch(/1 item\(s\) of .* are not encrypted/);
+  });
+
+  it('#12.15 shows the publisher the server names in every format (no owner known on a component: no warning)', async () => {
+    const asJson = await alice.run(['--json', 'fetch', '-s', PUBSUB, '-n', node, '-i', 'sealed', '-i', 'clear']);
+    expect(asJson.code, asJson.stderr).toBe(0);
+    expect(json<Fetched>(asJson).items.map((i) => (i as { publisher?: string }).publisher)).toEqual([expect.stringMatching(new RegExp(`^${alice.jid}`)), expect.stringMatching(new RegExp(`^${alice.jid}`))]);
+    for (const format of ['xml', 'text', 'atom']) {
+      const fetched = await fetch(format);
+      expect(fetched.code, `${format}: ${fetched.stderr}`).toBe(0);
+      expect(fetched.stdout.match(new RegExp(`publisher ${alice.jid}`, 'g')), format).toHaveLength(2);
+      expect(fetched.stderr, format).not.toContain('published by');
+    }
   });
 });

@@ -47,4 +47,14 @@ describe('encrypt-node, publish, fetch on PEP', () => {
     const shown = json<{ secrets: Array<{ key?: string }> }>(await alice.run(['--json', 'secret', 'list', '-n', node, '--show-secrets']));
     expect(shown.secrets[0]!.key).toMatch(/^[A-Za-z0-9_-]{86}$/);
   });
+
+  it('#12.16 secret list of a node oxps knows nothing of is "not found" (exit 3) with a hint', async () => {
+    const unknown = await alice.run(['secret', 'list', '-n', `${node}:typo`]);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toMatch(/knows no secret of node .*:typo/);
+    expect(unknown.stderr).toMatch(/oxps sync/);
+    const asJson = await alice.run(['--json', 'secret', 'list', '-n', `${node}:typo`]);
+    expect(JSON.parse(asJson.stderr.trim().split('\n').pop()!)).toEqual({ error: expect.objectContaining({ code: 'NODE_NOT_FOUND', exitCode: 3 }) });
+  });
 });

@@ -120,3 +120,64 @@ describe('progress', () => {
     expect(piped.stderr).not.toMatch(/publishing|\/s/);
   });
 });
+
+describe('wrong answers typed at a prompt', () => {
+  it('#17.9 profile add: a wrong password is asked again (three tries), and the hint fits a prompt', async () => {
+    const [alice, bob] = await TestUser.createMany(['alice', 'bob']);
+    const server = serverInfo();
+    const terminal = await Terminal.open({ ...alice!.env, PATH: process.env.PATH! }, alice!.home);
+    try {
+      const oxps = `${process.execPath} ${BIN}`;
+      const add = (jid: string) => `clear; ${oxps} profile add ${jid} --host 127.0.0.1 --port ${server.port} --tls-ca ${server.certFile}; echo "exit=$?"`;
+      await terminal.type(add(alice!.jid));
+      await terminal.waitFor(/Password of .*@localhost/);
+      await terminal.type('not the password');
+      await terminal.waitFor(/try again/);
+      await terminal.type(`${alice!.name}pass`);
+      const added = await terminal.waitFor(/exit=\d+/);
+      expect(added).toMatch(/profile .* saved \(login checked\)/);
+      expect(added).toContain('exit=0');
+
+      // three wrong tries: nothing saved, and the hint says so instead of naming --force
+      await terminal.type(add(bob!.jid));
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await terminal.waitFor(attempt === 1 ? /Password of/ : new RegExp(`try again \\(${attempt} of 3\\)`));
+        await terminal.type(`wrong ${attempt}`);
+      }
+      const refused = await terminal.waitFor(/exit=\d+/);
+      expect(refused).toContain('exit=4');
+      expect(refused).not.toContain('--force');
+      expect(refused.replaceAll('\n', '')).toMatch(/no profile was saved/);
+    } finally {
+      await terminal.close();
+    }
+  });
+
+  it('#17.9 a wrong vault passphrase typed at the prompt is asked again, with no hint about OXPS_PASSPHRASE', async () => {
+    const alice = await TestUser.create('alice');
+    await alice.addProfile();
+    const terminal = await Terminal.open({ ...alice.env, OXPS_PASSPHRASE: '', PATH: process.env.PATH! }, alice.home);
+    try {
+      const oxps = `${process.execPath} ${BIN}`;
+      await terminal.type(`unset OXPS_PASSPHRASE; ${oxps} --no-sync encrypt-node -n urn:example:retry; echo "exit=$?"`);
+      await terminal.waitFor(/Passphrase of the vault/);
+      await terminal.type('wrong passphrase');
+      await terminal.waitFor(/try again/);
+      await terminal.type(alice.env.OXPS_PASSPHRASE!);
+      const done = await terminal.waitFor(/exit=\d+/);
+      expect(done).toContain('exit=0');
+
+      await terminal.type(`clear; ${oxps} --no-sync secret list -n urn:example:retry; echo "exit=$?"`);
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await terminal.waitFor(attempt === 1 ? /Passphrase of the vault/ : new RegExp(`try again \\(${attempt} of 3\\)`));
+        await terminal.type(`wrong ${attempt}`);
+      }
+      const refused = await terminal.waitFor(/exit=\d+/);
+      expect(refused).toContain('exit=10');
+      expect(refused).toMatch(/wrong passphrase/);
+      expect(refused).not.toContain('OXPS_PASSPHRASE');
+    } finally {
+      await terminal.close();
+    }
+  });
+});

@@ -16,6 +16,9 @@ import { IqError } from '../../xmpp/session.js';
 /** A hostile or broken list may announce thousands of keys; nobody has more than a few devices. */
 export const MAX_KEYS_PER_CONTACT = 32;
 
+/** Bad keys whose warning is remembered (the oldest are forgotten, then warned about again). */
+const MAX_WARNED_KEYS = 256;
+
 const NO_ACCESS = new Set(['forbidden', 'not-authorized', 'not-allowed', 'presence-subscription-required', 'registration-required', 'item-not-found']);
 /** How a server answers for an account on a domain it cannot reach (or that does not exist). */
 const UNREACHABLE = new Set(['remote-server-not-found', 'remote-server-timeout', 'service-unavailable']);
@@ -129,11 +132,30 @@ export class Keyring {
     } catch (error) {
       const unreadable = error instanceof IqError && NO_ACCESS.has(error.condition);
       if (error instanceof KeyParseError || error instanceof MalformedKeyElement || unreadable) {
-        this.ctx.reporter.warn(`${jid}'s key ${meta.fingerprint} ignored: ${unreadable ? `its node answered ${error.condition}` : error.message}`);
+        await this.warnOnce(jid, meta, unreadable ? `its node answered ${error.condition}` : error.message);
         return undefined;
       }
       throw error;
     }
+  }
+
+  /**
+   * A bad key stays bad on every refresh: warn when its list entry or the problem changes, and
+   * only in verbose output otherwise (the state remembers what was said, for a bounded number).
+   */
+  private async warnOnce(jid: string, meta: PublicKeyMetadata, problem: string): Promise<void> {
+    const message = `${jid}'s key ${meta.fingerprint} ignored: ${problem}`;
+    const warned = ((await this.ctx.state()).data.warnedKeys ??= {});
+    const entry = `${jid} ${meta.fingerprint}`;
+    const said = `${meta.date} ${problem}`;
+    if (warned[entry] === said) {
+      this.ctx.reporter.verbose(`${message} (as warned before)`);
+      return;
+    }
+    this.ctx.reporter.warn(message);
+    delete warned[entry];
+    warned[entry] = said;
+    for (const oldest of Object.keys(warned).slice(0, -MAX_WARNED_KEYS)) delete warned[oldest];
   }
 
   /**

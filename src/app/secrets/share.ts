@@ -3,6 +3,7 @@
 // so that our other devices learn them (XEP-0473 §4.1).
 import { OxpsError } from '../../errors.js';
 import { byTimestamp, generateSecret, mayGenerateSecret, origins } from '../../protocol/oxps/secrets.js';
+import { settleBeforeEncrypting } from '../nodeOrigin.js';
 import type { AppContext } from '../context.js';
 import { ensureNodeRecord } from '../state.js';
 import { ensureOwnKeyPublished } from '../ox/keys.js';
@@ -31,6 +32,7 @@ export async function shareSecrets(ctx: AppContext, request: ShareRequest): Prom
   await deliverPending(ctx);
   const handle = await ctx.state();
   const record = ensureNodeRecord(handle.data, service, node);
+  await settleBeforeEncrypting(ctx, record, 'nothing shared');
   if (record.secrets.length === 0) {
     // as libervia-cli does: sharing a node without secret makes its first one
     if (!mayGenerateSecret(record.secrets, ctx.bareJid)) throw new OxpsError('NOT_ORIGIN', `only ${origins(record.secrets).join(', ')} may make secrets for ${node}`);

@@ -18,7 +18,7 @@ export function registerBlog(program: Command): void {
     .option('-y, --yes', 'convert an existing microblog node without asking')
     .action(action(async (rt, options) => encryptNode(rt, { ...(options as { yes?: boolean }), node: MICROBLOG_NODE })));
 
-  publishOptions(blog.command('post').description('publish an encrypted Atom entry (random item id)'))
+  publishOptions(blog.command('post').description('publish an encrypted Atom entry (random item id)'), { withAtom: false })
     .action(action(async (rt, options) => publishOne(rt, undefined, { ...(options as PublishCliOptions), atom: true, node: MICROBLOG_NODE, window: 1, retries: 0 })));
 
   blog.command('delete')

@@ -24,7 +24,7 @@ export async function run(rt: Runtime, options: unknown): Promise<void> {
   });
   rt.output.result(result, (r, color) => {
     const what = r.created ? 'created (whitelist)' : r.converted ? `converted from ${r.previousAccessModel} to whitelist` : 'already a whitelist node';
-    const secret = r.newSecret ? `new secret ${r.secret.id}` : `current secret ${r.secret.id} (${r.secret.timestamp})`;
+    const secret = r.newSecret ? `new secret, secret id ${r.secret.id}` : `current secret id ${r.secret.id} (${r.secret.timestamp})`;
     return `${color.green('✔')} node ${r.node} on ${r.service}: ${what}; ${secret}`;
   });
 }

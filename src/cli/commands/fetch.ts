@@ -1,9 +1,9 @@
-// oxps fetch -s SERVICE -n NODE [-m MAX | --all] [-i ID…] [--format xml|text|atom|json]
+// oxps fetch -s SERVICE -n NODE [-m MAX | --all] [-i ID…] [--format xml|text|atom|json] [--max-item-size SIZE]
 import { Option, type Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { OxpsError } from '../../errors.js';
 import { action, type Runtime } from '../runtime.js';
-import { collect, positiveInteger } from '../options.js';
+import { collect, itemSize, positiveInteger } from '../options.js';
 import { nodeOptions, type NodeOptions } from './nodeOptions.js';
 import type { FetchedItem } from '../../app/fetch.js';
 
@@ -16,6 +16,7 @@ export interface FetchCliOptions extends NodeOptions {
   format?: FetchFormat;
   cache: boolean;
   decrypt: boolean;
+  maxItemSize?: number;
 }
 
 export function registerFetch(program: Command): void {
@@ -31,7 +32,8 @@ export function fetchOptions(command: Command): Command {
     .option('--all', 'every item of the node (paged)')
     .option('-i, --item <id>', 'only this item (repeatable)', collect)
     .option('--no-cache', 'decrypt again instead of using the cache of decrypted items')
-    .option('--no-decrypt', 'print the encrypted payloads as they are (e.g. for a backup)');
+    .option('--no-decrypt', 'print the encrypted payloads as they are (e.g. for a backup)')
+    .option('--max-item-size <size>', 'largest decrypted item read, bigger ones fail: bytes, or with K or M (default 1M, at most 16M)', itemSize);
 }
 
 async function run(rt: Runtime, options: unknown): Promise<void> {
@@ -44,18 +46,37 @@ export async function fetchAndPrint(rt: Runtime, opts: FetchCliOptions, defaultF
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { fetchItems } = await import('../../app/fetch.js');
-  const counts = { decrypted: 0, plaintext: 0, encrypted: 0, failed: 0 };
+  const counts = { decrypted: 0, plaintext: 0, encrypted: 0, failed: 0, missing: 0 };
+  const missing: string[] = [];
   const sink = await outputFor(rt, format, service, opts.node);
-  for await (const item of fetchItems(ctx, { service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache, noDecrypt: !opts.decrypt })) {
+  const request = { service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache, noDecrypt: !opts.decrypt, maxItemBytes: opts.maxItemSize };
+  for await (const item of fetchItems(ctx, request)) {
     counts[item.status]++;
+    if (item.status === 'missing') missing.push(item.id);
     sink.item(item);
   }
   sink.end(counts);
   if (counts.plaintext > 0) rt.reporter.warn(`${counts.plaintext} item(s) of ${opts.node} are not encrypted (anyone allowed to publish could have written them)`);
-  if (counts.failed > 0) {
-    throw new OxpsError('PARTIAL', `${counts.failed} item(s) of ${opts.node} could not be decrypted`, 'see the reasons above; oxps sync fetches secrets shared with you');
-  }
+  reportProblems(opts.node, counts, missing);
 }
+
+/** Missing items are "not found" when nothing else came back, else a partial result (like failed ones). */
+function reportProblems(node: string, counts: Record<FetchedItem['status'], number>, missing: string[]): void {
+  const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
+  const shown = `${missing.slice(0, MISSING_NAMED).join(', ')}${missing.length > MISSING_NAMED ? ', …' : ''}`;
+  if (missing.length > 0 && missing.length === total) {
+    throw new OxpsError('ITEM_NOT_FOUND', `no item ${shown} on node ${node}`, `check the item ids: oxps fetch -n ${node} --all lists the node's items`);
+  }
+  const problems = [
+    ...(counts.failed > 0 ? [`${counts.failed} item(s) of ${node} could not be decrypted`] : []),
+    ...(missing.length > 0 ? [`${missing.length} item(s) not found on node ${node}: ${shown}`] : []),
+  ];
+  if (problems.length === 0) return;
+  throw new OxpsError('PARTIAL', problems.join('; '), counts.failed > 0 ? 'see the reasons above; oxps sync fetches secrets shared with you' : 'check the item ids');
+}
+
+/** Missing ids named in the error message (the output lists them all). */
+const MISSING_NAMED = 10;
 
 interface Sink {
   item(item: FetchedItem): void;
@@ -71,15 +92,27 @@ interface AtomView {
 
 /** Reading Atom entries, for the text and atom formats (loaded only for them). */
 interface AtomTools {
-  entry(xml: string): AtomView | undefined;
-  feed(entries: string[], service: string, node: string): string;
+  /** What a person reads of an entry, and the entry as it goes into a feed (which declares the Atom namespace). */
+  entry(xml: string): { view: AtomView; inFeed: () => string } | undefined;
+  /** The feed up to its first entry: entries are streamed after it, then FEED_END. */
+  feedStart(service: string, node: string): string;
 }
+
+const FEED_END = '</feed>';
 
 async function atomTools(): Promise<AtomTools> {
   const [{ readAtomEntry, atomFeed, nodeUri }, { parseXmlElement }] = await Promise.all([import('../../protocol/atom.js'), import('../../protocol/xml.js')]);
   return {
-    entry: (xml) => readAtomEntry(parseXmlElement(xml, 'entry')),
-    feed: (entries, service, node) => atomFeed(entries.map((xml) => parseXmlElement(xml, 'entry')), `${node} on ${service}`, nodeUri(service, node)).toString(),
+    entry: (xml) => {
+      const element = parseXmlElement(xml, 'entry');
+      const view = readAtomEntry(element);
+      const inFeed = () => {
+        delete element.attrs.xmlns;
+        return element.toString();
+      };
+      return view && { view, inFeed };
+    },
+    feedStart: (service, node) => atomFeed([], `${node} on ${service}`, nodeUri(service, node)).toString().slice(0, -FEED_END.length),
   };
 }
 
@@ -92,36 +125,57 @@ async function outputFor(rt: Runtime, format: FetchFormat, service: string, node
   if (format === 'xml') return { item: (item) => output.text(renderXml(item, output.color)), end: () => undefined };
   const atom = await atomTools();
   if (format === 'text') return { item: (item) => output.text(renderText(item, atom, output.color)), end: () => undefined };
-  const entries: string[] = [];
+  // the feed is streamed like the other formats: no fetch holds every entry at once
+  output.text(`<?xml version="1.0" encoding="utf-8"?>\n${atom.feedStart(service, node)}`);
   return {
     item: (item) => {
       if (item.status === 'failed') rt.reporter.warn(`item ${item.id}: ${item.reason}`);
+      else if (item.status === 'missing') rt.reporter.warn(`item ${item.id}: not found`);
       else if (item.status === 'encrypted') rt.reporter.warn(`item ${item.id} left encrypted: not in the feed`);
-      else if (atom.entry(item.xml)) entries.push(item.xml);
-      else rt.reporter.warn(`item ${item.id} is not an Atom entry: left out of the feed`);
+      else {
+        const entry = atom.entry(item.xml);
+        if (entry) output.text(`${xmlComment(`oxps: ${itemLabel(item)}`)}\n${entry.inFeed()}`);
+        else rt.reporter.warn(`item ${item.id} is not an Atom entry: left out of the feed`);
+      }
     },
-    end: () => output.text(`<?xml version="1.0" encoding="utf-8"?>\n${atom.feed(entries, service, node)}`),
+    end: () => output.text(FEED_END),
   };
+}
+
+/** How an item was read, and who published it when the server says: `item ID · secret S · publisher P`. */
+function itemLabel(item: FetchedItem): string {
+  const how = item.status === 'decrypted' ? `secret ${item.secretId}${item.secretRevoked ? ' (revoked)' : ''}`
+    : item.status === 'plaintext' ? `${NOT_ENCRYPTED} (anyone allowed to publish could have written it)`
+      : item.status;
+  return [`item ${item.id}`, how, ...(item.publisher ? [`publisher ${item.publisher}`] : [])].join(' · ');
+}
+
+const NOT_ENCRYPTED = 'NOT ENCRYPTED';
+
+/** An XML comment holding any text (item ids and JIDs too): "--" may not occur in one. */
+function xmlComment(text: string): string {
+  return `<!-- ${text.replace(/-(?=-)/g, '- ')} -->`;
 }
 
 function renderXml(item: FetchedItem, color: ChalkInstance): string {
   switch (item.status) {
     case 'decrypted':
-      return `${color.dim(`── item ${item.id} · secret ${item.secretId}${item.secretRevoked ? ' (revoked)' : ''}`)}\n${item.xml}`;
-    case 'plaintext':
-      return `${color.yellow(`── item ${item.id} · NOT ENCRYPTED`)}\n${item.xml}`;
     case 'encrypted':
-      return `${color.dim(`── item ${item.id} · encrypted`)}\n${item.xml}`;
+      return `${color.dim(`── ${itemLabel(item)}`)}\n${item.xml}`;
+    case 'plaintext':
+      return `${color.yellow(`── ${itemLabel(item)}`)}\n${item.xml}`;
     case 'failed':
-      return color.red(`✘ item ${item.id}: ${item.reason}`);
+      return color.red(`✘ item ${item.id}: ${item.reason}${item.publisher ? ` (publisher ${item.publisher})` : ''}`);
+    case 'missing':
+      return color.red(`✘ item ${item.id}: not found`);
   }
 }
 
 function renderText(item: FetchedItem, atom: AtomTools, color: ChalkInstance): string {
-  if (item.status === 'failed' || item.status === 'encrypted') return renderXml(item, color);
-  const entry = atom.entry(item.xml);
+  if (item.status === 'failed' || item.status === 'encrypted' || item.status === 'missing') return renderXml(item, color);
+  const entry = atom.entry(item.xml)?.view;
   if (!entry) return renderXml(item, color);
-  const warning = item.status === 'plaintext' ? color.yellow(' · NOT ENCRYPTED') : '';
-  const meta = [entry.published, entry.author, `item ${item.id}`].filter(Boolean).join(' · ');
+  const warning = item.status === 'plaintext' ? color.yellow(` · ${NOT_ENCRYPTED}`) : '';
+  const meta = [entry.published, entry.author, `item ${item.id}`, item.publisher && `publisher ${item.publisher}`].filter(Boolean).join(' · ');
   return `${color.bold(entry.title ?? '(untitled)')}${warning}\n${color.dim(meta)}\n\n${entry.body}\n`;
 }

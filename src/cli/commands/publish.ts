@@ -23,7 +23,7 @@ export interface PublishCliOptions extends NodeOptions {
 }
 
 export function registerPublish(program: Command): void {
-  publishOptions(nodeOptions(program.command('publish').description('encrypt one XML element (or an Atom entry) and publish it as an item')))
+  publishOptions(nodeOptions(program.command('publish').description('encrypt one XML element (or an Atom entry) and publish it as an item')), { withAtom: true })
     .argument('[file]', 'file holding the payload element, or - for stdin')
     .option('-i, --item <id>', 'item id (default: random, as XEP-0473 advises)')
     .option('--plaintext', 'publish in clear (on an encrypted node: asks on a terminal, else needs --force)')
@@ -36,12 +36,13 @@ export function registerPublish(program: Command): void {
     .action(action(run));
 }
 
-/** Options shared with `oxps blog post`. */
-export function publishOptions(command: Command): Command {
+/** The entry options, shared with `oxps blog post` (where every post is an Atom entry: no --atom there). */
+export function publishOptions(command: Command, { withAtom }: { withAtom: boolean }): Command {
+  const atom = withAtom ? 'with --atom: ' : '';
   return command
-    .option('--title <title>', 'with --atom: the entry title')
-    .option('--content-file <file>', 'with --atom: the entry text from this file (- for stdin)')
-    .option('--markdown', 'with --atom: the content is Markdown (rendered to XHTML; the source is kept as text)')
+    .option('--title <title>', `${atom}the entry title`)
+    .option('--content-file <file>', `${atom}the entry text from this file (- for stdin)`)
+    .option('--markdown', `${atom}the content is Markdown (rendered to XHTML; the source is kept as text)`)
     .option('--dry-run', 'print the requests that would be sent, and send nothing');
 }
 

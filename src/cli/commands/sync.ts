@@ -22,7 +22,9 @@ async function run(rt: Runtime, options: unknown): Promise<void> {
   const report = await syncMessages(ctx, { offline: true, full: opts.full });
   rt.output.result(report, (r, color) => {
     const lines = syncLines(r, color);
-    return lines.length ? lines.join('\n') : `nothing new (${r.archive === 'caught up' ? 'archive caught up' : 'no message archive on the server'})`;
+    if (lines.length) return lines.join('\n');
+    // cron mails whatever a job prints: with -q, a run where nothing happened prints nothing
+    return rt.globals.quiet ? '' : `nothing new (${r.archive === 'caught up' ? 'archive caught up' : 'no message archive on the server'})`;
   });
   if (!opts.watch) return;
   rt.reporter.notice('watching for secret messages (Ctrl-C to stop)');

@@ -17,6 +17,7 @@ export function bashScript(program: CommandSpec): string {
     for (const o of c.options) {
       for (const flag of flags(o)) {
         if (o.choices) choiceRows.push([`${key(c)}/${flag}`, o.choices.join(' ')]);
+        else if (o.words) choiceRows.push([`${key(c)}/${flag}`, `__${o.words}__`]);
         else if (o.file) fileOptionRows.push(`${key(c)}/${flag}`);
       }
     }
@@ -98,6 +99,8 @@ _oxps() {
     [ -z "$choices" ] && choices="$(_oxps_option_values "" "$option")"
     if [ "$choices" = __file__ ]; then
       _oxps_files "$cur"
+    elif [ "$choices" = __profiles__ ]; then
+      COMPREPLY=( $(compgen -W "$("\${COMP_WORDS[0]}" __complete profiles 2>/dev/null)" -- "$cur") )
     else
       COMPREPLY=( $(compgen -W "$choices" -- "$cur") )
     fi

@@ -13,6 +13,8 @@ export interface OptionSpec {
   choices?: string[];
   /** The value names a file (`<file>`). */
   file: boolean;
+  /** The values are asked of `oxps __complete KIND` at completion time (profile names). */
+  words?: 'profiles';
   repeatable: boolean;
 }
 
@@ -56,6 +58,7 @@ function optionSpec(option: Option): OptionSpec {
     ...(valueName ? { valueName } : {}),
     ...(option.argChoices ? { choices: option.argChoices } : {}),
     file: valueName === 'file',
+    ...(option.long === '--profile' ? { words: 'profiles' as const } : {}),
     repeatable: option.variadic || option.parseArg === (collect as unknown),
   };
 }

@@ -83,6 +83,7 @@ function argumentSpec(argument: ArgumentSpec, position: number): string {
 
 function valueAction(option: OptionSpec): string {
   if (option.choices) return `(${option.choices.join(' ')})`;
+  if (option.words) return `{compadd -- \${(f)"$(oxps __complete ${option.words} 2>/dev/null)"}}`;
   return option.file ? '_files' : ' ';
 }
 

@@ -1,5 +1,8 @@
-// Chooses the keystore: the one asked for, or (auto) the OS keychain if it answers within
-// 2 s, else the vault with a one-line notice.
+// Chooses the keystore: the one asked for, or (auto) the OS keychain if there is a D-Bus
+// session (Linux) and it answers within 2 s, else the vault, with a one-line notice when the
+// vault is first made.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { OxpsError } from '../../errors.js';
 import { paths } from '../paths.js';
 import { KeychainStore, probeKeychain } from './keychain.js';
@@ -10,17 +13,35 @@ export interface OpenKeystoreOptions {
   choice: KeystoreChoice;
   passphrase: PassphraseSource;
   notice: (message: string) => void;
+  verbose: (message: string) => void;
   lockWaitMs?: number;
 }
 
-export async function openKeystore({ choice, passphrase, notice, lockWaitMs }: OpenKeystoreOptions): Promise<Keystore> {
+export async function openKeystore({ choice, passphrase, notice, verbose, lockWaitMs }: OpenKeystoreOptions): Promise<Keystore> {
   const vault = () => new VaultStore(paths.vaultFile(), passphrase, lockWaitMs);
   if (choice === 'vault') return vault();
-  const problem = await probeKeychain();
+  const problem = noDbusSession() ? NO_DBUS : await probeKeychain();
   if (!problem) return new KeychainStore();
   if (choice === 'keychain') {
     throw new OxpsError('KEYSTORE_UNAVAILABLE', `the OS keychain is not reachable: ${problem}`, 'use --keystore vault (with OXPS_PASSPHRASE or --passphrase-file) where there is no keychain');
   }
-  notice(`OS keychain not reachable (${problem}); using ${vault().description}`);
-  return vault();
+  const fallback = vault();
+  const message = problem === NO_DBUS ? `no desktop keychain here (${NO_DBUS}): using ${fallback.description}` : `the desktop keychain does not answer (${problem}): using ${fallback.description}`;
+  // said once, when the vault is about to be made; afterwards it is the known place (-v tells)
+  if (existsSync(fallback.path)) verbose(message);
+  else notice(message);
+  return fallback;
+}
+
+const NO_DBUS = 'no D-Bus session';
+
+/**
+ * Linux keychains answer on the D-Bus session bus; without its address and without the
+ * standard socket there is none to ask (cron, CI, SSH), and a probe would only fail with
+ * D-Bus jargon ("X11 autolaunch") after a wait.
+ */
+function noDbusSession(): boolean {
+  if (process.platform !== 'linux' || process.env.DBUS_SESSION_BUS_ADDRESS) return false;
+  const runtimeDir = process.env.XDG_RUNTIME_DIR;
+  return !runtimeDir || !existsSync(join(runtimeDir, 'bus'));
 }

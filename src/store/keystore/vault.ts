@@ -13,6 +13,8 @@ import { entryAccount, type Keystore, type SecretEntry } from './keystore.js';
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
 const MAGIC = 'OXPSVLT1';
+/** Passphrases asked for before giving up (a prompt allows that many tries). */
+export const PASSPHRASE_TRIES = 3;
 // scrypt N=2^15, r=8 (32 MiB, ~100 ms): RFC 7914's interactive-use parameters.
 const KDF: ScryptParams = { N: 1 << 15, r: 8, p: 1 };
 
@@ -28,7 +30,12 @@ interface DerivedKey {
   params: ScryptParams;
 }
 
-export type PassphraseSource = (purpose: { creating: boolean; path: string }) => Promise<string>;
+/**
+ * Gives the vault passphrase. `attempt` counts from 1; after a wrong one the vault asks again
+ * (attempt 2, 3…) and the source answers undefined when it cannot offer another (a file or the
+ * environment gives the same one; a prompt allows three tries).
+ */
+export type PassphraseSource = (purpose: { creating: boolean; path: string; attempt: number }) => Promise<string | undefined>;
 
 interface VaultFile {
   format: 'oxps-vault';
@@ -97,19 +104,28 @@ export class VaultStore implements Keystore {
     if (!plausibleScrypt({ N, r, p })) {
       throw new OxpsError('STATE_CORRUPT', `the vault ${this.path} names implausible scrypt parameters (N=${N}, r=${r}, p=${p})`, 'restore it from a backup, or move it away to start a new one');
     }
-    const { key } = await this.deriveKey(Buffer.from(file.kdf.salt, 'base64'), { N, r, p }, false);
-    try {
-      return JSON.parse(unseal(key, MAGIC, 'vault', Buffer.from(file.sealed, 'base64')).toString('utf8')) as Record<string, string>;
-    } catch (error) {
-      if (!(error instanceof SealError)) throw error;
-      this.derived = undefined;
-      throw new OxpsError('PASSPHRASE_WRONG', `cannot open the vault ${this.path}: wrong passphrase (or the file was altered)`, 'check OXPS_PASSPHRASE or --passphrase-file');
+    const salt = Buffer.from(file.kdf.salt, 'base64');
+    for (let attempt = 1; ; attempt++) {
+      const derived = attempt <= PASSPHRASE_TRIES ? await this.deriveKey(salt, { N, r, p }, { creating: false, attempt }) : undefined;
+      if (!derived) throw this.wrongPassphrase(attempt - 1);
+      try {
+        return JSON.parse(unseal(derived.key, MAGIC, 'vault', Buffer.from(file.sealed, 'base64')).toString('utf8')) as Record<string, string>;
+      } catch (error) {
+        if (!(error instanceof SealError)) throw error;
+        this.derived = undefined;
+      }
     }
+  }
+
+  private wrongPassphrase(tries: number): OxpsError {
+    return tries > 1
+      ? new OxpsError('PASSPHRASE_WRONG', `cannot open the vault ${this.path}: ${tries} wrong passphrases`, 'run the command again with the passphrase the vault was made with')
+      : new OxpsError('PASSPHRASE_WRONG', `cannot open the vault ${this.path}: wrong passphrase (or the file was altered)`, 'check OXPS_PASSPHRASE or --passphrase-file');
   }
 
   /** Seals with the key of the file just read (salt and parameters unchanged), or a new one. */
   private async write(entries: Record<string, string>): Promise<void> {
-    const { key, salt, params } = this.derived ?? (await this.deriveKey(randomBytes(16), KDF, true));
+    const { key, salt, params } = this.derived ?? (await this.deriveKey(randomBytes(16), KDF, { creating: true, attempt: 1 }))!;
     const file: VaultFile = {
       format: 'oxps-vault',
       version: 1,
@@ -119,10 +135,12 @@ export class VaultStore implements Keystore {
     await writeFileAtomic(this.path, JSON.stringify(file, null, 1));
   }
 
-  private async deriveKey(salt: Buffer, params: ScryptParams, creating: boolean): Promise<DerivedKey> {
+  /** The key for the passphrase the source gives; undefined when it has no other to offer after a wrong one. */
+  private async deriveKey(salt: Buffer, params: ScryptParams, { creating, attempt }: { creating: boolean; attempt: number }): Promise<DerivedKey | undefined> {
     const known = this.derived;
     if (known && known.salt.equals(salt) && sameParams(known.params, params)) return known;
-    const passphrase = await this.passphrase({ creating, path: this.path });
+    const passphrase = await this.passphrase({ creating, path: this.path, attempt });
+    if (!passphrase && attempt > 1) return undefined;
     if (!passphrase) {
       throw new OxpsError('PASSPHRASE_REQUIRED', `the vault ${this.path} needs a passphrase`, 'set OXPS_PASSPHRASE or pass --passphrase-file FILE');
     }

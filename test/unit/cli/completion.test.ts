@@ -45,7 +45,7 @@ describe('oxps completion bash', () => {
 
   it('completes commands and subcommands', async () => {
     expect(await completeBash(script, ['oxps', 'sec'])).toEqual(['secret']);
-    expect(await completeBash(script, ['oxps', 'secret', ''])).toEqual(['share', 'revoke', 'rotate', 'list']);
+    expect(await completeBash(script, ['oxps', 'secret', ''])).toEqual(['share', 'revoke', 'rotate', 'list', 'trust-origin', 'forget']);
     expect(await completeBash(script, ['oxps', 'key', 'g'])).toEqual(['generate']);
     // global options and their values do not hide the command path
     expect(await completeBash(script, ['oxps', '-p', 'secret', '--json', 'secret', 'ro'])).toEqual(['rotate']);
@@ -123,7 +123,7 @@ describe.each(lineShells)('oxps completion $shell', ({ shell, scriptFile, syntax
 
   it('completes commands, subcommands and options, past global options', async () => {
     expect(await completeLine('oxps sec')).toEqual(['secret']);
-    expect(await completeLine('oxps secret ')).toEqual(['list', 'revoke', 'rotate', 'share']);
+    expect(await completeLine('oxps secret ')).toEqual(['forget', 'list', 'revoke', 'rotate', 'share', 'trust-origin']);
     expect(await completeLine('oxps -p secret --json secret ro')).toEqual(['rotate']);
     expect(await completeLine('oxps secret list --s')).toEqual(['--service', '--show-secrets']);
   });
@@ -171,5 +171,42 @@ describe('the completion command', () => {
     const wrong = await runNode([BIN, 'completion', 'tcsh']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('bash, zsh, fish');
+  });
+});
+
+describe('#17.15 words read at completion time', () => {
+  const saved = { PATH: process.env.PATH, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME };
+  let dir: string;
+
+  beforeAll(async () => {
+    // the scripts call `oxps __complete profiles`: oxps on the PATH, a configuration with two profiles
+    dir = await mkdtemp(join(tmpdir(), 'oxps-completion-words-'));
+    const { mkdir, symlink } = await import('node:fs/promises');
+    await mkdir(join(dir, 'bin'));
+    await symlink(BIN, join(dir, 'bin', 'oxps'));
+    await mkdir(join(dir, 'config', 'oxps'), { recursive: true });
+    const config = { version: 1, defaultProfile: 'work', profiles: { work: { jid: 'me@work.example' }, 'home@example.org': { jid: 'home@example.org' } } };
+    await writeFile(join(dir, 'config', 'oxps', 'config.json'), JSON.stringify(config), { mode: 0o600 });
+    process.env.PATH = `${join(dir, 'bin')}:${dirname(process.execPath)}:${process.env.PATH}`;
+    process.env.XDG_CONFIG_HOME = join(dir, 'config');
+    for (const shell of lineShells) await writeFile(join(dir, shell.scriptFile), completionScript(program(), shell.shell));
+    return () => Object.assign(process.env, saved);
+  });
+
+  it('bash offers the profile names after -p and --profile', async () => {
+    const script = completionScript(program(), 'bash');
+    expect(await completeBash(script, ['oxps', '-p', ''])).toEqual(['work', 'home@example.org']);
+    expect(await completeBash(script, ['oxps', 'secret', 'list', '--profile', 'w'])).toEqual(['work']);
+  });
+
+  it.each(lineShells)('$shell offers the profile names after -p', async ({ complete }) => {
+    expect(await complete(dir, 'oxps -p ')).toEqual(['home@example.org', 'work']);
+  });
+
+  it('oxps --version names the versions of openpgp.js, xmpp.js and Node.js', async () => {
+    const { stdout } = await runNode([BIN, '--version']);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^oxps \d+\.\d+\.\d+/);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^openpgp\.js \d+\.\d+\.\d+$/), expect.stringMatching(/^xmpp\.js \d+\.\d+\.\d+$/), `Node.js ${process.version}`]);
   });
 });

@@ -10,6 +10,10 @@ export function registerProfileShow(profile: Command): void {
 async function run(rt: Runtime, name: unknown): Promise<void> {
   const { showProfile } = await import('../../../app/profiles.js');
   const { checkProfileName } = await import('../../../store/paths.js');
-  const chosen = name === undefined ? (await rt.account()).profile : checkProfileName(String(name), 'the command line');
-  rt.output.result(await showProfile(chosen), renderProfile);
+  if (name !== undefined) return rt.output.result(await showProfile(checkProfileName(String(name), 'the command line')), renderProfile);
+  const { resolveAccount } = await import('../../account.js');
+  const { account, source } = await resolveAccount(rt.globals.profile);
+  if (source === 'profile') return rt.output.result(await showProfile(account.profile), renderProfile);
+  const { profile, jid, host, port, tlsCa, trust } = account;
+  rt.output.result({ name: profile, jid, host, port, tlsCa, trust, keystore: rt.keystoreChoice(), default: false, source }, renderProfile);
 }

@@ -1,9 +1,11 @@
-// oxps secret list|share|revoke|rotate (libervia-cli pubsub secret …)
+// oxps secret list|share|revoke|rotate (libervia-cli pubsub secret …), trust-origin|forget
 import type { Command } from 'commander';
 import { registerSecretList } from './list.js';
 import { registerSecretShare } from './share.js';
 import { registerSecretRevoke } from './revoke.js';
 import { registerSecretRotate } from './rotate.js';
+import { registerSecretTrustOrigin } from './trustOrigin.js';
+import { registerSecretForget } from './forget.js';
 
 export function registerSecretCommands(program: Command): void {
   const secret = program.command('secret').description("manage a node's shared secrets");
@@ -11,4 +13,6 @@ export function registerSecretCommands(program: Command): void {
   registerSecretRevoke(secret);
   registerSecretRotate(secret);
   registerSecretList(secret);
+  registerSecretTrustOrigin(secret);
+  registerSecretForget(secret);
 }

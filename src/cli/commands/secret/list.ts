@@ -14,15 +14,16 @@ async function run(rt: Runtime, options: unknown): Promise<void> {
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { listSecrets } = await import('../../../app/secretList.js');
-  const secrets = await listSecrets(ctx, service, opts.node, Boolean(opts.showSecrets));
-  rt.output.result({ service, node: opts.node, secrets }, (r, color) => {
+  const listing = await listSecrets(ctx, service, opts.node, Boolean(opts.showSecrets));
+  rt.output.result({ service, node: opts.node, ...listing }, (r, color) => {
     if (r.secrets.length === 0) return `no secret known for node ${r.node} on ${r.service}`;
-    return r.secrets
-      .map((s) => {
-        const status = s.revoked ? color.red('revoked') : color.green('active');
-        const shared = s.sharedWith.length ? `shared with ${s.sharedWith.join(', ')}` : 'not shared';
-        return `${color.bold(s.id)}  ${status}  ${s.timestamp}  origin ${s.origin}  ${shared}${s.key ? `\n  key ${s.key}` : ''}`;
-      })
-      .join('\n');
+    const conflict = r.conflict ? [color.yellow(`! conflict: this node's secrets come from ${r.conflict.origins.join(', ')}; the service does not tell who owns it. ${r.conflict.hint}`)] : [];
+    const trusted = r.trustedOrigin ? [`origin ${r.trustedOrigin} (chosen with secret trust-origin)`] : [];
+    return [...conflict, ...trusted, ...r.secrets.map((s) => {
+      const status = s.revoked ? color.red('revoked') : color.green('active');
+      const candidate = s.candidate ? `  ${color.yellow('candidate')}` : '';
+      const shared = s.sharedWith.length ? `shared with ${s.sharedWith.join(', ')}` : 'not shared';
+      return `${color.bold(s.id)}  ${status}${candidate}  ${s.timestamp}  origin ${s.origin}  ${shared}${s.key ? `\n  key ${s.key}` : ''}`;
+    })].join('\n');
   });
 }
