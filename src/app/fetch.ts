@@ -124,6 +124,31 @@ async function openCache(ctx: AppContext, service: string, node: string, maxItem
 }
 
 async function* retrieveItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<PubsubItem> {
+  try {
+    yield* requestItems(ctx, request);
+  } catch (error) {
+    throw error instanceof IqError ? nodeAccessError(error, request.service, request.node) : error;
+  }
+}
+
+/**
+ * What a refusal of the node's items means for the reader. Prosody answers forbidden both to
+ * someone off a whitelist and for another account's PEP node that does not exist.
+ */
+export function nodeAccessError(error: IqError, service: string, node: string): OxpsError {
+  if (error.condition === 'item-not-found') {
+    return new OxpsError('NODE_NOT_FOUND', `node ${node} does not exist on ${service}`, 'check the node name (-n) and the service (-s)');
+  }
+  if (error.condition === 'forbidden' || error.condition === 'not-authorized') {
+    const owner = knownOwner(service);
+    const where = owner ? `on ${owner}'s account` : `on ${service}`;
+    const whom = owner ?? `the owner of ${node} on ${service}`;
+    return new OxpsError('SERVER_ERROR', `you are not a reader of ${node} ${where} (the owner has not shared it with you, or removed you; ${service} answered ${error.condition})`, `ask ${whom} to share it with you; if they have, check the node name`);
+  }
+  return error;
+}
+
+async function* requestItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<PubsubItem> {
   const { service, node, max, all, ids } = request;
   const session = await ctx.session();
   const what = `fetching items of node ${node} on ${service}`;

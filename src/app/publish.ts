@@ -10,6 +10,7 @@ import { publishIq, publishedItemId } from '../protocol/pubsub/publish.js';
 import { serializeForEncryption } from '../protocol/xml.js';
 import type { AppContext } from './context.js';
 import { ensureNodeRecord, type NodeRecord } from './state.js';
+import { ensureReadersHaveSecret } from './secrets/unreachedSecret.js';
 import { noticeForeignSecret, settleBeforeEncrypting } from './nodeOrigin.js';
 
 /** Both Prosody and ejabberd close the stream on a stanza over 256 KiB. */
@@ -49,6 +50,7 @@ export async function openPublisher(ctx: AppContext, options: PublishOptions) {
     }
   }
   const secret = options.plaintext ? undefined : await secretForPublishing(ctx, record);
+  if (secret) await ensureReadersHaveSecret(ctx, record, secret);
 
   return {
     secret,
@@ -98,6 +100,6 @@ async function secretForPublishing(ctx: AppContext, record: NodeRecord): Promise
   const secret = generateSecret(ctx.bareJid);
   record.secrets.push(secret);
   await (await ctx.state()).save();
-  ctx.reporter.warn(`every secret of node ${record.node} was revoked: made a new one (${secret.id}); share it with: oxps secret share -s ${record.service} -n ${record.node} JID…`);
+  ctx.reporter.warn(`every secret of node ${record.node} was revoked: made a new one (${secret.id}); the readers on the node's whitelist get it first, anyone else with: oxps secret share -s ${record.service} -n ${record.node} JID…`);
   return secret;
 }

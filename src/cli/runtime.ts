@@ -9,7 +9,7 @@ import { assertPrivateFile } from '../store/atomicFile.js';
 import { PASSPHRASE_TRIES } from '../store/keystore/vault.js';
 import { Output } from '../ui/output.js';
 import { TerminalReporter } from '../ui/terminal.js';
-import { renderError } from '../ui/errors.js';
+import { errorBody, renderError } from '../ui/errors.js';
 import { askConfirm, askNewSecret, askSecret, canPrompt } from '../ui/prompts.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { Keystore, KeystoreChoice } from '../store/keystore/keystore.js';
@@ -212,7 +212,10 @@ export function action(handler: Handler): (...args: unknown[]) => Promise<void> 
     const runtime = new Runtime(command.optsWithGlobals() as GlobalOptions);
     const onInterrupt = () => {
       if (runtime.onInterrupt) return runtime.onInterrupt();
-      process.stderr.write('\noxps: interrupted\n');
+      const interrupted = new OxpsError('INTERRUPTED', 'interrupted');
+      runtime.output.abortStream(errorBody(interrupted));
+      if (runtime.output.json) renderError(interrupted, true);
+      else process.stderr.write('\noxps: interrupted\n');
       void runtime.close().finally(() => process.exit(EXIT.interrupted));
     };
     process.on('SIGINT', onInterrupt);
@@ -221,6 +224,8 @@ export function action(handler: Handler): (...args: unknown[]) => Promise<void> 
       if (runtime.globals.profile !== undefined) (await import('../store/paths.js')).checkProfileName(runtime.globals.profile, '-p');
       await handler(runtime, ...args.slice(0, -1));
     } catch (error) {
+      // a --json document already begun on stdout ends with the error in it
+      runtime.output.abortStream(errorBody(error));
       process.exitCode = renderError(error, runtime.output.json, Boolean(runtime.globals.verbose));
     } finally {
       await runtime.close().catch(() => undefined);

@@ -39,7 +39,10 @@ export interface AtomEntryView {
   published?: string;
   updated?: string;
   author?: string;
+  /** The text to read: the text content, else the text of the XHTML or HTML one. */
   body: string;
+  /** The XHTML content's <div>, serialized, when the entry has one. */
+  xhtml?: string;
 }
 
 /** What a person wants to read of an entry; undefined when the element is not an Atom entry. */
@@ -50,12 +53,14 @@ export function readAtomEntry(element: Element): AtomEntryView | undefined {
   const text = contents.find((c) => (c.attrs.type ?? 'text') === 'text');
   const rich = contents.find((c) => c.attrs.type === 'xhtml' || c.attrs.type === 'html');
   const body = text ? text.text() : rich ? textOf(rich) : '';
+  const xhtml = contents.find((c) => c.attrs.type === 'xhtml')?.getChild('div', XHTML);
   return {
     title: element.getChildText('title') ?? undefined,
     published: element.getChildText('published') ?? undefined,
     updated: element.getChildText('updated') ?? undefined,
     author: author?.getChildText('name') ?? author?.getChildText('uri') ?? undefined,
     body: body.trim(),
+    ...(xhtml ? { xhtml: xhtml.toString() } : {}),
   };
 }
 
@@ -70,11 +75,44 @@ function textOf(element: Element): string {
   }).join('');
 }
 
-/** RFC 4287 §4.1.1: a feed has an id, a title and an updated date. */
-export function atomFeed(entries: Element[], title: string, id: string, updated = new Date()): Element {
+/**
+ * RFC 4287 §4.1.1: a feed has an id, a title and an updated date, and an author unless every
+ * entry names one: the service, where the entries' own authors do not say otherwise.
+ */
+export function atomFeed(entries: Element[], title: string, id: string, author: string, updated = new Date()): Element {
   // the entries inherit the feed's default namespace
   for (const entry of entries) delete entry.attrs.xmlns;
-  return xml('feed', { xmlns: NS.atom }, xml('id', {}, id), xml('title', {}, title), xml('updated', {}, xep82DateTime(updated)), ...entries);
+  return xml('feed', { xmlns: NS.atom }, xml('id', {}, id), xml('title', {}, title), xml('updated', {}, xep82DateTime(updated)),
+    xml('author', {}, xml('name', {}, author), xml('uri', {}, `xmpp:${author}`)), ...entries);
+}
+
+/** Elements an entry holds at most once (RFC 4287 §4.1.2). */
+const SINGLE = ['content', 'id', 'published', 'rights', 'source', 'summary', 'title', 'updated'];
+/** Which content a feed keeps of several (XEP-0277 entries may carry XHTML and its text source). */
+const CONTENT_PREFERENCE = ['xhtml', 'html', 'text'];
+
+/**
+ * An entry as RFC 4287 wants it in a feed, whatever the item held: one content (the richest),
+ * at most one of each single element, and the id, title and updated date it must have: the
+ * item's xmpp: URI, an empty title, its published date or else `updated`. An entry without
+ * content links to the item instead (§4.1.2). Changes `entry` in place.
+ */
+export function entryForFeed(entry: Element, itemId: string, updated: Date): Element {
+  const contents = entry.getChildren('content');
+  const kept = CONTENT_PREFERENCE.map((type) => contents.find((c) => (c.attrs.type ?? 'text') === type)).find(Boolean) ?? contents[0];
+  const seen = new Set<string>();
+  entry.children = entry.children.filter((child) => {
+    if (typeof child === 'string' || !SINGLE.includes(child.name) || (child.attrs.xmlns !== undefined && child.attrs.xmlns !== NS.atom)) return true;
+    if (child.name === 'content') return child === kept;
+    if (seen.has(child.name)) return false;
+    seen.add(child.name);
+    return true;
+  });
+  if (!seen.has('id')) entry.append(xml('id', {}, itemId));
+  if (!seen.has('title')) entry.append(xml('title', {}));
+  if (!seen.has('updated')) entry.append(xml('updated', {}, entry.getChildText('published') ?? xep82DateTime(updated)));
+  if (!kept) entry.append(xml('link', { rel: 'alternate', href: itemId }));
+  return entry;
 }
 
 /** The xmpp: URI of a node (XEP-0060 §12.22). */

@@ -9,11 +9,16 @@ export function toOxpsError(error: unknown): OxpsError {
   return new OxpsError('INTERNAL', `unexpected error: ${message}`, 'run again with -v; if it persists, report it', { cause: error });
 }
 
+/** An error as --json gives it: {code, message, hint?, exitCode}. */
+export function errorBody(error: unknown): { code: string; message: string; hint?: string; exitCode: ExitCode } {
+  const failure = toOxpsError(error);
+  return { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}), exitCode: failure.exitCode };
+}
+
 export function renderError(error: unknown, json: boolean, verbose = false, stream: NodeJS.WriteStream = process.stderr): ExitCode {
   const failure = toOxpsError(error);
   if (json) {
-    const body = { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}), exitCode: failure.exitCode };
-    stream.write(`${JSON.stringify({ error: body })}\n`);
+    stream.write(`${JSON.stringify({ error: errorBody(failure) })}\n`);
   } else {
     const color = chalkFor(stream);
     const hint = failure.hint ? color.dim(` (${failure.hint})`) : '';

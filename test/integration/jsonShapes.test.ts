@@ -54,7 +54,7 @@ describe('--json output matches README.md', () => {
   });
 
   it('documents every shape this test checks', () => {
-    for (const name of ['error', 'profile list', 'key list', 'key generate', 'key trust', 'encrypt-node', 'publish', 'publish --jsonl', 'fetch', 'secret list', 'secret share', 'secret rotate', 'secret revoke', 'sync']) {
+    for (const name of ['error', 'profile list', 'key list', 'key generate', 'key trust', 'encrypt-node', 'publish', 'publish --jsonl', 'fetch', 'blog read', 'secret list', 'secret share', 'secret rotate', 'secret revoke', 'sync']) {
       expect(shapes.has(name), name).toBe(true);
     }
   });
@@ -76,6 +76,9 @@ describe('--json output matches README.md', () => {
     check('secret rotate', await alice.run(['--json', 'secret', 'rotate', '-n', node]));
     const active = json<{ secrets: Array<{ id: string; revoked: boolean }> }>(await alice.run(['--json', 'secret', 'list', '-n', node])).secrets.find((s) => !s.revoked)!;
     check('secret revoke', await alice.run(['--json', 'secret', 'revoke', '-n', node, active.id]));
+    ok(await alice.run(['blog', 'setup', '--yes']));
+    ok(await alice.run(['blog', 'post', '--title', 'Hello', '--content-file', '-', '--markdown'], { input: 'some *rich* text' }));
+    check('blog read', await alice.run(['--json', 'blog', 'read']));
   });
 
   it('prints errors as one JSON document on stderr', async () => {

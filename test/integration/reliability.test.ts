@@ -122,7 +122,7 @@ describe('runs killed midway', () => {
     expect(third.published).toBe(0);
   });
 
-  it('a rotation is finished by the next command, and every recipient gets the new secret', { timeout: 180_000 }, async () => {
+  it('a rotation is finished by the next command, and every recipient gets the new secret', { timeout: 360_000 }, async () => {
     const alice = await deviceOn(server, 'alice');
     const readers = await Promise.all(READERS.map((name) => deviceOn(server, name)));
     await Promise.all([alice, ...readers].map(async (user) => ok(await user.run(['key', 'generate']))));

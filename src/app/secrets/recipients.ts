@@ -13,10 +13,20 @@ export function normalizeRecipients(jids: string[], self: string): string[] {
   return [...new Set(bare)].filter((jid) => jid !== self);
 }
 
-/** Fails before anything is sent when any recipient has no usable key (XEP-0473 share is all or nothing). */
-export async function checkRecipientKeys(ctx: AppContext, recipients: string[]): Promise<void> {
+/**
+ * Fails before anything is sent when any recipient has no usable key (XEP-0473 share is all or
+ * nothing); `leaveOut` names the option that leaves such a recipient out, when there is one.
+ */
+export async function checkRecipientKeys(ctx: AppContext, recipients: string[], leaveOut?: string): Promise<void> {
   const keyring = await ctx.keyring();
-  for (const recipient of recipients) await keyring.usableKeys(recipient, 'encrypt to', true);
+  for (const recipient of recipients) {
+    try {
+      await keyring.usableKeys(recipient, 'encrypt to', true);
+    } catch (error) {
+      if (!leaveOut || !(error instanceof OxpsError)) throw error;
+      throw new OxpsError(error.code, error.message, `${error.hint ? `${error.hint}; ` : ''}or leave ${recipient} out: ${leaveOut} ${recipient}`);
+    }
+  }
 }
 
 /**

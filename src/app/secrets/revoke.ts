@@ -1,9 +1,11 @@
-// `oxps secret revoke`: only the origin may revoke; everyone who had the secret is told.
+// `oxps secret revoke`: only the origin may revoke; everyone who may have the secret is told:
+// the node's whitelist and whoever this device sent it to.
 import { OxpsError } from '../../errors.js';
 import type { AppContext } from '../context.js';
 import { nodeRecord } from '../state.js';
 import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
 import { normalizeRecipients } from './recipients.js';
+import { defaultRecipients } from './readers.js';
 
 export interface RevokeRequest {
   service: string;
@@ -17,10 +19,11 @@ export async function revokeSecret(ctx: AppContext, request: RevokeRequest): Pro
   const { service, node, secretId } = request;
   await deliverPending(ctx);
   const handle = await ctx.state();
-  const secret = nodeRecord(handle.data, service, node)?.secrets.find((s) => s.id === secretId);
-  if (!secret) throw new OxpsError('SECRET_NOT_FOUND', `node ${node} on ${service} has no secret ${secretId}`, `list them: oxps secret list -s ${service} -n ${node}`);
+  const record = nodeRecord(handle.data, service, node);
+  const secret = record?.secrets.find((s) => s.id === secretId);
+  if (!record || !secret) throw new OxpsError('SECRET_NOT_FOUND', `node ${node} on ${service} has no secret ${secretId}`, `list them: oxps secret list -s ${service} -n ${node}`);
   if (secret.origin !== ctx.bareJid) throw new OxpsError('NOT_ORIGIN', `secret ${secretId} was made by ${secret.origin}: only its origin may revoke it`, `ask ${secret.origin}`);
-  const recipients = request.recipients ? normalizeRecipients(request.recipients, ctx.bareJid) : [...secret.sharedWith];
+  const recipients = normalizeRecipients(request.recipients ?? (await defaultRecipients(ctx, record, secret.sharedWith)).recipients, ctx.bareJid);
   secret.revoked = true;
   handle.data.pending.push(pendingNotification({ service, node, kind: 'revoke', secretId, recipients: [...recipients, ctx.bareJid], ...(request.reason ? { reason: request.reason } : {}) }));
   await handle.save();

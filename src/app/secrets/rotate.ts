@@ -1,6 +1,7 @@
 // `oxps secret rotate`: revoke every active secret, make a new one and share it — by default
-// with those who had the latest secret, minus --remove, who also leave the whitelist. The whole
-// intent is recorded before the first message leaves (see notify.ts).
+// with every reader on the node's whitelist (and anyone this device knows had the latest
+// secret), minus --remove, who also leave the whitelist. Any device of the account thus reaches
+// the same readers. The whole intent is recorded before the first message leaves (notify.ts).
 import { OxpsError } from '../../errors.js';
 import { byTimestamp, generateSecret, latestSecret, mayGenerateSecret, origins } from '../../protocol/oxps/secrets.js';
 import type { AppContext } from '../context.js';
@@ -8,6 +9,7 @@ import { nodeRecord } from '../state.js';
 import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
 import { previewRotation, type RotationPreview } from './rotatePreview.js';
 import { checkRecipientKeys, normalizeRecipients, updateWhitelist } from './recipients.js';
+import { defaultRecipients } from './readers.js';
 
 export interface RotateRequest {
   service: string;
@@ -40,18 +42,26 @@ export async function rotateSecret(ctx: AppContext, request: RotateRequest): Pro
     throw new OxpsError('NOT_ORIGIN', `only ${origins(record.secrets).join(', ')} may rotate the secrets of node ${node}`, 'ask them to rotate');
   }
   const removed = normalizeRecipients(request.remove ?? [], ctx.bareJid);
-  const recipients = normalizeRecipients(request.recipients ?? latestSecret(record.secrets)!.sharedWith, ctx.bareJid).filter((jid) => !removed.includes(jid));
-  await checkRecipientKeys(ctx, recipients);
-  if (request.dryRun) return previewRotation(ctx, { service, node, record, recipients, removed });
+  const latestHolders = latestSecret(record.secrets)!.sharedWith;
+  const { recipients: readers, readers: whitelist } = await defaultRecipients(ctx, record, latestHolders);
+  const recipients = normalizeRecipients(request.recipients ?? readers, ctx.bareJid).filter((jid) => !removed.includes(jid));
+  // the whitelist lives on the server: a member added behind our back must not get the secret unseen
+  const unseen = request.recipients ? [] : recipients.filter((jid) => !record.secrets.some((s) => s.sharedWith.includes(jid)));
+  if (unseen.length) ctx.reporter.notice(`from the whitelist of ${node}, though this device never sent them a secret: ${unseen.join(', ')} (leave one out with --remove)`);
+  await checkRecipientKeys(ctx, recipients, '--remove');
 
   const active = record.secrets.filter((s) => !s.revoked);
   const previous = [...record.secrets].sort(byTimestamp);
-  const holders = new Set(latestSecret(record.secrets)!.sharedWith);
+  // members of the whitelist were given the secrets when they joined it, maybe by another device
+  const holders = new Set([...latestHolders, ...(whitelist.known ? whitelist.jids : [])]);
   const newcomers = recipients.filter((jid) => !holders.has(jid));
+  if (request.dryRun) return previewRotation(ctx, { service, node, record, recipients, newcomers, removed });
   const fresh = generateSecret(ctx.bareJid);
   for (const secret of active) {
     secret.revoked = true;
-    handle.data.pending.push(pendingNotification({ service, node, kind: 'revoke', secretId: secret.id, recipients: [...secret.sharedWith, ctx.bareJid], ...(request.reason ? { reason: request.reason } : {}) }));
+    // the whitelist as it was before --remove: whoever could read is told
+    const told = new Set([...secret.sharedWith, ...(whitelist.known ? whitelist.jids : []), ctx.bareJid]);
+    handle.data.pending.push(pendingNotification({ service, node, kind: 'revoke', secretId: secret.id, recipients: [...told], ...(request.reason ? { reason: request.reason } : {}) }));
   }
   // XEP-0473 §4.1: an entity newly granted access also gets the previous (revoked) secrets
   if (newcomers.length) {

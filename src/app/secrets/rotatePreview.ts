@@ -1,7 +1,7 @@
 // `oxps secret rotate --dry-run`: what a rotation would do — which secrets it would revoke, who
 // would get the new one (and, newly granted, the previous ones), who would leave the whitelist —
 // from read-only requests; nothing is sent and the state is not written.
-import { byTimestamp, latestSecret } from '../../protocol/oxps/secrets.js';
+import { byTimestamp } from '../../protocol/oxps/secrets.js';
 import { IqError } from '../../xmpp/session.js';
 import type { AppContext } from '../context.js';
 import type { NodeRecord } from '../state.js';
@@ -21,10 +21,8 @@ export interface RotationPreview {
   pendingBefore: number;
 }
 
-export async function previewRotation(ctx: AppContext, plan: { service: string; node: string; record: NodeRecord; recipients: string[]; removed: string[] }): Promise<RotationPreview> {
-  const { service, node, record, recipients, removed } = plan;
-  const holders = new Set(latestSecret(record.secrets)!.sharedWith);
-  const newcomers = recipients.filter((jid) => !holders.has(jid));
+export async function previewRotation(ctx: AppContext, plan: { service: string; node: string; record: NodeRecord; recipients: string[]; newcomers: string[]; removed: string[] }): Promise<RotationPreview> {
+  const { service, node, record, recipients, newcomers, removed } = plan;
   const state = (await ctx.state()).data;
   return {
     dryRun: true,

@@ -29,7 +29,7 @@ export function registerBlog(program: Command): void {
 
   fetchOptions(blog.command('read').description('read your blog (or a contact\'s, with -s JID) as text'))
     .option('-s, --service <jid>', "whose blog (default: yours)")
-    .action(action(async (rt, options) => fetchAndPrint(rt, { ...(options as FetchCliOptions), node: MICROBLOG_NODE }, 'text')));
+    .action(action(async (rt, options) => fetchAndPrint(rt, { ...(options as FetchCliOptions), node: MICROBLOG_NODE }, 'text', { entries: true })));
 
   blog.command('share')
     .description('give readers access: whitelist them and send them the secrets')

@@ -40,7 +40,8 @@ async function run(rt: Runtime, options: unknown): Promise<void> {
   await fetchAndPrint(rt, options as FetchCliOptions, 'xml');
 }
 
-export async function fetchAndPrint(rt: Runtime, opts: FetchCliOptions, defaultFormat: FetchFormat): Promise<void> {
+/** `entries`: with --json, each Atom entry's fields parsed beside its XML (blog read). */
+export async function fetchAndPrint(rt: Runtime, opts: FetchCliOptions, defaultFormat: FetchFormat, { entries = false } = {}): Promise<void> {
   if (opts.all && opts.max) throw new OxpsError('USAGE', '--all and --max exclude each other', 'pick one');
   const format: FetchFormat = rt.output.json ? 'json' : (opts.format ?? defaultFormat);
   const ctx = await rt.syncedContext();
@@ -48,7 +49,7 @@ export async function fetchAndPrint(rt: Runtime, opts: FetchCliOptions, defaultF
   const { fetchItems } = await import('../../app/fetch.js');
   const counts = { decrypted: 0, plaintext: 0, encrypted: 0, failed: 0, missing: 0 };
   const missing: string[] = [];
-  const sink = await outputFor(rt, format, service, opts.node);
+  const sink = await outputFor(rt, format, service, opts.node, entries);
   const request = { service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache, noDecrypt: !opts.decrypt, maxItemBytes: opts.maxItemSize };
   for await (const item of fetchItems(ctx, request)) {
     counts[item.status]++;
@@ -86,14 +87,16 @@ interface Sink {
 interface AtomView {
   title?: string;
   published?: string;
+  updated?: string;
   author?: string;
   body: string;
+  xhtml?: string;
 }
 
 /** Reading Atom entries, for the text and atom formats (loaded only for them). */
 interface AtomTools {
   /** What a person reads of an entry, and the entry as it goes into a feed (which declares the Atom namespace). */
-  entry(xml: string): { view: AtomView; inFeed: () => string } | undefined;
+  entry(xml: string): { view: AtomView; inFeed: (itemId: string) => string } | undefined;
   /** The feed up to its first entry: entries are streamed after it, then FEED_END. */
   feedStart(service: string, node: string): string;
 }
@@ -101,30 +104,46 @@ interface AtomTools {
 const FEED_END = '</feed>';
 
 async function atomTools(): Promise<AtomTools> {
-  const [{ readAtomEntry, atomFeed, nodeUri }, { parseXmlElement }] = await Promise.all([import('../../protocol/atom.js'), import('../../protocol/xml.js')]);
+  const [{ readAtomEntry, atomFeed, entryForFeed, itemUri, nodeUri }, { parseXmlElement }] = await Promise.all([import('../../protocol/atom.js'), import('../../protocol/xml.js')]);
+  let feed: { service: string; node: string; updated: Date } | undefined;
   return {
     entry: (xml) => {
       const element = parseXmlElement(xml, 'entry');
       const view = readAtomEntry(element);
-      const inFeed = () => {
+      const inFeed = (itemId: string) => {
+        if (!feed) throw new Error('an entry is put in a feed before the feed has begun');
         delete element.attrs.xmlns;
-        return element.toString();
+        return entryForFeed(element, itemUri(feed.service, feed.node, itemId), feed.updated).toString();
       };
       return view && { view, inFeed };
     },
-    feedStart: (service, node) => atomFeed([], `${node} on ${service}`, nodeUri(service, node)).toString().slice(0, -FEED_END.length),
+    feedStart: (service, node) => {
+      feed = { service, node, updated: new Date() };
+      return atomFeed([], `${node} on ${service}`, nodeUri(service, node), service, feed.updated).toString().slice(0, -FEED_END.length);
+    },
   };
 }
 
-async function outputFor(rt: Runtime, format: FetchFormat, service: string, node: string): Promise<Sink> {
+async function outputFor(rt: Runtime, format: FetchFormat, service: string, node: string, entries: boolean): Promise<Sink> {
   const { output } = rt;
   if (format === 'json') {
     const stream = output.jsonStream({ service, node }, 'items');
-    return { item: (item) => stream.item(item), end: (counts) => stream.end({ counts }) };
+    const atom = entries ? await atomTools() : undefined;
+    return { item: (item) => stream.item(atom ? withEntry(item, atom) : item), end: (counts) => stream.end({ counts }) };
   }
   if (format === 'xml') return { item: (item) => output.text(renderXml(item, output.color)), end: () => undefined };
   const atom = await atomTools();
-  if (format === 'text') return { item: (item) => output.text(renderText(item, atom, output.color)), end: () => undefined };
+  if (format === 'text') {
+    let first = true;
+    return {
+      item: (item) => {
+        // a blank line between entries (each ends with its body)
+        output.text(`${first ? '' : '\n'}${renderText(item, atom, output.color)}`);
+        first = false;
+      },
+      end: () => undefined,
+    };
+  }
   // the feed is streamed like the other formats: no fetch holds every entry at once
   output.text(`<?xml version="1.0" encoding="utf-8"?>\n${atom.feedStart(service, node)}`);
   return {
@@ -134,12 +153,22 @@ async function outputFor(rt: Runtime, format: FetchFormat, service: string, node
       else if (item.status === 'encrypted') rt.reporter.warn(`item ${item.id} left encrypted: not in the feed`);
       else {
         const entry = atom.entry(item.xml);
-        if (entry) output.text(`${xmlComment(`oxps: ${itemLabel(item)}`)}\n${entry.inFeed()}`);
+        if (entry) output.text(`${xmlComment(`oxps: ${itemLabel(item)}`)}\n${entry.inFeed(item.id)}`);
         else rt.reporter.warn(`item ${item.id} is not an Atom entry: left out of the feed`);
       }
     },
     end: () => output.text(FEED_END),
   };
+}
+
+/** The item with its Atom entry's fields: {title, published, updated, author, text, xhtml}, those it has. */
+function withEntry(item: FetchedItem, atom: AtomTools): FetchedItem & { entry?: Record<string, string> } {
+  if (item.status !== 'decrypted' && item.status !== 'plaintext') return item;
+  const view = atom.entry(item.xml)?.view;
+  if (!view) return item;
+  const { title, published, updated, author, body, xhtml } = view;
+  const entry = Object.fromEntries(Object.entries({ title, published, updated, author, text: body, xhtml }).filter(([, value]) => value !== undefined)) as Record<string, string>;
+  return { ...item, entry };
 }
 
 /** How an item was read, and who published it when the server says: `item ID · secret S · publisher P`. */

@@ -26,6 +26,22 @@ export function setConfigurationIq(service: string, node: string, config: FormVa
 
 export type Affiliation = 'owner' | 'publisher' | 'publish-only' | 'member' | 'none' | 'outcast';
 
+const AFFILIATIONS: ReadonlySet<string> = new Set<Affiliation>(['owner', 'publisher', 'publish-only', 'member', 'none', 'outcast']);
+
+/** XEP-0060 §4.1: the affiliations that may retrieve items (publish-only may not). */
+const READING: ReadonlySet<Affiliation> = new Set<Affiliation>(['owner', 'publisher', 'member']);
+
+/** Who may read the node, as the lower-cased bare JIDs of its affiliations, `self` left out. */
+export function readingAffiliates(affiliations: ReadonlyMap<string, Affiliation>, self: string): string[] {
+  const readers = new Set<string>();
+  for (const [jid, affiliation] of affiliations) {
+    const bare = /^([^@/\s]+)@([^@/\s]+)$/.exec(jid);
+    if (bare && READING.has(affiliation)) readers.add(`${bare[1]!.toLowerCase()}@${bare[2]!.toLowerCase()}`);
+  }
+  readers.delete(self);
+  return [...readers].sort();
+}
+
 export function getAffiliationsIq(service: string, node: string): Element {
   return xml('iq', { type: 'get', to: service }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node })));
 }
@@ -34,7 +50,7 @@ export function parseAffiliations(result: Element): Map<string, Affiliation> {
   const list = result.getChild('pubsub', NS.pubsubOwner)?.getChild('affiliations');
   const affiliations = new Map<string, Affiliation>();
   for (const entry of list?.getChildren('affiliation') ?? []) {
-    if (entry.attrs.jid && entry.attrs.affiliation) affiliations.set(entry.attrs.jid, entry.attrs.affiliation as Affiliation);
+    if (entry.attrs.jid && AFFILIATIONS.has(entry.attrs.affiliation ?? '')) affiliations.set(entry.attrs.jid, entry.attrs.affiliation as Affiliation);
   }
   return affiliations;
 }

@@ -23,7 +23,8 @@ async function run(rt: Runtime, options: unknown): Promise<void> {
       const status = s.revoked ? color.red('revoked') : color.green('active');
       const candidate = s.candidate ? `  ${color.yellow('candidate')}` : '';
       const shared = s.sharedWith.length ? `shared with ${s.sharedWith.join(', ')}` : 'not shared';
-      return `${color.bold(s.id)}  ${status}${candidate}  ${s.timestamp}  origin ${s.origin}  ${shared}${s.key ? `\n  key ${s.key}` : ''}`;
+      const readers = s.readers ? `\n  readers ${s.readers.join(', ') || 'none'}${s.missing?.length ? color.yellow(`; not sent from this device to ${s.missing.join(', ')}`) : ''}` : '';
+      return `${color.bold(s.id)}  ${status}${candidate}  ${s.timestamp}  origin ${s.origin}  ${shared}${readers}${s.key ? `\n  key ${s.key}` : ''}`;
     })].join('\n');
   });
 }

@@ -6,9 +6,9 @@ import { nodeOptions, type NodeOptions } from '../nodeOptions.js';
 import { renderDelivery } from './render.js';
 
 export function registerSecretRevoke(secret: Command): void {
-  nodeOptions(secret.command('revoke').description('revoke a secret you made and tell those who had it'))
+  nodeOptions(secret.command('revoke').description('revoke a secret you made and tell those who may have it'))
     .argument('<secret-id>', 'the secret to revoke')
-    .option('-r, --recipient <jid>', 'tell only this JID (repeatable; default: everyone it was shared with)', collect)
+    .option('-r, --recipient <jid>', 'tell only this JID (repeatable; default: the node whitelist and everyone it was sent to)', collect)
     .option('--reason <text>', 'reason sent with the revocation')
     .action(action(run));
 }

@@ -7,7 +7,7 @@ import { renderDelivery } from './render.js';
 
 export function registerSecretRotate(secret: Command): void {
   nodeOptions(secret.command('rotate').description('revoke all active secrets, make a new one and share it'))
-    .option('-r, --recipient <jid>', 'share the new secret with this JID (repeatable; default: those who had the latest secret)', collect)
+    .option('-r, --recipient <jid>', 'share the new secret with this JID (repeatable; default: the node whitelist and those who had the latest secret)', collect)
     .option('--remove <jid>', 'leave this JID out and remove it from the whitelist (repeatable)', collect)
     .option('--reason <text>', 'reason sent with the revocations')
     .option('--dry-run', 'say which secrets would be revoked, who would get the new one and who would leave the whitelist; send nothing')
