@@ -48,6 +48,7 @@ const EXIT_BY_CODE: Record<string, ExitCode> = {
   PASSPHRASE_WRONG: EXIT.localState,
   STATE_CORRUPT: EXIT.localState,
   FILE_PERMISSIONS: EXIT.localState,
+  NODE_CAPACITY: EXIT.server,
   LOCKED: EXIT.busy,
   INTERRUPTED: EXIT.interrupted,
 };

@@ -8,6 +8,8 @@ import { xep82DateTime } from '../protocol/datetime.js';
 import { Journal } from '../store/journal.js';
 import { paths } from '../store/paths.js';
 import type { AppContext } from './context.js';
+import { ensureCapacity, heldItems } from './nodeCapacity.js';
+import { ENCRYPTED_NODE_CONFIG } from './pubsubNode.js';
 import { openPublisher, randomItemId, type ItemToPublish, type PublishOptions } from './publish.js';
 
 export interface BulkOptions extends PublishOptions {
@@ -17,6 +19,8 @@ export interface BulkOptions extends PublishOptions {
   window: number;
   /** Reconnections allowed after the connection drops. */
   retries: number;
+  /** Publish even when the node keeps fewer items than it would hold (the oldest are dropped). */
+  allowDrop?: boolean;
 }
 
 export interface BulkResult {
@@ -25,6 +29,10 @@ export interface BulkResult {
   total: number;
   published: number;
   alreadyDone: number;
+  /** Items of the batch the node holds afterwards (absent when it will not list its items). */
+  held?: number;
+  /** How many items the node keeps (pubsub#max_items), when we may read it. */
+  keeps?: number;
   journal: string;
 }
 
@@ -60,6 +68,14 @@ export async function bulkPublish(ctx: AppContext, options: BulkOptions): Promis
     version: 1, service, node, created: xep82DateTime(new Date()),
     ids: items.map((item) => item.id ?? randomItemId()),
   }));
+  const ids = journal.header.ids;
+  let capacity;
+  try {
+    capacity = await ensureCapacity(ctx, { service, node, ids, allowDrop: Boolean(options.allowDrop), creationConfig: options.plaintext ? {} : ENCRYPTED_NODE_CONFIG });
+  } catch (error) {
+    await journal.close();
+    throw error;
+  }
   const alreadyDone = journal.done.size;
   const todo = items.map((_, index) => index).filter((index) => !journal.done.has(index));
   if (alreadyDone > 0) ctx.reporter.notice(`resuming: ${alreadyDone} of ${items.length} items were published by an earlier run`);
@@ -83,7 +99,13 @@ export async function bulkPublish(ctx: AppContext, options: BulkOptions): Promis
     await journal.close();
   }
   await (await ctx.state()).save();
-  return { service, node, total: items.length, published: items.length - alreadyDone, alreadyDone, journal: journalPath };
+  const held = await heldItems(ctx, service, node, ids);
+  const keeps = capacity.keeps !== undefined && Number.isFinite(capacity.keeps) ? capacity.keeps : undefined;
+  const result: BulkResult = { service, node, total: items.length, published: items.length - alreadyDone, alreadyDone, ...(held === undefined ? {} : { held }), ...(keeps === undefined ? {} : { keeps }), journal: journalPath };
+  if (held !== undefined && held < items.length && !options.allowDrop) {
+    throw new OxpsError('PARTIAL', `node ${node} on ${service} holds only ${held} of the ${items.length} items published: the service dropped the others (pubsub#max_items)`, 'ask the node\'s owner to raise its max_items, or publish to a node that keeps more');
+  }
+  return result;
 }
 
 async function publishAll(ctx: AppContext, options: BulkOptions, items: ItemToPublish[], journal: Journal, todo: number[], tick: () => void): Promise<void> {

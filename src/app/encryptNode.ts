@@ -6,6 +6,7 @@ import type { AppContext } from './context.js';
 import { ensureNodeRecord } from './state.js';
 import { noticeForeignSecret, settleBeforeEncrypting } from './nodeOrigin.js';
 import { ENCRYPTED_NODE_CONFIG, configureNode, createNode, nodeConfiguration } from './pubsubNode.js';
+import { raiseMaxItems } from './nodeCapacity.js';
 
 export interface EncryptNodeRequest {
   service: string;
@@ -22,6 +23,8 @@ export interface EncryptNodeResult {
   previousAccessModel?: string;
   secret: Pick<NodeSecret, 'id' | 'timestamp' | 'origin'>;
   newSecret: boolean;
+  /** How many items the node keeps (pubsub#max_items, raised to the service's maximum), when known. */
+  keeps?: number;
 }
 
 export async function encryptNode(ctx: AppContext, { service, node, confirmConversion }: EncryptNodeRequest): Promise<EncryptNodeResult> {
@@ -42,6 +45,7 @@ export async function encryptNode(ctx: AppContext, { service, node, confirmConve
     converted = true;
     ctx.reporter.verbose(`node ${node}: access model ${previousAccessModel} → whitelist`);
   }
+  const keeps = await raiseMaxItems(ctx, service, node);
 
   const state = await ctx.state();
   const record = ensureNodeRecord(state.data, service, node);
@@ -58,5 +62,5 @@ export async function encryptNode(ctx: AppContext, { service, node, confirmConve
   } else {
     noticeForeignSecret(ctx, record, secret);
   }
-  return { service, node, created, converted, previousAccessModel, secret: { id: secret.id, timestamp: secret.timestamp, origin: secret.origin }, newSecret };
+  return { service, node, created, converted, previousAccessModel, secret: { id: secret.id, timestamp: secret.timestamp, origin: secret.origin }, newSecret, ...(keeps !== undefined && Number.isFinite(keeps) ? { keeps } : {}) };
 }

@@ -6,6 +6,7 @@ import { registerProfileCommands } from './commands/profile/index.js';
 import { registerSecretCommands } from './commands/secret/index.js';
 import { registerEncryptNode } from './commands/encryptNode.js';
 import { registerPublish } from './commands/publish.js';
+import { registerRetract } from './commands/retract.js';
 import { registerFetch } from './commands/fetch.js';
 import { registerKeyCommands } from './commands/key/index.js';
 import { registerSync } from './commands/sync.js';
@@ -41,6 +42,7 @@ export function buildProgram(version: string): Command {
   registerKeyCommands(program);
   registerEncryptNode(program);
   registerPublish(program);
+  registerRetract(program);
   registerFetch(program);
   registerSecretCommands(program);
   registerSync(program);

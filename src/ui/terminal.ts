@@ -12,6 +12,7 @@ export class TerminalReporter implements Reporter {
   constructor(
     private readonly verbosity: Verbosity,
     private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly clock: () => number = Date.now,
   ) {
     this.color = chalkFor(stream);
   }
@@ -30,27 +31,30 @@ export class TerminalReporter implements Reporter {
 
   progress(label: string, total: number): Progress {
     if (this.verbosity === 'quiet' || !this.stream.isTTY || total < 2) return { tick: () => undefined, done: () => undefined };
-    return new ProgressBar(this.stream, this.color, label, total);
+    return new ProgressBar(this.stream, this.color, label, total, this.clock);
   }
 }
 
+/** A bar with count, rate and time left, redrawn in place at most every 80 ms. */
 class ProgressBar implements Progress {
   private count = 0;
   private lastDraw = 0;
+  private readonly started: number;
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
     private readonly color: ChalkInstance,
     private readonly label: string,
     private readonly total: number,
+    private readonly clock: () => number,
   ) {
+    this.started = clock();
     this.draw();
   }
 
   tick(count = 1): void {
     this.count = Math.min(this.total, this.count + count);
-    const now = Date.now();
-    if (now - this.lastDraw > 80 || this.count === this.total) this.draw();
+    if (this.clock() - this.lastDraw > 80 || this.count === this.total) this.draw();
   }
 
   done(): void {
@@ -58,10 +62,27 @@ class ProgressBar implements Progress {
   }
 
   private draw(): void {
-    this.lastDraw = Date.now();
-    const width = Math.max(10, Math.min(40, (this.stream.columns ?? 80) - this.label.length - 20));
-    const filled = Math.round((this.count / this.total) * width);
-    const bar = this.color.green('█'.repeat(filled)) + this.color.dim('░'.repeat(width - filled));
-    this.stream.write(`\r\x1b[2K${this.label} ${bar} ${this.count}/${this.total}`);
+    this.lastDraw = this.clock();
+    const status = `${this.count}/${this.total}${this.speed()}`;
+    // one line at most: a wrapped line cannot be redrawn in place
+    const width = Math.min(40, (this.stream.columns ?? 80) - this.label.length - status.length - 3);
+    const bar = width >= 10 ? ` ${this.color.green('█'.repeat(Math.round((this.count / this.total) * width)))}${this.color.dim('░'.repeat(width - Math.round((this.count / this.total) * width)))}` : '';
+    this.stream.write(`\r\x1b[2K${this.label}${bar} ${status}`);
   }
+
+  /** " · 85/s · 4 s left", once there is something to measure. */
+  private speed(): string {
+    const seconds = (this.lastDraw - this.started) / 1000;
+    if (this.count === 0 || seconds <= 0) return '';
+    const rate = this.count / seconds;
+    const left = (this.total - this.count) / rate;
+    return ` · ${rate >= 10 ? Math.round(rate) : rate.toFixed(1)}/s${this.count < this.total ? ` · ${formatDuration(left)} left` : ''}`;
+  }
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN, TestUser, ok, serverInfo } from '../helpers/cli.js';
 
@@ -93,6 +93,31 @@ describe('in a terminal', () => {
     const noPassphrase = await bob.run(['secret', 'list', '-n', 'urn:example:notty'], { env: { OXPS_PASSPHRASE: undefined }, timeoutMs: 15_000 });
     expect(noPassphrase.code).toBe(10);
     expect(noPassphrase.stderr).toMatch(/OXPS_PASSPHRASE/);
+  });
+});
+
+describe('progress', () => {
+  it('#17.13 a batch draws its progress with rate and time left on a terminal, and nothing on a pipe', async () => {
+    const alice = await TestUser.create('alice');
+    await alice.addProfile();
+    ok(await alice.run(['key', 'generate']));
+    const batch = Array.from({ length: 150 }, (_, i) => JSON.stringify({ payload: `<note xmlns="urn:example">${i}</note>` })).join('\n');
+    await writeFile(join(alice.home, 'batch.jsonl'), batch);
+    const terminal = await Terminal.open({ ...alice.env, PATH: process.env.PATH! }, alice.home);
+    const drawn = join(alice.home, 'terminal-output');
+    try {
+      // everything the program writes to the terminal, the redrawn lines included
+      await exec('tmux', ['pipe-pane', '-t', terminal.name, '-o', `cat >> ${drawn}`]);
+      await terminal.type(`${process.execPath} ${BIN} publish --plaintext -n urn:example:progress --jsonl batch.jsonl; echo "exit=$?"`);
+      const screen = await terminal.waitFor(/exit=\d+/, 120_000);
+      expect(screen).toContain('exit=0');
+      expect(await readFile(drawn, 'utf8')).toMatch(/publishing .*150\/150 · [\d.]+\/s/);
+    } finally {
+      await terminal.close();
+    }
+    const piped = await alice.run(['publish', '--plaintext', '-n', 'urn:example:progress2', '--jsonl', '-'], { input: batch });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).not.toMatch(/publishing|\/s/);
   });
 });
 

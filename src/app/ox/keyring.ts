@@ -10,6 +10,7 @@ import type { TrustPolicy } from '../../store/config.js';
 import type { AppContext } from '../context.js';
 import type { ContactKey, ContactRecord, KeyTrust } from '../state.js';
 import { fetchOneItem } from '../pubsubNode.js';
+import { discoInfoIq } from '../../protocol/pubsub/disco.js';
 import { IqError } from '../../xmpp/session.js';
 
 /** A hostile or broken list may announce thousands of keys; nobody has more than a few devices. */
@@ -19,6 +20,8 @@ export const MAX_KEYS_PER_CONTACT = 32;
 const MAX_WARNED_KEYS = 256;
 
 const NO_ACCESS = new Set(['forbidden', 'not-authorized', 'not-allowed', 'presence-subscription-required', 'registration-required', 'item-not-found']);
+/** How a server answers for an account on a domain it cannot reach (or that does not exist). */
+const UNREACHABLE = new Set(['remote-server-not-found', 'remote-server-timeout', 'service-unavailable']);
 
 export type KeyUse = 'encrypt to' | 'accept signatures of';
 
@@ -27,6 +30,8 @@ export class Keyring {
   private readonly parsed = new Map<string, openpgp.PublicKey>();
   /** Contacts whose keys were fetched from PEP during this run. */
   private readonly fresh = new Set<string>();
+  /** Contacts whose key list their server would not give us, with its answer. */
+  private readonly refused = new Map<string, string>();
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -76,7 +81,8 @@ export class Keyring {
       listItem = (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM)) ?? (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE));
     } catch (error) {
       // Prosody answers forbidden for a PEP node that does not exist; a closed node is no better
-      if (!(error instanceof IqError && NO_ACCESS.has(error.condition))) throw error;
+      if (!(error instanceof IqError && (NO_ACCESS.has(error.condition) || UNREACHABLE.has(error.condition)))) throw error;
+      this.refused.set(jid, error.condition);
       this.ctx.reporter.verbose(`${jid}'s public keys list: ${error.condition} (cached keys kept as they were)`);
       return undefined;
     }
@@ -160,11 +166,34 @@ export class Keyring {
     const state = (await this.ctx.state()).data;
     const stale = !state.contacts[jid] || (refresh && !this.fresh.has(jid));
     const record = stale ? await this.refreshContact(jid) : state.contacts[jid];
-    if (!record?.keys.some((k) => !k.withdrawn)) {
-      throw new OxpsError('KEY_NOT_FOUND', `no OpenPGP key published for ${jid} (PEP node ${PUBLIC_KEYS_LIST_NODE})`, `${jid} needs an OX client (oxps key generate, Libervia, Gajim) that publishes a key`);
-    }
+    if (!record?.keys.some((k) => !k.withdrawn)) throw await this.noKeyError(jid);
     const chosen = await this.applyTrust(jid, record, use);
     return Promise.all(chosen.map((k) => this.publicKey(k)));
+  }
+
+  /**
+   * Why there is no key: a domain that does not answer (a typo such as bob@locahost) is told
+   * apart from an account without a key. Servers answer alike for an account that does not
+   * exist and one that has published nothing (forbidden, item-not-found), so that stays open.
+   */
+  private async noKeyError(jid: string): Promise<OxpsError> {
+    const refused = this.refused.get(jid);
+    const domain = jid.slice(jid.lastIndexOf('@') + 1);
+    if (refused !== undefined && domain !== this.ctx.bareJid.slice(this.ctx.bareJid.lastIndexOf('@') + 1)) {
+      const unreachable = await (await this.ctx.session()).iq(discoInfoIq(domain), `asking ${domain} what it is`).then(
+        () => undefined,
+        (error: unknown) => {
+          if (error instanceof IqError) return error.condition;
+          if (isOxpsError(error, 'TIMEOUT')) return 'no answer';
+          throw error;
+        },
+      );
+      if (unreachable !== undefined) {
+        return new OxpsError('KEY_NOT_FOUND', `${jid} does not exist or cannot be reached: its server ${domain} answered ${unreachable}`, `check the address (a typo in the domain?)`);
+      }
+    }
+    const answered = refused ? ` (${domain} answered ${refused}: the account may not exist, or has published no key)` : '';
+    return new OxpsError('KEY_NOT_FOUND', `no OpenPGP key published for ${jid}${answered}`, `check the address; if it is right, ${jid} needs an OX client (oxps key generate, Libervia, Gajim) that publishes a key to PEP node ${PUBLIC_KEYS_LIST_NODE}`);
   }
 
   private async applyTrust(jid: string, record: ContactRecord, use: KeyUse): Promise<ContactKey[]> {

@@ -7,6 +7,7 @@ import { byTimestamp, generateSecret, latestSecret, mayGenerateSecret, origins }
 import type { AppContext } from '../context.js';
 import { nodeRecord } from '../state.js';
 import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
+import { previewRotation, type RotationPreview } from './rotatePreview.js';
 import { checkRecipientKeys, normalizeRecipients, updateWhitelist } from './recipients.js';
 import { defaultRecipients } from './readers.js';
 
@@ -16,6 +17,8 @@ export interface RotateRequest {
   recipients?: string[];
   remove?: string[];
   reason?: string;
+  /** Only say what would be done (see rotatePreview.ts). */
+  dryRun?: boolean;
 }
 
 export interface RotateResult extends DeliveryReport {
@@ -27,9 +30,9 @@ export interface RotateResult extends DeliveryReport {
   removedFromWhitelist: string[];
 }
 
-export async function rotateSecret(ctx: AppContext, request: RotateRequest): Promise<RotateResult> {
+export async function rotateSecret(ctx: AppContext, request: RotateRequest): Promise<RotateResult | RotationPreview> {
   const { service, node } = request;
-  await deliverPending(ctx);
+  if (!request.dryRun) await deliverPending(ctx);
   const handle = await ctx.state();
   const record = nodeRecord(handle.data, service, node);
   if (!record || record.secrets.length === 0) {
@@ -52,6 +55,7 @@ export async function rotateSecret(ctx: AppContext, request: RotateRequest): Pro
   // members of the whitelist were given the secrets when they joined it, maybe by another device
   const holders = new Set([...latestHolders, ...(whitelist.known ? whitelist.jids : [])]);
   const newcomers = recipients.filter((jid) => !holders.has(jid));
+  if (request.dryRun) return previewRotation(ctx, { service, node, record, recipients, newcomers, removed });
   const fresh = generateSecret(ctx.bareJid);
   for (const secret of active) {
     secret.revoked = true;

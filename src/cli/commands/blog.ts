@@ -1,8 +1,9 @@
-// oxps blog setup|post|read|share — a private blog: the XEP-0277 microblog node of your own
+// oxps blog setup|post|delete|read|share — a private blog: the XEP-0277 microblog node of your own
 // account (urn:xmpp:microblog:0 on PEP), made an encrypted whitelist node.
 import type { Command } from 'commander';
 import { action } from '../runtime.js';
 import { run as encryptNode } from './encryptNode.js';
+import { run as retract } from './retract.js';
 import { run as shareSecrets } from './secret/share.js';
 import { publishOne, publishOptions, type PublishCliOptions } from './publish.js';
 import { fetchAndPrint, fetchOptions, type FetchCliOptions } from './fetch.js';
@@ -19,6 +20,12 @@ export function registerBlog(program: Command): void {
 
   publishOptions(blog.command('post').description('publish an encrypted Atom entry (random item id)'), { withAtom: false })
     .action(action(async (rt, options) => publishOne(rt, undefined, { ...(options as PublishCliOptions), atom: true, node: MICROBLOG_NODE, window: 1, retries: 0 })));
+
+  blog.command('delete')
+    .description('take posts back (all ids must exist, else nothing is deleted)')
+    .argument('<items...>', 'item ids of the posts')
+    .option('--dry-run', 'check the ids and print the requests that would be sent, and send nothing')
+    .action(action(async (rt, items, options) => retract(rt, items as string[], { ...(options as { dryRun?: boolean }), node: MICROBLOG_NODE })));
 
   fetchOptions(blog.command('read').description('read your blog (or a contact\'s, with -s JID) as text'))
     .option('-s, --service <jid>', "whose blog (default: yours)")

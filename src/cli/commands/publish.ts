@@ -18,6 +18,8 @@ export interface PublishCliOptions extends NodeOptions {
   title?: string;
   contentFile?: string;
   markdown?: boolean;
+  allowDrop?: boolean;
+  dryRun?: boolean;
 }
 
 export function registerPublish(program: Command): void {
@@ -29,6 +31,7 @@ export function registerPublish(program: Command): void {
     .option('--jsonl <file>', 'publish many items: one {"id"?, "payload": "<xml…>"} per line (- for stdin); resumable')
     .option('--window <n>', 'with --jsonl: publish requests in flight at once', positiveInteger, 16)
     .option('--retries <n>', 'with --jsonl: reconnections allowed when the connection drops', nonNegativeInteger, 5)
+    .option('--allow-drop', 'with --jsonl: publish even when the node keeps fewer items than it would hold (the oldest are dropped)')
     .option('--atom', 'publish an Atom entry (XEP-0277) made from --title and --content-file')
     .action(action(run));
 }
@@ -39,7 +42,8 @@ export function publishOptions(command: Command, { withAtom }: { withAtom: boole
   return command
     .option('--title <title>', `${atom}the entry title`)
     .option('--content-file <file>', `${atom}the entry text from this file (- for stdin)`)
-    .option('--markdown', `${atom}the content is Markdown (rendered to XHTML; the source is kept as text)`);
+    .option('--markdown', `${atom}the content is Markdown (rendered to XHTML; the source is kept as text)`)
+    .option('--dry-run', 'print the requests that would be sent, and send nothing');
 }
 
 async function run(rt: Runtime, file: unknown, options: unknown): Promise<void> {
@@ -53,7 +57,8 @@ async function run(rt: Runtime, file: unknown, options: unknown): Promise<void> 
 }
 
 export async function publishOne(rt: Runtime, file: string | undefined, opts: PublishCliOptions): Promise<void> {
-  const ctx = await rt.syncedContext();
+  // a dry run writes nothing, not even what a sync would (it may deliver pending secrets)
+  const ctx = opts.dryRun ? await rt.context() : await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { publishItem, randomItemId } = await import('../../app/publish.js');
   const id = opts.item ?? randomItemId();
@@ -62,6 +67,9 @@ export async function publishOne(rt: Runtime, file: string | undefined, opts: Pu
     if (file !== undefined) throw new OxpsError('USAGE', '--atom takes its text from --content-file, not from FILE', 'use --content-file FILE');
     if (!opts.title) throw new OxpsError('USAGE', '--atom needs --title', 'add --title "…"');
     const content = opts.contentFile ? await readInput(opts.contentFile) : '';
+    if (!content.trim()) {
+      throw new OxpsError('USAGE', opts.contentFile ? `${opts.contentFile === '-' ? 'stdin' : opts.contentFile} is empty: nothing to post` : 'no text to post: --content-file is missing', 'give the text: --content-file FILE (or - for stdin)');
+    }
     const { atomEntry } = await import('../../app/atomEntry.js');
     payload = atomEntry({ title: opts.title, content, markdown: Boolean(opts.markdown), authorJid: ctx.bareJid, service, node: opts.node, itemId: id });
   } else {
@@ -70,19 +78,37 @@ export async function publishOne(rt: Runtime, file: string | undefined, opts: Pu
     payload = parseXmlElement(await readInput(file), file && file !== '-' ? `payload file ${file}` : 'payload on stdin');
     if (!payload.getNS()) throw new OxpsError('INPUT_INVALID', `payload <${payload.name}> declares no namespace`, 'add an xmlns attribute to the payload element');
   }
-  const result = await publishItem(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force }, { id, payload });
+  const options = { service, node: opts.node, plaintext: opts.plaintext, force: opts.force };
+  if (opts.dryRun) {
+    await printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, options, [{ id, payload }]));
+    return;
+  }
+  const result = await publishItem(ctx, options, { id, payload });
   rt.output.result({ service, node: opts.node, ...result }, (r, color) =>
     `${color.green('✔')} published item ${r.id} to ${r.node} on ${r.service}${r.encrypted ? ` (encrypted with secret ${r.secretId})` : color.yellow(' in clear')}`);
 }
 
 async function runBulk(rt: Runtime, opts: PublishCliOptions): Promise<void> {
   const text = await readInput(opts.jsonl);
-  const ctx = await rt.syncedContext();
+  const ctx = opts.dryRun ? await rt.context() : await rt.syncedContext();
   const service = await rt.service(opts.service);
-  const { bulkPublish } = await import('../../app/bulkPublish.js');
-  const result = await bulkPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force, text, window: opts.window, retries: opts.retries });
-  rt.output.result(result, (r, color) =>
-    `${color.green('✔')} ${r.total} items on ${r.node} at ${r.service}: ${r.published} published now${r.alreadyDone ? `, ${r.alreadyDone} by an earlier run` : ''}`);
+  const { bulkPublish, parseJsonl } = await import('../../app/bulkPublish.js');
+  if (opts.dryRun) {
+    await printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force }, parseJsonl(text)));
+    return;
+  }
+  const result = await bulkPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force, text, window: opts.window, retries: opts.retries, allowDrop: opts.allowDrop });
+  rt.output.result(result, (r, color) => {
+    const kept = r.held !== undefined && r.held < r.total ? color.yellow(`; the node holds only ${r.held} of them (it keeps ${r.keeps ?? r.held})`) : '';
+    return `${color.green('✔')} ${r.held ?? r.total} items on ${r.node} at ${r.service}: ${r.published} published now${r.alreadyDone ? `, ${r.alreadyDone} by an earlier run` : ''}${kept}`;
+  });
+}
+
+async function printPreview(rt: Runtime, preview: import('../../app/preview.js').PublishPreview): Promise<void> {
+  rt.output.result(preview, (p, color) => [
+    `${color.yellow('dry run:')} would publish ${p.items.length} item${p.items.length === 1 ? '' : 's'} to ${p.node} on ${p.service}; nothing sent`,
+    ...p.items.map((item) => `${item.id}  ${item.bytes} bytes, ${item.encrypted ? `encrypted with secret ${item.secretId}` : 'in clear'}${p.items.length === 1 ? `\n${item.stanza}` : ''}`),
+  ].join('\n'));
 }
 
 /** A file's text, or stdin for "-" (or nothing given, when stdin is not a terminal). */
