@@ -33,6 +33,6 @@ async function run(rt: Runtime, options: unknown): Promise<void> {
     return;
   }
   rt.output.result(result, (r, color) =>
-    [`${color.green('✔')} new secret ${r.secretId} for ${r.node}; revoked ${r.revoked.join(', ') || 'nothing'}; shared with ${r.recipients.join(', ') || 'nobody'}` +
+    [`${color.green('✔')} new secret for ${r.node} (secret id ${r.secretId}); revoked ${r.revoked.join(', ') || 'nothing'}; shared with ${r.recipients.join(', ') || 'nobody'}` +
       (r.removedFromWhitelist.length ? `; removed from the whitelist: ${r.removedFromWhitelist.join(', ')}` : ''), ...renderDelivery(r, color)].join('\n'));
 }
