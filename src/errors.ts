@@ -43,6 +43,7 @@ const EXIT_BY_CODE: Record<string, ExitCode> = {
   NOT_ORIGIN: EXIT.security,
   UNTRUSTED_KEY: EXIT.security,
   PARTIAL: EXIT.partial,
+  FINDINGS: EXIT.partial,
   KEYSTORE_UNAVAILABLE: EXIT.localState,
   PASSPHRASE_REQUIRED: EXIT.localState,
   PASSPHRASE_WRONG: EXIT.localState,

@@ -14,6 +14,7 @@ import { registerBlog } from './commands/blog.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerConfig } from './commands/config.js';
+import { registerNodeCommands } from './commands/node/index.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('oxps')
@@ -45,6 +46,7 @@ export function buildProgram(version: string): Command {
   registerRetract(program);
   registerFetch(program);
   registerSecretCommands(program);
+  registerNodeCommands(program);
   registerSync(program);
   registerBlog(program);
   registerDoctor(program);

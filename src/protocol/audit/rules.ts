@@ -4,10 +4,8 @@
 import { readingAffiliates, type Affiliation } from '../pubsub/node.js';
 import { byTimestamp, currentSecret, type NodeSecret } from '../oxps/secrets.js';
 import { looksTitleDerived } from './titleIds.js';
+import { WEAK_SECRET_LENGTH } from '../oxps/sharedSecret.js';
 
-/** XEP-0473 §3: secrets SHOULD be at least 32 characters long. */
-export const MIN_SECRET_LENGTH = 32;
-export const DEFAULT_MAX_AGE_DAYS = 180;
 
 export type FindingKind =
   | 'access-model' | 'no-secret-known' | 'member-without-secret' | 'removed-holds-secret' | 'holder-not-whitelisted'
@@ -101,8 +99,8 @@ function secretFindings(facts: NodeFacts, cmd: Fixes): Finding[] {
   const findings: Finding[] = [];
   const { node, secrets } = facts;
   for (const secret of secrets) {
-    if (!secret.revoked && secret.key.length < MIN_SECRET_LENGTH) {
-      findings.push({ kind: 'short-secret', secretId: secret.id, message: `secret ${secret.id} has ${secret.key.length} characters, fewer than the ${MIN_SECRET_LENGTH} XEP-0473 asks for: it may be guessed`, fix: cmd.oxps('secret rotate') });
+    if (!secret.revoked && secret.key.length < WEAK_SECRET_LENGTH) {
+      findings.push({ kind: 'short-secret', secretId: secret.id, message: `secret ${secret.id} has ${secret.key.length} characters, fewer than the ${WEAK_SECRET_LENGTH} XEP-0473 asks for: it may be guessed`, fix: cmd.oxps('secret rotate') });
     }
   }
   const current = currentSecret(secrets);

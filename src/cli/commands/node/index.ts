@@ -1,0 +1,8 @@
+// oxps node … — commands on a node as a whole.
+import type { Command } from 'commander';
+import { registerNodeAudit } from './audit.js';
+
+export function registerNodeCommands(program: Command): void {
+  const node = program.command('node').description('commands on a node as a whole');
+  registerNodeAudit(node);
+}
