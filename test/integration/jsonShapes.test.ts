@@ -1,7 +1,8 @@
 // The --json contract: every documented shape in README.md ("JSON output") is what the commands
 // print — no undocumented field, no field of another type — and errors are JSON on stderr.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestUser, json, ok, type RunResult } from '../helpers/cli.js';
 
@@ -54,7 +55,7 @@ describe('--json output matches README.md', () => {
   });
 
   it('documents every shape this test checks', () => {
-    for (const name of ['error', 'profile list', 'key list', 'key generate', 'key trust', 'encrypt-node', 'publish', 'publish --jsonl', 'fetch', 'blog read', 'secret list', 'secret share', 'secret rotate', 'secret revoke', 'sync']) {
+    for (const name of ['error', 'profile list', 'key list', 'key generate', 'key trust', 'encrypt-node', 'publish', 'publish --jsonl', 'fetch', 'blog read', 'secret list', 'secret share', 'secret rotate', 'secret revoke', 'sync', 'node audit', 'secret import']) {
       expect(shapes.has(name), name).toBe(true);
     }
   });
@@ -79,6 +80,15 @@ describe('--json output matches README.md', () => {
     ok(await alice.run(['blog', 'setup', '--yes']));
     ok(await alice.run(['blog', 'post', '--title', 'Hello', '--content-file', '-', '--markdown'], { input: 'some *rich* text' }));
     check('blog read', await alice.run(['--json', 'blog', 'read']));
+    // #15.2 with findings: exit 9, the document on stdout all the same
+    ok(await alice.run(['publish', '-n', node, '--plaintext', '--force', '-'], { input: "<note xmlns='urn:example'>clear</note>" }));
+    const audit = await alice.run(['--json', 'node', 'audit', '--all-nodes']);
+    expect(audit.code, audit.stderr).toBe(9);
+    expectShape(json(audit), shapes.get('node audit'), 'node audit');
+    // #15.3
+    const secrets = join(alice.home, 'libervia-secrets.json');
+    writeFileSync(secrets, JSON.stringify([{ id: 'IMPORTED1', key: 'k'.repeat(86), timestamp: 1764892800, origin: alice.jid, revoked: false, shared_with: [bob.jid] }]));
+    check('secret import', await alice.run(['--json', 'secret', 'import', '--from-file', secrets, '-n', `${node}:imported`, '--show-secrets']));
   });
 
   it('prints errors as one JSON document on stderr', async () => {
