@@ -19,7 +19,7 @@ export async function liberviaSecrets(service: string, node: string, profile: st
     throw new OxpsError('INPUT_INVALID', `${cli} pubsub secret list -n ${node} failed (exit ${code}): ${said}`, 'is the Libervia backend running, with that profile (--from-libervia PROFILE)? Else export the list where Libervia runs and use --from-file');
   }
   // libervia-cli may print warnings before the document (Debian's: a template plugin it cannot load)
-  const start = stdout.search(/^\[/m);
+  const start = stdout.search(/^\[\s*[{\]]/m);
   return parseLiberviaSecrets(start < 0 ? stdout : stdout.slice(start), where);
 }
 
