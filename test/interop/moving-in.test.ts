@@ -53,7 +53,7 @@ describe('moving in from Libervia (alice: Libervia, then oxps on the same accoun
     await run(['key', 'generate']);
   });
 
-  it('#15.2 node audit finds the presence access model, title-derived ids, the open attachments node, and no secret held', async () => {
+  it('#15.2 node audit finds the presence access model, title-derived ids and no secret held', async () => {
     expect(ids[0]).toMatch(/^my-holiday-in-rome-[A-Za-z0-9_-]{4}$/);
     const report = JSON.parse((await run(['--json', 'node', 'audit', '-n', node], { code: 9 })).stdout) as AuditReport;
     const findings = report.nodes[0]!.findings;
@@ -61,8 +61,9 @@ describe('moving in from Libervia (alice: Libervia, then oxps on the same accoun
     expect(byKind('access-model')).toEqual([expect.objectContaining({ accessModel: 'presence' })]);
     expect(byKind('no-secret-known')).toEqual([expect.objectContaining({ fix: `oxps secret import --from-libervia -n ${node}` })]);
     expect(byKind('title-derived-id')[0]!.itemIds!.sort()).toEqual([...ids].sort());
-    // Libervia makes an attachments node per post; none is weaker than this presence node yet
-    for (const finding of byKind('attachments-access-model')) expect(finding.accessModel).toBe('open');
+    // Libervia 0.9 makes an attachments node per post with the node's access model of the time
+    // (on urn:xmpp:microblog:0: open, see the recorded 40-blog-set-sign.xml): none weaker yet
+    expect(byKind('attachments-access-model')).toEqual([]);
   });
 
   it('#15.3 secret import --from-libervia takes Libervia\'s secrets; oxps fetch reads the old posts', async () => {
@@ -75,7 +76,7 @@ describe('moving in from Libervia (alice: Libervia, then oxps on the same accoun
     expect(fetched.items.map((i) => i.xml).join()).toContain('the Colosseum at dawn');
   });
 
-  it('#15.3 oxps makes the node a whitelist node and shares with bob; bob\'s Libervia reads the old posts', async () => {
+  it('#15.3 oxps makes the node a whitelist node and shares with bob; bob\'s Libervia reads the old posts; the attachments nodes are now weaker than the node', async () => {
     await run(['encrypt-node', '-n', node, '--yes']);
     await run(['secret', 'share', '-n', node, bob]);
     await waitForLiberviaSecrets('bob', alice, node, (secrets) => secrets.length > 0);
@@ -83,11 +84,10 @@ describe('moving in from Libervia (alice: Libervia, then oxps on the same accoun
     expect(items.map((i) => childText(i.payload, 'title')).sort()).toEqual(['My holiday in Rome', 'signed post']);
     const report = JSON.parse((await run(['--json', 'node', 'audit', '-n', node], { code: 9 })).stdout) as AuditReport;
     const findings = report.nodes[0]!.findings;
-    console.log('attachments findings', JSON.stringify(findings.filter((f) => f.kind === 'attachments-access-model')));
     expect([...new Set(findings.map((f) => f.kind))].sort()).toEqual(['attachments-access-model', 'title-derived-id']);
-    // the signed post's attachments node (its signature) is weaker than the whitelist node now
+    // the posts' attachments nodes (the signature among them) stayed presence: weaker than whitelist now
     const attachments = findings.filter((f) => f.kind === 'attachments-access-model');
-    expect(attachments.map((f) => f.attachmentsNode)).toContainEqual(expect.stringContaining(`;item=${ids[1]}`));
+    expect(attachments.map((f) => [f.attachmentsNode!.split(';item=')[1], f.accessModel]).sort()).toEqual(ids.map((id) => [id, 'presence']).sort());
     for (const finding of attachments) expect(finding.fix).toContain('access_model whitelist');
   });
 });

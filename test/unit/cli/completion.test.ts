@@ -45,7 +45,7 @@ describe('oxps completion bash', () => {
 
   it('completes commands and subcommands', async () => {
     expect(await completeBash(script, ['oxps', 'sec'])).toEqual(['secret']);
-    expect(await completeBash(script, ['oxps', 'secret', ''])).toEqual(['share', 'revoke', 'rotate', 'list', 'trust-origin', 'forget']);
+    expect(await completeBash(script, ['oxps', 'secret', ''])).toEqual(['share', 'revoke', 'rotate', 'list', 'trust-origin', 'forget', 'import']);
     expect(await completeBash(script, ['oxps', 'key', 'g'])).toEqual(['generate']);
     // global options and their values do not hide the command path
     expect(await completeBash(script, ['oxps', '-p', 'secret', '--json', 'secret', 'ro'])).toEqual(['rotate']);
@@ -123,7 +123,7 @@ describe.each(lineShells)('oxps completion $shell', ({ shell, scriptFile, syntax
 
   it('completes commands, subcommands and options, past global options', async () => {
     expect(await completeLine('oxps sec')).toEqual(['secret']);
-    expect(await completeLine('oxps secret ')).toEqual(['forget', 'list', 'revoke', 'rotate', 'share', 'trust-origin']);
+    expect(await completeLine('oxps secret ')).toEqual(['forget', 'import', 'list', 'revoke', 'rotate', 'share', 'trust-origin']);
     expect(await completeLine('oxps -p secret --json secret ro')).toEqual(['rotate']);
     expect(await completeLine('oxps secret list --s')).toEqual(['--service', '--show-secrets']);
   });
