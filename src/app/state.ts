@@ -3,7 +3,7 @@
 import { OxpsError } from '../errors.js';
 import type { NodeSecrets } from '../protocol/oxps/receiving.js';
 import { xep82DateTime } from '../protocol/datetime.js';
-import { StateFile } from '../store/stateFile.js';
+import { StateFile, peekStateDocument } from '../store/stateFile.js';
 import { paths } from '../store/paths.js';
 import type { Keystore } from '../store/keystore/keystore.js';
 
@@ -128,6 +128,13 @@ export function migrate(document: unknown, file: string): ProfileState {
     throw new OxpsError('STATE_CORRUPT', `the state file ${file} was written by a newer oxps (schema ${version})`, 'upgrade oxps');
   }
   throw new OxpsError('STATE_CORRUPT', `the state file ${file} has no known schema version`, `the last good copy is ${file}.prev`);
+}
+
+/** The state as it is on disk, read without the lock and never written (see peekStateDocument). */
+export async function peekProfileState(profile: string, keystore: Keystore): Promise<ProfileState | undefined> {
+  const path = paths.stateFile(profile);
+  const document = await peekStateDocument({ path, profile, keystore });
+  return document === undefined ? undefined : migrate(document, path);
 }
 
 export class ProfileStateHandle {

@@ -33,6 +33,19 @@ export async function openKeystore({ choice, passphrase, notice, verbose, lockWa
   return fallback;
 }
 
+/**
+ * A keystore to read from while the user presses Tab: only when it needs nothing asked (a
+ * keychain on a D-Bus session, not probed, given a short time; the vault with a passphrase
+ * given beforehand), else undefined.
+ */
+export function openKeystoreQuietly(choice: KeystoreChoice, passphrase: string | undefined): Keystore | undefined {
+  if (choice === 'keychain' || (choice === 'auto' && !noDbusSession())) return noDbusSession() ? undefined : new KeychainStore(QUIET_KEYCHAIN_MS);
+  if (passphrase === undefined) return undefined;
+  return new VaultStore(paths.vaultFile(), async ({ creating, attempt }) => (creating || attempt > 1 ? undefined : passphrase), 0);
+}
+
+const QUIET_KEYCHAIN_MS = 1500;
+
 const NO_DBUS = 'no D-Bus session';
 
 /**
