@@ -2,7 +2,7 @@
 // words of the command line so far): profile names from the configuration; node names from the
 // state of the profile in use. Never the network, never a prompt, never an error on the
 // terminal: the state is opened only when its key can be had without asking (see
-// openKeystoreQuietly), read without the lock and never written; else nothing is offered.
+// openKeystoreQuietly in store/keystore/quiet.ts), read without the lock and never written; else nothing is offered.
 import { loadConfig } from '../../store/config.js';
 import type { KeystoreChoice } from '../../store/keystore/keystore.js';
 
@@ -59,8 +59,8 @@ async function knownNodes(typed: TypedOptions): Promise<string[]> {
   const passphrase = typed.passphraseFile
     ? await (await import('../runtime.js')).readSecretFile(typed.passphraseFile, '--passphrase-file')
     : process.env.OXPS_PASSPHRASE || undefined;
-  const { openKeystoreQuietly } = await import('../../store/keystore/open.js');
-  const keystore = openKeystoreQuietly(choice, passphrase);
+  const { openKeystoreQuietly } = await import('../../store/keystore/quiet.js');
+  const keystore = await openKeystoreQuietly(choice, passphrase);
   if (!keystore) return [];
   const { peekProfileState } = await import('../../app/state.js');
   const state = await peekProfileState(account.profile, keystore);
