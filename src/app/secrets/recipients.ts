@@ -81,7 +81,7 @@ export async function checkRecipientKeys(ctx: AppContext, recipients: string[], 
   const sorted = await sortRecipientKeys(ctx, recipients);
   const jids = recipients.filter((jid) => !sorted.ready.includes(jid));
   if (jids.length === 0) return;
-  throw recipientKeysError(sorted, leaveOut ? [`leave ${jids.length === 1 ? 'it' : 'them'} out: ${jids.map((jid) => `${leaveOut} ${jid}`).join(' ')}`] : []);
+  throw recipientKeysError(sorted, leaveOut ? [`leave ${jids.join(', ')} out: ${jids.map((jid) => `${leaveOut} ${jid}`).join(' ')}`] : []);
 }
 
 /**
