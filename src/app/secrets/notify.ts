@@ -102,6 +102,9 @@ export async function deliverPending(ctx: AppContext): Promise<DeliveryReport> {
   return report;
 }
 
+/** Readers of pending shares found without a usable key in this run. */
+const stillWaiting = new WeakMap<AppContext, Set<string>>();
+
 /**
  * Pending shares (share --whitelist-only) whose reader now has a key the trust policy accepts
  * (refreshed from their PEP, so a refused key is never used) become pending notifications of
@@ -113,13 +116,18 @@ async function promoteReadyShares(ctx: AppContext): Promise<void> {
   const state = handle.data;
   if (!state.pendingShares?.length) return;
   const keyring = await ctx.keyring();
+  // a command delivers more than once (before and after its own work): one key lookup per reader and run
+  const waiting = stillWaiting.get(ctx) ?? new Set<string>();
+  stillWaiting.set(ctx, waiting);
   let changed = false;
   for (const share of [...state.pendingShares]) {
     const { service, node, jid } = share;
+    if (waiting.has(jid)) continue;
     try {
       await keyring.usableKeys(jid, 'encrypt to', true);
     } catch (error) {
       if (!isOxpsError(error, 'KEY_NOT_FOUND') && !isOxpsError(error, 'UNTRUSTED_KEY')) throw error;
+      waiting.add(jid);
       ctx.reporter.verbose(`pending share of ${node} for ${jid} still waits: ${error.message}`);
       continue;
     }

@@ -67,7 +67,7 @@ export function recipientKeysError({ waiting, unreachable }: Pick<RecipientKeys,
   ].filter(Boolean);
   const hints = [
     gone.length ? `check the address of ${gone.join(', ')} (a typo in the domain?)` : '',
-    keyless.length ? `${keyless.join(', ')} need an OX client (oxps key generate, Libervia, Gajim) that publishes a key` : '',
+    keyless.length ? `${keyless.join(', ')} ${keyless.length === 1 ? 'needs' : 'need'} an OX client (oxps key generate, Libervia, Gajim) that publishes a key` : '',
     untrusted.length ? `check their fingerprints (oxps key list JID), then: oxps key trust JID FPR` : '',
   ].filter(Boolean);
   return new OxpsError(code, `${what.join('; ')}: nothing was sent`, [hints.join('; '), ...ways].join('; or '));

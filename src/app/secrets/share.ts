@@ -54,7 +54,7 @@ export async function shareSecrets(ctx: AppContext, request: ShareRequest): Prom
 
   const keys = await sortRecipientKeys(ctx, recipients);
   if (keys.unreachable.length || (keys.waiting.length && !request.whitelistOnly)) {
-    throw recipientKeysError(keys, keys.waiting.length ? ['whitelist them now and send the secret when their key appears: add --whitelist-only'] : []);
+    throw recipientKeysError(keys, keys.waiting.length && !request.whitelistOnly ? ['whitelist them now and send the secret when their key appears: add --whitelist-only'] : []);
   }
   await ensureOwnKeyPublished(ctx);
   const { added } = await updateWhitelist(ctx, service, node, recipients, []);
