@@ -1,5 +1,5 @@
 // The schema of a profile's state (DESIGN.md §3) and its migrations. Small and critical: node
-// secrets, contacts' keys and trust, what was already processed, pending notifications.
+// secrets, contacts' keys and trust, what was already processed, pending notifications and shares.
 import { OxpsError } from '../errors.js';
 import type { NodeSecrets } from '../protocol/oxps/receiving.js';
 import { xep82DateTime } from '../protocol/datetime.js';
