@@ -15,6 +15,7 @@ import type { Account, AppContext } from './context.js';
 import { fetchOneItem } from './pubsubNode.js';
 import { MAX_KEYS_PER_CONTACT } from './ox/keyring.js';
 import type { KeyListEntry } from './ox/keys.js';
+import type { PendingShare } from './state.js';
 
 export interface DoctorCheck {
   name: string;
@@ -25,6 +26,8 @@ export interface DoctorCheck {
   skipped?: true;
   /** openpgp-key: the keys on our own list (and this device's), with their trust. */
   keys?: KeyListEntry[];
+  /** state: readers waiting for a usable key (share --whitelist-only). */
+  pendingShares?: PendingShare[];
 }
 
 /** How the run would get its account, keystore and context (the CLI's runtime provides them). */
@@ -273,11 +276,15 @@ async function stateCheck(ctx: AppContext): Promise<DoctorCheck> {
   if (!exists) return { name, ok: true, detail: `${file}: none yet (made on first use)` };
   const opened = await attempt(() => ctx.state());
   if (!opened.ok) return { name, ...opened.check };
-  const { nodes, pending } = opened.value.data;
+  const { nodes, pending, pendingShares = [] } = opened.value.data;
   const records = Object.values(nodes);
   const secrets = records.reduce((n, r) => n + r.secrets.length, 0);
   await ctx.releaseState();
-  return { name, ok: true, detail: `${file}: ${plural(records.length, 'node')}, ${plural(secrets, 'secret')}, ${plural(pending.length, 'pending notification')}` };
+  const shares = pendingShares.length ? `, ${plural(pendingShares.length, 'pending share')}` : '';
+  return {
+    name, ok: true, detail: `${file}: ${plural(records.length, 'node')}, ${plural(secrets, 'secret')}, ${plural(pending.length, 'pending notification')}${shares}`,
+    ...(pendingShares.length ? { pendingShares: pendingShares.map((p) => ({ ...p })) } : {}),
+  };
 }
 
 function plural(count: number, noun: string): string {

@@ -7,7 +7,7 @@ import { OxpsError } from '../errors.js';
 import type { AppContext } from './context.js';
 import { byTimestamp, type NodeSecret } from '../protocol/oxps/secrets.js';
 import { conflictingOrigins } from '../protocol/oxps/receiving.js';
-import { nodeRecord } from './state.js';
+import { nodeRecord, pendingSharesOf } from './state.js';
 import { settleHint } from './nodeOrigin.js';
 import { nodeReaders, type Readers } from './secrets/readers.js';
 
@@ -32,11 +32,14 @@ export interface SecretListing {
   conflict?: { origins: string[]; hint: string };
   /** The origin chosen with `secret trust-origin` (present only then). */
   trustedOrigin?: string;
+  /** Readers waiting for a usable key (share --whitelist-only; present only then). */
+  pending?: Array<{ jid: string; since: string }>;
 }
 
 /** Throws NODE_NOT_FOUND for a node oxps has no record of (a typo, or nothing shared yet). */
 export async function listSecrets(ctx: AppContext, service: string, node: string, showSecrets: boolean): Promise<SecretListing> {
-  const record = nodeRecord((await ctx.state()).data, service, node);
+  const state = (await ctx.state()).data;
+  const record = nodeRecord(state, service, node);
   if (!record) {
     throw new OxpsError('NODE_NOT_FOUND', `oxps knows no secret of node ${node} on ${service}`, 'check the node name and -s; secrets shared with you arrive with oxps sync, your own nodes start with oxps encrypt-node');
   }
@@ -51,10 +54,12 @@ export async function listSecrets(ctx: AppContext, service: string, node: string
     });
   const secrets = [...record.secrets.map(view(false)), ...(record.candidates ?? []).map(view(true))].sort(byTimestamp);
   const competing = conflictingOrigins(record);
+  const pending = pendingSharesOf(state, service, node).map(({ jid, since }) => ({ jid, since }));
   return {
     secrets,
     ...(competing ? { conflict: { origins: competing, hint: settleHint(service, node) } } : {}),
     ...(record.trustedOrigin ? { trustedOrigin: record.trustedOrigin } : {}),
+    ...(pending.length ? { pending } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
 // The schema of a profile's state (DESIGN.md §3) and its migrations. Small and critical: node
-// secrets, contacts' keys and trust, what was already processed, pending notifications.
+// secrets, contacts' keys and trust, what was already processed, pending notifications and shares.
 import { OxpsError } from '../errors.js';
 import type { NodeSecrets } from '../protocol/oxps/receiving.js';
-import { StateFile } from '../store/stateFile.js';
+import { xep82DateTime } from '../protocol/datetime.js';
+import { StateFile, peekStateDocument } from '../store/stateFile.js';
 import { paths } from '../store/paths.js';
 import type { Keystore } from '../store/keystore/keystore.js';
 
@@ -52,6 +53,18 @@ export interface PendingNotification {
   created: string;
 }
 
+/**
+ * A reader given access with `share --whitelist-only` before they had a key we may use: the
+ * node's active secrets go to them once their key appears and passes the trust policy (then
+ * as pending notifications, crash-safe like any other).
+ */
+export interface PendingShare {
+  service: string;
+  node: string;
+  jid: string;
+  since: string;
+}
+
 export interface ProfileState {
   version: typeof STATE_VERSION;
   nodes: Record<string, NodeRecord>;
@@ -64,6 +77,8 @@ export interface ProfileState {
     processed: string[];
   };
   pending: PendingNotification[];
+  /** Absent in states written before issue 17 #8 (an optional member needs no new schema version). */
+  pendingShares?: PendingShare[];
   /** Contacts' unusable keys already warned about: "JID FINGERPRINT" → "listed date, problem". */
   warnedKeys?: Record<string, string>;
 }
@@ -86,6 +101,24 @@ export function ensureNodeRecord(state: ProfileState, service: string, node: str
   return state.nodes[key];
 }
 
+export function pendingSharesOf(state: ProfileState, service: string, node: string): PendingShare[] {
+  return (state.pendingShares ?? []).filter((p) => p.service === service && p.node === node);
+}
+
+/** Keeps a pending share for each of `jids` on the node (one per reader: an older one stays). */
+export function addPendingShares(state: ProfileState, service: string, node: string, jids: readonly string[]): void {
+  const known = new Set(pendingSharesOf(state, service, node).map((p) => p.jid));
+  const since = xep82DateTime(new Date());
+  for (const jid of jids.filter((j) => !known.has(j))) (state.pendingShares ??= []).push({ service, node, jid, since });
+}
+
+/** Forgets the pending shares of `jids` (all of them when not given) on a node; returns the JIDs dropped. */
+export function dropPendingShares(state: ProfileState, service: string, node: string, jids?: readonly string[]): string[] {
+  const dropped = pendingSharesOf(state, service, node).filter((p) => !jids || jids.includes(p.jid));
+  if (dropped.length) state.pendingShares = state.pendingShares!.filter((p) => !dropped.includes(p));
+  return dropped.map((p) => p.jid);
+}
+
 /** Brings a document written by any earlier oxps to the current schema. */
 export function migrate(document: unknown, file: string): ProfileState {
   if (document === undefined) return emptyState();
@@ -95,6 +128,13 @@ export function migrate(document: unknown, file: string): ProfileState {
     throw new OxpsError('STATE_CORRUPT', `the state file ${file} was written by a newer oxps (schema ${version})`, 'upgrade oxps');
   }
   throw new OxpsError('STATE_CORRUPT', `the state file ${file} has no known schema version`, `the last good copy is ${file}.prev`);
+}
+
+/** The state as it is on disk, read without the lock and never written (see peekStateDocument). */
+export async function peekProfileState(profile: string, keystore: Keystore): Promise<ProfileState | undefined> {
+  const path = paths.stateFile(profile);
+  const document = await peekStateDocument({ path, profile, keystore });
+  return document === undefined ? undefined : migrate(document, path);
 }
 
 export class ProfileStateHandle {

@@ -6,8 +6,6 @@ import { loadConfig } from '../store/config.js';
 import { checkProfileName } from '../store/paths.js';
 import type { KeystoreChoice } from '../store/keystore/keystore.js';
 import type { Account } from '../app/context.js';
-import { profileNotFound } from '../app/profiles.js';
-import { splitJid } from '../xmpp/session.js';
 
 export interface ResolvedAccount {
   account: Account;
@@ -21,10 +19,11 @@ export async function resolveAccount(requested: string | undefined): Promise<Res
   const fromEnv = process.env.OXPS_PROFILE || undefined;
   const name = requested ?? (fromEnv === undefined ? undefined : checkProfileName(fromEnv, 'OXPS_PROFILE'));
   const envJid = process.env.OXPS_JID;
-  if (!name && envJid) return { account: accountFromEnv(envJid), keystoreChoice: config.keystore, source: 'environment' };
+  if (!name && envJid) return { account: await accountFromEnv(envJid), keystoreChoice: config.keystore, source: 'environment' };
   const chosen = name ?? config.defaultProfile ?? onlyProfile(Object.keys(config.profiles));
   const profile = chosen ? config.profiles[chosen] : undefined;
-  if (!chosen || !profile) throw profileNotFound(chosen ?? 'default', Object.keys(config.profiles));
+  // loaded only here and below: shell completion resolves the account at every Tab, and these bring in the XMPP stack
+  if (!chosen || !profile) throw (await import('../app/profiles.js')).profileNotFound(chosen ?? 'default', Object.keys(config.profiles));
   return {
     account: { profile: chosen, jid: profile.jid, host: profile.host, port: profile.port, tlsCa: profile.tlsCa, trust: profile.trust },
     keystoreChoice: profile.keystore ?? config.keystore,
@@ -36,7 +35,8 @@ function onlyProfile(names: string[]): string | undefined {
   return names.length === 1 ? names[0] : undefined;
 }
 
-function accountFromEnv(jid: string): Account {
+async function accountFromEnv(jid: string): Promise<Account> {
+  const { splitJid } = await import('../xmpp/session.js');
   const { local, domain } = splitJid(jid);
   const bare = `${local}@${domain}`;
   return { profile: bare, jid: bare, ...serverFromEnv() };

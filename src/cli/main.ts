@@ -16,7 +16,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 } else if (args[0] === '__complete') {
   // asked by the completion scripts at every Tab: no commander, no error output
   const { completionWords } = await import('./completion/words.js');
-  process.stdout.write((await completionWords(args[1]).catch(() => [])).map((word) => `${word}\n`).join(''));
+  process.stdout.write((await completionWords(args[1], args.slice(2)).catch(() => [])).map((word) => `${word}\n`).join(''));
 } else {
   const { buildProgram } = await import('./program.js');
   await buildProgram(version).parseAsync(process.argv);

@@ -54,6 +54,18 @@ export class StateFile {
   }
 }
 
+/**
+ * The document without taking the lock nor writing anything (shell completion): files are
+ * replaced atomically, so an unlocked read sees a whole one. Undefined when there is no file or
+ * its key is not in the keystore; throws when it cannot be read.
+ */
+export async function peekStateDocument({ path, profile, keystore }: Omit<StateFileOptions, 'lockWaitMs'>): Promise<unknown> {
+  const sealed = await readExisting(path);
+  const stored = sealed && (await keystore.get(profile, 'state-key'));
+  if (!sealed || !stored) return undefined;
+  return parse({ path, profile, keystore, lockWaitMs: 0 }, Buffer.from(stored, 'base64'), sealed);
+}
+
 async function readExisting(path: string): Promise<Buffer | undefined> {
   try {
     await assertPrivateFile(path, 'the state file');

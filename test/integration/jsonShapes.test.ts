@@ -74,6 +74,10 @@ describe('--json output matches README.md', () => {
     check('sync', await bob.run(['--json', 'sync']));
     check('fetch', await bob.run(['--json', 'fetch', '-s', alice.jid, '-n', node]));
     check('secret list', await alice.run(['--json', 'secret', 'list', '-n', node, '--show-secrets']));
+    // #17.8 a reader waiting for a key, in share's and secret list's documents
+    const carol = await TestUser.create('carol');
+    check('secret share', await alice.run(['--json', 'secret', 'share', '-n', node, '--whitelist-only', carol.jid]));
+    check('secret list', await alice.run(['--json', 'secret', 'list', '-n', node]));
     check('secret rotate', await alice.run(['--json', 'secret', 'rotate', '-n', node]));
     const active = json<{ secrets: Array<{ id: string; revoked: boolean }> }>(await alice.run(['--json', 'secret', 'list', '-n', node])).secrets.find((s) => !s.revoked)!;
     check('secret revoke', await alice.run(['--json', 'secret', 'revoke', '-n', node, active.id]));

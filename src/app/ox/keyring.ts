@@ -25,6 +25,13 @@ const UNREACHABLE = new Set(['remote-server-not-found', 'remote-server-timeout',
 
 export type KeyUse = 'encrypt to' | 'accept signatures of';
 
+/** No key for a contact; `unreachable` when its server answered that the account cannot be reached (a typo in the domain). */
+export class ContactKeyNotFound extends OxpsError {
+  constructor(readonly jid: string, readonly unreachable: boolean, message: string, hint: string) {
+    super('KEY_NOT_FOUND', message, hint);
+  }
+}
+
 export class Keyring {
   private own: openpgp.PrivateKey | undefined;
   private readonly parsed = new Map<string, openpgp.PublicKey>();
@@ -176,7 +183,7 @@ export class Keyring {
    * apart from an account without a key. Servers answer alike for an account that does not
    * exist and one that has published nothing (forbidden, item-not-found), so that stays open.
    */
-  private async noKeyError(jid: string): Promise<OxpsError> {
+  private async noKeyError(jid: string): Promise<ContactKeyNotFound> {
     const refused = this.refused.get(jid);
     const domain = jid.slice(jid.lastIndexOf('@') + 1);
     if (refused !== undefined && domain !== this.ctx.bareJid.slice(this.ctx.bareJid.lastIndexOf('@') + 1)) {
@@ -189,11 +196,11 @@ export class Keyring {
         },
       );
       if (unreachable !== undefined) {
-        return new OxpsError('KEY_NOT_FOUND', `${jid} does not exist or cannot be reached: its server ${domain} answered ${unreachable}`, `check the address (a typo in the domain?)`);
+        return new ContactKeyNotFound(jid, true, `${jid} does not exist or cannot be reached: its server ${domain} answered ${unreachable}`, `check the address (a typo in the domain?)`);
       }
     }
     const answered = refused ? ` (${domain} answered ${refused}: the account may not exist, or has published no key)` : '';
-    return new OxpsError('KEY_NOT_FOUND', `no OpenPGP key published for ${jid}${answered}`, `check the address; if it is right, ${jid} needs an OX client (oxps key generate, Libervia, Gajim) that publishes a key to PEP node ${PUBLIC_KEYS_LIST_NODE}`);
+    return new ContactKeyNotFound(jid, false, `no OpenPGP key published for ${jid}${answered}`, `check the address; if it is right, ${jid} needs an OX client (oxps key generate, Libervia, Gajim) that publishes a key to PEP node ${PUBLIC_KEYS_LIST_NODE}`);
   }
 
   private async applyTrust(jid: string, record: ContactRecord, use: KeyUse): Promise<ContactKey[]> {

@@ -4,13 +4,15 @@
 // run left. A recipient may thus get a message twice, which receivers ignore.
 import { randomBytes } from 'node:crypto';
 import type * as openpgp from 'openpgp';
-import { OxpsError } from '../../errors.js';
+import { OxpsError, isOxpsError } from '../../errors.js';
+import { byTimestamp } from '../../protocol/oxps/secrets.js';
 import { buildSharedSecret } from '../../protocol/oxps/sharedSecret.js';
 import { buildRevoke } from '../../protocol/oxps/revoke.js';
 import { xep82DateTime } from '../../protocol/datetime.js';
 import type { AppContext } from '../context.js';
 import { nodeRecord, type PendingNotification } from '../state.js';
 import { buildOxMessage } from '../ox/messaging.js';
+import { nodeReaders } from './readers.js';
 
 export function pendingNotification(fields: Omit<PendingNotification, 'id' | 'created'>): PendingNotification {
   return { id: randomBytes(6).toString('hex'), created: xep82DateTime(new Date()), ...fields };
@@ -42,7 +44,10 @@ export async function deliverPending(ctx: AppContext): Promise<DeliveryReport> {
   const keyring = await ctx.keyring();
   // every secret command and sync starts here: reading our own list on each run is what
   // announces a key newly added to it (Keyring.refreshContact)
-  if (await keyring.hasOwnKey()) await keyring.ownEncryptionKeys();
+  if (await keyring.hasOwnKey()) {
+    await keyring.ownEncryptionKeys();
+    await promoteReadyShares(ctx);
+  }
   if (state.pending.length === 0) return report;
   const session = await ctx.session();
   const ownKeys = await keyring.ownEncryptionKeys();
@@ -95,4 +100,49 @@ export async function deliverPending(ctx: AppContext): Promise<DeliveryReport> {
     progress.done();
   }
   return report;
+}
+
+/** Readers of pending shares found without a usable key in this run. */
+const stillWaiting = new WeakMap<AppContext, Set<string>>();
+
+/**
+ * Pending shares (share --whitelist-only) whose reader now has a key the trust policy accepts
+ * (refreshed from their PEP, so a refused key is never used) become pending notifications of
+ * the node's active secrets, in the same save that drops the share. A reader who left the
+ * whitelist meanwhile (where we can read it: another device may have removed them) gets nothing.
+ */
+async function promoteReadyShares(ctx: AppContext): Promise<void> {
+  const handle = await ctx.state();
+  const state = handle.data;
+  if (!state.pendingShares?.length) return;
+  const keyring = await ctx.keyring();
+  // a command delivers more than once (before and after its own work): one key lookup per reader and run
+  const waiting = stillWaiting.get(ctx) ?? new Set<string>();
+  stillWaiting.set(ctx, waiting);
+  let changed = false;
+  for (const share of [...state.pendingShares]) {
+    const { service, node, jid } = share;
+    if (waiting.has(jid)) continue;
+    try {
+      await keyring.usableKeys(jid, 'encrypt to', true);
+    } catch (error) {
+      if (!isOxpsError(error, 'KEY_NOT_FOUND') && !isOxpsError(error, 'UNTRUSTED_KEY')) throw error;
+      waiting.add(jid);
+      ctx.reporter.verbose(`pending share of ${node} for ${jid} still waits: ${error.message}`);
+      continue;
+    }
+    const readers = await nodeReaders(ctx, service, node);
+    const active = (nodeRecord(state, service, node)?.secrets ?? []).filter((s) => !s.revoked).sort(byTimestamp);
+    state.pendingShares = state.pendingShares.filter((p) => p !== share);
+    changed = true;
+    if (readers.known && !readers.jids.includes(jid)) {
+      ctx.reporter.warn(`${jid} has a key now but is no longer on the whitelist of ${node}: pending share dropped, nothing sent`);
+    } else if (active.length === 0) {
+      ctx.reporter.warn(`${jid} has a key now but node ${node} has no active secret: pending share dropped, nothing sent`);
+    } else {
+      ctx.reporter.notice(`${jid} has a key now: sending the secrets of ${node} on ${service} (shared with --whitelist-only on ${share.since})`);
+      for (const secret of active) state.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [jid] }));
+    }
+  }
+  if (changed) await handle.save();
 }

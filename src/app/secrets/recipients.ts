@@ -1,5 +1,6 @@
 // Recipient lists: bare JIDs, checked before anything is sent, and the node's whitelist.
-import { OxpsError } from '../../errors.js';
+import { OxpsError, isOxpsError } from '../../errors.js';
+import { ContactKeyNotFound } from '../ox/keyring.js';
 import { splitJid, IqError } from '../../xmpp/session.js';
 import type { Affiliation } from '../../protocol/pubsub/node.js';
 import type { AppContext } from '../context.js';
@@ -13,20 +14,74 @@ export function normalizeRecipients(jids: string[], self: string): string[] {
   return [...new Set(bare)].filter((jid) => jid !== self);
 }
 
-/**
- * Fails before anything is sent when any recipient has no usable key (XEP-0473 share is all or
- * nothing); `leaveOut` names the option that leaves such a recipient out, when there is one.
- */
-export async function checkRecipientKeys(ctx: AppContext, recipients: string[], leaveOut?: string): Promise<void> {
+export interface KeyFailure {
+  jid: string;
+  error: OxpsError;
+}
+
+export interface RecipientKeys {
+  /** Recipients we may encrypt to now. */
+  ready: string[];
+  /** Recipients with no key the trust policy lets us use (none published, or none trusted). */
+  waiting: KeyFailure[];
+  /** Recipients whose server says the account cannot be reached (a typo in the domain?). */
+  unreachable: KeyFailure[];
+}
+
+/** Asks for every recipient's keys (refreshed), so that one error can name all who fail. */
+export async function sortRecipientKeys(ctx: AppContext, recipients: string[]): Promise<RecipientKeys> {
   const keyring = await ctx.keyring();
+  const sorted: RecipientKeys = { ready: [], waiting: [], unreachable: [] };
   for (const recipient of recipients) {
     try {
       await keyring.usableKeys(recipient, 'encrypt to', true);
+      sorted.ready.push(recipient);
     } catch (error) {
-      if (!leaveOut || !(error instanceof OxpsError)) throw error;
-      throw new OxpsError(error.code, error.message, `${error.hint ? `${error.hint}; ` : ''}or leave ${recipient} out: ${leaveOut} ${recipient}`);
+      if (error instanceof ContactKeyNotFound && error.unreachable) sorted.unreachable.push({ jid: recipient, error });
+      else if (isOxpsError(error, 'KEY_NOT_FOUND') || isOxpsError(error, 'UNTRUSTED_KEY')) sorted.waiting.push({ jid: recipient, error });
+      else throw error;
     }
   }
+  return sorted;
+}
+
+/**
+ * One error for every recipient we cannot encrypt to (XEP-0473 share is all or nothing), the
+ * unreachable told apart from the keyless; `ways` are what else the command offers (an option).
+ */
+export function recipientKeysError({ waiting, unreachable }: Pick<RecipientKeys, 'waiting' | 'unreachable'>, ways: string[]): OxpsError {
+  const failures = [...unreachable, ...waiting];
+  const code = failures.some((f) => f.error.code === 'KEY_NOT_FOUND') ? 'KEY_NOT_FOUND' : 'UNTRUSTED_KEY';
+  if (failures.length === 1) {
+    const [{ error }] = failures as [KeyFailure];
+    return new OxpsError(error.code, error.message, [error.hint, ...ways].filter(Boolean).join('; or '));
+  }
+  const jids = (list: KeyFailure[]) => list.map((f) => f.jid);
+  const keyless = jids(waiting.filter((f) => f.error.code === 'KEY_NOT_FOUND'));
+  const untrusted = jids(waiting.filter((f) => f.error.code !== 'KEY_NOT_FOUND'));
+  const gone = jids(unreachable);
+  const what = [
+    keyless.length ? `no OpenPGP key published for ${keyless.join(', ')}` : '',
+    untrusted.length ? `no trusted OpenPGP key of ${untrusted.join(', ')}` : '',
+    gone.length ? `${gone.join(', ')} ${gone.length === 1 ? 'does' : 'do'} not exist or cannot be reached` : '',
+  ].filter(Boolean);
+  const hints = [
+    gone.length ? `check the address of ${gone.join(', ')} (a typo in the domain?)` : '',
+    keyless.length ? `${keyless.join(', ')} ${keyless.length === 1 ? 'needs' : 'need'} an OX client (oxps key generate, Libervia, Gajim) that publishes a key` : '',
+    untrusted.length ? `check their fingerprints (oxps key list JID), then: oxps key trust JID FPR` : '',
+  ].filter(Boolean);
+  return new OxpsError(code, `${what.join('; ')}: nothing was sent`, [hints.join('; '), ...ways].join('; or '));
+}
+
+/**
+ * Fails before anything is sent when any recipient has no usable key, naming all of them;
+ * `leaveOut` names the option that leaves such a recipient out, when there is one.
+ */
+export async function checkRecipientKeys(ctx: AppContext, recipients: string[], leaveOut?: string): Promise<void> {
+  const sorted = await sortRecipientKeys(ctx, recipients);
+  const jids = recipients.filter((jid) => !sorted.ready.includes(jid));
+  if (jids.length === 0) return;
+  throw recipientKeysError(sorted, leaveOut ? [`leave ${jids.join(', ')} out: ${jids.map((jid) => `${leaveOut} ${jid}`).join(' ')}`] : []);
 }
 
 /**

@@ -2,7 +2,7 @@
 // the node's whitelist and whoever this device sent it to.
 import { OxpsError } from '../../errors.js';
 import type { AppContext } from '../context.js';
-import { nodeRecord } from '../state.js';
+import { dropPendingShares, nodeRecord, pendingSharesOf } from '../state.js';
 import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
 import { normalizeRecipients } from './recipients.js';
 import { defaultRecipients } from './readers.js';
@@ -23,8 +23,15 @@ export async function revokeSecret(ctx: AppContext, request: RevokeRequest): Pro
   const secret = record?.secrets.find((s) => s.id === secretId);
   if (!record || !secret) throw new OxpsError('SECRET_NOT_FOUND', `node ${node} on ${service} has no secret ${secretId}`, `list them: oxps secret list -s ${service} -n ${node}`);
   if (secret.origin !== ctx.bareJid) throw new OxpsError('NOT_ORIGIN', `secret ${secretId} was made by ${secret.origin}: only its origin may revoke it`, `ask ${secret.origin}`);
-  const recipients = normalizeRecipients(request.recipients ?? (await defaultRecipients(ctx, record, secret.sharedWith)).recipients, ctx.bareJid);
+  // readers still waiting for a key (share --whitelist-only) were never sent the secret
+  const waiting = pendingSharesOf(handle.data, service, node).map((p) => p.jid).filter((jid) => !secret.sharedWith.includes(jid));
+  const readers = request.recipients ?? (await defaultRecipients(ctx, record, secret.sharedWith)).recipients.filter((jid) => !waiting.includes(jid));
+  const recipients = normalizeRecipients(readers, ctx.bareJid);
   secret.revoked = true;
+  if (!record.secrets.some((s) => !s.revoked)) {
+    const dropped = dropPendingShares(handle.data, service, node);
+    if (dropped.length) ctx.reporter.notice(`node ${node} has no active secret left: the pending shares of ${dropped.join(', ')} are dropped (share again once a new secret exists)`);
+  }
   handle.data.pending.push(pendingNotification({ service, node, kind: 'revoke', secretId, recipients: [...recipients, ctx.bareJid], ...(request.reason ? { reason: request.reason } : {}) }));
   await handle.save();
   const report = await deliverPending(ctx);

@@ -5,7 +5,7 @@
 import { OxpsError } from '../../errors.js';
 import { byTimestamp, generateSecret, latestSecret, mayGenerateSecret, origins } from '../../protocol/oxps/secrets.js';
 import type { AppContext } from '../context.js';
-import { nodeRecord } from '../state.js';
+import { dropPendingShares, nodeRecord, pendingSharesOf } from '../state.js';
 import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
 import { previewRotation, type RotationPreview } from './rotatePreview.js';
 import { checkRecipientKeys, normalizeRecipients, updateWhitelist } from './recipients.js';
@@ -44,7 +44,9 @@ export async function rotateSecret(ctx: AppContext, request: RotateRequest): Pro
   const removed = normalizeRecipients(request.remove ?? [], ctx.bareJid);
   const latestHolders = latestSecret(record.secrets)!.sharedWith;
   const { recipients: readers, readers: whitelist } = await defaultRecipients(ctx, record, latestHolders);
-  const recipients = normalizeRecipients(request.recipients ?? readers, ctx.bareJid).filter((jid) => !removed.includes(jid));
+  // readers waiting for a key (share --whitelist-only) get the new secret when it appears
+  const waiting = pendingSharesOf(handle.data, service, node).map((p) => p.jid);
+  const recipients = normalizeRecipients(request.recipients ?? readers, ctx.bareJid).filter((jid) => !removed.includes(jid) && !waiting.includes(jid));
   // the whitelist lives on the server: a member added behind our back must not get the secret unseen
   const unseen = request.recipients ? [] : recipients.filter((jid) => !record.secrets.some((s) => s.sharedWith.includes(jid)));
   if (unseen.length) ctx.reporter.notice(`from the whitelist of ${node}, though this device never sent them a secret: ${unseen.join(', ')} (leave one out with --remove)`);
@@ -60,7 +62,7 @@ export async function rotateSecret(ctx: AppContext, request: RotateRequest): Pro
   for (const secret of active) {
     secret.revoked = true;
     // the whitelist as it was before --remove: whoever could read is told
-    const told = new Set([...secret.sharedWith, ...(whitelist.known ? whitelist.jids : []), ctx.bareJid]);
+    const told = new Set([...secret.sharedWith, ...(whitelist.known ? whitelist.jids : []).filter((jid) => !waiting.includes(jid)), ctx.bareJid]);
     handle.data.pending.push(pendingNotification({ service, node, kind: 'revoke', secretId: secret.id, recipients: [...told], ...(request.reason ? { reason: request.reason } : {}) }));
   }
   // XEP-0473 §4.1: an entity newly granted access also gets the previous (revoked) secrets
@@ -68,6 +70,8 @@ export async function rotateSecret(ctx: AppContext, request: RotateRequest): Pro
     for (const secret of previous) handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [...newcomers] }));
   }
   record.secrets.push(fresh);
+  const dropped = dropPendingShares(handle.data, service, node, removed);
+  if (dropped.length) ctx.reporter.verbose(`pending shares dropped: ${dropped.join(', ')}`);
   handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: fresh.id, recipients: [...recipients, ctx.bareJid] }));
   await handle.save();
 

@@ -5,16 +5,18 @@ import { OxpsError } from '../../errors.js';
 import { byTimestamp, generateSecret, mayGenerateSecret, origins } from '../../protocol/oxps/secrets.js';
 import { settleBeforeEncrypting } from '../nodeOrigin.js';
 import type { AppContext } from '../context.js';
-import { ensureNodeRecord } from '../state.js';
+import { addPendingShares, ensureNodeRecord } from '../state.js';
 import { ensureOwnKeyPublished } from '../ox/keys.js';
 import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
-import { checkRecipientKeys, normalizeRecipients, requireRecipients, updateWhitelist } from './recipients.js';
+import { normalizeRecipients, recipientKeysError, requireRecipients, sortRecipientKeys, updateWhitelist } from './recipients.js';
 
 export interface ShareRequest {
   service: string;
   node: string;
   secretIds?: string[];
   recipients: string[];
+  /** Whitelist everyone now; those without a usable key get the secrets once it appears (pending shares). */
+  whitelistOnly?: boolean;
 }
 
 export interface ShareResult extends DeliveryReport {
@@ -23,12 +25,17 @@ export interface ShareResult extends DeliveryReport {
   secrets: string[];
   recipients: string[];
   whitelisted: string[];
+  /** Recipients left waiting for a usable key (--whitelist-only). */
+  pending: string[];
 }
 
 export async function shareSecrets(ctx: AppContext, request: ShareRequest): Promise<ShareResult> {
   const { service, node } = request;
   const recipients = normalizeRecipients(request.recipients, ctx.bareJid);
   requireRecipients(recipients);
+  if (request.whitelistOnly && request.secretIds?.length) {
+    throw new OxpsError('USAGE', '--whitelist-only sends the node\'s active secrets when a key appears: it cannot be combined with -k', 'leave out -k, or share the -k secrets with those who have a key');
+  }
   await deliverPending(ctx);
   const handle = await ctx.state();
   const record = ensureNodeRecord(handle.data, service, node);
@@ -45,14 +52,20 @@ export async function shareSecrets(ctx: AppContext, request: ShareRequest): Prom
     return secret;
   }) : record.secrets;
 
-  await checkRecipientKeys(ctx, recipients);
+  const keys = await sortRecipientKeys(ctx, recipients);
+  if (keys.unreachable.length || (keys.waiting.length && !request.whitelistOnly)) {
+    throw recipientKeysError(keys, keys.waiting.length && !request.whitelistOnly ? ['whitelist them now and send the secret when their key appears: add --whitelist-only'] : []);
+  }
   await ensureOwnKeyPublished(ctx);
   const { added } = await updateWhitelist(ctx, service, node, recipients, []);
+  const waiting = keys.waiting.map((w) => w.jid);
+  addPendingShares(handle.data, service, node, waiting);
+  for (const { jid, error } of keys.waiting) ctx.reporter.notice(`${jid} will get the secrets of ${node} once a key we may use appears (${error.message})`);
   // oldest first, so that the newest secret is the last one received
   for (const secret of [...secrets].sort(byTimestamp)) {
-    handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [...recipients, ctx.bareJid] }));
+    handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [...keys.ready, ctx.bareJid] }));
   }
   await handle.save();
   const report = await deliverPending(ctx);
-  return { service, node, secrets: secrets.map((s) => s.id), recipients, whitelisted: added, ...report };
+  return { service, node, secrets: secrets.map((s) => s.id), recipients, whitelisted: added, pending: waiting, ...report };
 }

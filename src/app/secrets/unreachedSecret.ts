@@ -4,7 +4,7 @@
 import { OxpsError } from '../../errors.js';
 import type { NodeSecret } from '../../protocol/oxps/secrets.js';
 import type { AppContext } from '../context.js';
-import type { NodeRecord } from '../state.js';
+import { pendingSharesOf, type NodeRecord } from '../state.js';
 import { deliverPending, pendingNotification } from './notify.js';
 import { nodeReaders } from './readers.js';
 
@@ -21,15 +21,18 @@ export async function ensureReadersHaveSecret(ctx: AppContext, record: NodeRecor
     ctx.reporter.verbose(`not checking that the readers of node ${node} have secret ${secret.id}: ${readers.reason}`);
     return;
   }
-  if (readers.jids.length === 0 || readers.jids.some((jid) => secret.sharedWith.includes(jid))) return;
-  ctx.reporter.warn(`secret ${secret.id} of node ${node} was sent to none of its readers (${readers.jids.join(', ')}): sending it to them before publishing`);
   const handle = await ctx.state();
-  handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [...readers.jids, ctx.bareJid] }));
+  // readers waiting for a key (share --whitelist-only) get the secret when it appears
+  const waiting = pendingSharesOf(handle.data, service, node).map((p) => p.jid);
+  const reachable = readers.jids.filter((jid) => !waiting.includes(jid));
+  if (reachable.length === 0 || reachable.some((jid) => secret.sharedWith.includes(jid))) return;
+  ctx.reporter.warn(`secret ${secret.id} of node ${node} was sent to none of its readers (${reachable.join(', ')}): sending it to them before publishing`);
+  handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [...reachable, ctx.bareJid] }));
   await handle.save();
   const report = await deliverPending(ctx);
-  if (!readers.jids.some((jid) => secret.sharedWith.includes(jid))) {
+  if (!reachable.some((jid) => secret.sharedWith.includes(jid))) {
     const reasons = report.dropped.map((d) => `${d.recipient}: ${d.reason}`).join('; ');
     throw new OxpsError('KEY_NOT_FOUND', `no reader of node ${node} could be sent its secret ${secret.id}${reasons ? ` (${reasons})` : ''}: nothing published`,
-      `make their keys usable (oxps key list), then: oxps secret share -s ${service} -n ${node} -k ${secret.id} ${readers.jids.join(' ')}`);
+      `make their keys usable (oxps key list), then: oxps secret share -s ${service} -n ${node} -k ${secret.id} ${reachable.join(' ')}`);
   }
 }

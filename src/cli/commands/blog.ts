@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { action } from '../runtime.js';
 import { run as encryptNode } from './encryptNode.js';
 import { run as retract } from './retract.js';
-import { run as shareSecrets } from './secret/share.js';
+import { run as shareSecrets, WHITELIST_ONLY } from './secret/share.js';
 import { publishOne, publishOptions, type PublishCliOptions } from './publish.js';
 import { fetchAndPrint, fetchOptions, type FetchCliOptions } from './fetch.js';
 
@@ -34,5 +34,6 @@ export function registerBlog(program: Command): void {
   blog.command('share')
     .description('give readers access: whitelist them and send them the secrets')
     .argument('<readers...>', 'bare JIDs')
-    .action(action(async (rt, readers) => shareSecrets(rt, readers, { node: MICROBLOG_NODE })));
+    .option(WHITELIST_ONLY.flags, WHITELIST_ONLY.description)
+    .action(action(async (rt, readers, options) => shareSecrets(rt, readers, { ...(options as { whitelistOnly?: boolean }), node: MICROBLOG_NODE })));
 }

@@ -40,6 +40,7 @@ function renderCheck(check: DoctorCheck, color: import('chalk').ChalkInstance): 
   const indent = `  ${' '.repeat(WIDTH)}  `;
   const keys = (check.keys ?? []).map((k) =>
     `\n${indent}${k.fingerprint}  ${trustLabel(k.trust, color)}${k.local ? ' (this device)' : ''}${k.withdrawn ? color.dim(` withdrawn ${k.withdrawn}`) : ''}`);
-  const line = `${mark} ${check.name.padEnd(WIDTH)}  ${check.detail}${keys.join('')}`;
+  const shares = (check.pendingShares ?? []).map((p) => `\n${indent}pending share: ${p.jid} on ${p.node} (${p.service}) since ${p.since}, waiting for a usable key`);
+  const line = `${mark} ${check.name.padEnd(WIDTH)}  ${check.detail}${keys.join('')}${shares.join('')}`;
   return check.hint ? `${line}\n${indent}${color.dim(`→ ${check.hint}`)}` : line;
 }

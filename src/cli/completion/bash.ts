@@ -99,8 +99,10 @@ _oxps() {
     [ -z "$choices" ] && choices="$(_oxps_option_values "" "$option")"
     if [ "$choices" = __file__ ]; then
       _oxps_files "$cur"
-    elif [ "$choices" = __profiles__ ]; then
-      COMPREPLY=( $(compgen -W "$("\${COMP_WORDS[0]}" __complete profiles 2>/dev/null)" -- "$cur") )
+    elif [[ "$choices" == __*__ ]]; then
+      # profile or node names, asked of oxps with the words typed so far (-p, -s, --keystore…)
+      choices="\${choices#__}"
+      COMPREPLY=( $(compgen -W "$("\${COMP_WORDS[0]}" __complete "\${choices%__}" "\${COMP_WORDS[@]:0:COMP_CWORD}" 2>/dev/null)" -- "$cur") )
     else
       COMPREPLY=( $(compgen -W "$choices" -- "$cur") )
     fi

@@ -62,7 +62,7 @@ function optionFlags(option: OptionSpec): string {
   if (option.long) parts.push(` -l ${option.long.slice(2)}`);
   if (option.takesValue) {
     if (option.choices) parts.push(` -x -a ${fishQuote(option.choices.join(' '))}`);
-    else if (option.words) parts.push(` -x -a ${fishQuote(`(oxps __complete ${option.words} 2>/dev/null)`)}`);
+    else if (option.words) parts.push(` -x -a ${fishQuote(`(oxps __complete ${option.words} (commandline -opc) 2>/dev/null)`)}`);
     else parts.push(option.file ? ' -r -F' : ' -x');
   }
   parts.push(` -d ${fishQuote(option.description)}`);

@@ -13,8 +13,8 @@ export interface OptionSpec {
   choices?: string[];
   /** The value names a file (`<file>`). */
   file: boolean;
-  /** The values are asked of `oxps __complete KIND` at completion time (profile names). */
-  words?: 'profiles';
+  /** The values are asked of `oxps __complete KIND WORD…` at completion time (profile or node names). */
+  words?: 'profiles' | 'nodes';
   repeatable: boolean;
 }
 
@@ -58,7 +58,7 @@ function optionSpec(option: Option): OptionSpec {
     ...(valueName ? { valueName } : {}),
     ...(option.argChoices ? { choices: option.argChoices } : {}),
     file: valueName === 'file',
-    ...(option.long === '--profile' ? { words: 'profiles' as const } : {}),
+    ...(option.long === '--profile' ? { words: 'profiles' as const } : option.long === '--node' ? { words: 'nodes' as const } : {}),
     repeatable: option.variadic || option.parseArg === (collect as unknown),
   };
 }

@@ -83,7 +83,8 @@ function argumentSpec(argument: ArgumentSpec, position: number): string {
 
 function valueAction(option: OptionSpec): string {
   if (option.choices) return `(${option.choices.join(' ')})`;
-  if (option.words) return `{compadd -- \${(f)"$(oxps __complete ${option.words} 2>/dev/null)"}}`;
+  // the words typed so far come from the line itself: _arguments narrows $words to the subcommand's
+  if (option.words) return `{compadd -- \${(f)"$(oxps __complete ${option.words} \${(Q)\${(z)LBUFFER}} 2>/dev/null)"}}`;
   return option.file ? '_files' : ' ';
 }
 

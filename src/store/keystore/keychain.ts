@@ -22,6 +22,9 @@ export class KeychainStore implements Keystore {
   readonly kind = 'keychain' as const;
   readonly description = 'the OS keychain';
 
+  /** `operationMs`: how long an operation may wait (for the user to unlock the keychain). */
+  constructor(private readonly operationMs = KEYCHAIN_OPERATION_MS) {}
+
   async get(profile: string, entry: SecretEntry): Promise<string | undefined> {
     const value = await this.call(profile, entry, (e, signal) => e.getPassword(signal));
     return value ?? undefined;
@@ -37,7 +40,7 @@ export class KeychainStore implements Keystore {
 
   private async call<T>(profile: string, name: SecretEntry, op: (e: AsyncEntry, signal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      return await op(keychainEntry(entryAccount(profile, name)), AbortSignal.timeout(KEYCHAIN_OPERATION_MS));
+      return await op(keychainEntry(entryAccount(profile, name)), AbortSignal.timeout(this.operationMs));
     } catch (error) {
       throw keychainError(error);
     }

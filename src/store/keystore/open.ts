@@ -2,12 +2,12 @@
 // session (Linux) and it answers within 2 s, else the vault, with a one-line notice when the
 // vault is first made.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { OxpsError } from '../../errors.js';
 import { paths } from '../paths.js';
 import { KeychainStore, probeKeychain } from './keychain.js';
 import { VaultStore, type PassphraseSource } from './vault.js';
 import type { Keystore, KeystoreChoice } from './keystore.js';
+import { noDbusSession } from './dbus.js';
 
 export interface OpenKeystoreOptions {
   choice: KeystoreChoice;
@@ -34,14 +34,3 @@ export async function openKeystore({ choice, passphrase, notice, verbose, lockWa
 }
 
 const NO_DBUS = 'no D-Bus session';
-
-/**
- * Linux keychains answer on the D-Bus session bus; without its address and without the
- * standard socket there is none to ask (cron, CI, SSH), and a probe would only fail with
- * D-Bus jargon ("X11 autolaunch") after a wait.
- */
-function noDbusSession(): boolean {
-  if (process.platform !== 'linux' || process.env.DBUS_SESSION_BUS_ADDRESS) return false;
-  const runtimeDir = process.env.XDG_RUNTIME_DIR;
-  return !runtimeDir || !existsSync(join(runtimeDir, 'bus'));
-}

@@ -175,7 +175,8 @@ describe('the completion command', () => {
 });
 
 describe('#17.15 words read at completion time', () => {
-  const saved = { PATH: process.env.PATH, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME };
+  const ENV = ['PATH', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'OXPS_KEYSTORE', 'OXPS_PASSPHRASE', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR'] as const;
+  const saved = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
   let dir: string;
 
   beforeAll(async () => {
@@ -189,8 +190,70 @@ describe('#17.15 words read at completion time', () => {
     await writeFile(join(dir, 'config', 'oxps', 'config.json'), JSON.stringify(config), { mode: 0o600 });
     process.env.PATH = `${join(dir, 'bin')}:${dirname(process.execPath)}:${process.env.PATH}`;
     process.env.XDG_CONFIG_HOME = join(dir, 'config');
+    // profile work: a state in a vault, with a node of its own account and one on a pubsub service
+    process.env.XDG_DATA_HOME = join(dir, 'data');
+    process.env.OXPS_KEYSTORE = 'vault';
+    delete process.env.OXPS_PASSPHRASE;
+    for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR'] as const) delete process.env[name];
+    const { VaultStore } = await import('../../../src/store/keystore/vault.js');
+    const { paths } = await import('../../../src/store/paths.js');
+    const { ProfileStateHandle, ensureNodeRecord } = await import('../../../src/app/state.js');
+    const vault = new VaultStore(paths.vaultFile(), async () => PASSPHRASE);
+    const state = await ProfileStateHandle.open('work', vault, 5000);
+    ensureNodeRecord(state.data, 'me@work.example', 'urn:xmpp:microblog:0');
+    ensureNodeRecord(state.data, 'pubsub.work.example', 'fixtures');
+    await state.save();
+    await state.release();
+    await writeFile(join(dir, 'passphrase'), `${PASSPHRASE}\n`, { mode: 0o600 });
     for (const shell of lineShells) await writeFile(join(dir, shell.scriptFile), completionScript(program(), shell.shell));
-    return () => Object.assign(process.env, saved);
+    return () => {
+      for (const name of ENV) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    };
+  });
+
+  const PASSPHRASE = 'completion vault passphrase';
+
+  /** Runs `work` with OXPS_PASSPHRASE set (or not) for the shells started meanwhile. */
+  async function withPassphrase<T>(passphrase: string | undefined, work: () => Promise<T>): Promise<T> {
+    if (passphrase === undefined) delete process.env.OXPS_PASSPHRASE;
+    else process.env.OXPS_PASSPHRASE = passphrase;
+    try {
+      return await work();
+    } finally {
+      delete process.env.OXPS_PASSPHRASE;
+    }
+  }
+
+  it('#17.15 bash offers the node names of the profile in use after -n and --node, those of -s when typed', async () => {
+    const script = completionScript(program(), 'bash');
+    await withPassphrase(PASSPHRASE, async () => {
+      expect(await completeBash(script, ['oxps', 'fetch', '-n', ''])).toEqual(['fixtures', 'urn:xmpp:microblog:0']);
+      expect(await completeBash(script, ['oxps', '-p', 'work', 'secret', 'list', '--node', 'u'])).toEqual(['urn:xmpp:microblog:0']);
+      expect(await completeBash(script, ['oxps', '--profile', '=', 'work', 'fetch', '-s', 'pubsub.work.example', '-n', ''])).toEqual(['fixtures']);
+      // another profile has no state: nothing
+      expect(await completeBash(script, ['oxps', '-p', 'home@example.org', 'fetch', '-n', ''])).toEqual([]);
+    });
+    // the passphrase from a file named on the line
+    expect(await completeBash(script, ['oxps', '--passphrase-file', join(dir, 'passphrase'), 'fetch', '-n', 'f'])).toEqual(['fixtures']);
+  });
+
+  it('#17.15 without a passphrase given beforehand, or with a wrong one, nothing is offered, nothing asked, nothing printed', async () => {
+    const script = completionScript(program(), 'bash');
+    // completeBash fails on any stderr output; a prompt would hang (no input): the shell would time out
+    expect(await completeBash(script, ['oxps', 'fetch', '-n', ''])).toEqual([]);
+    expect(await withPassphrase('wrong', () => completeBash(script, ['oxps', 'fetch', '-n', '']))).toEqual([]);
+    const direct = await runNode([BIN, '__complete', 'nodes', 'oxps', 'fetch', '-n'], { env: { XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data'), OXPS_KEYSTORE: 'vault' } });
+    expect(direct).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it.each(lineShells)('#17.15 $shell offers the node names after -n', async ({ complete }) => {
+    await withPassphrase(PASSPHRASE, async () => {
+      expect(await complete(dir, 'oxps -p work secret list -n ')).toEqual(['fixtures', 'urn:xmpp:microblog:0']);
+      expect(await complete(dir, 'oxps fetch -s pubsub.work.example --node ')).toEqual(['fixtures']);
+    });
   });
 
   it('bash offers the profile names after -p and --profile', async () => {

@@ -25,6 +25,6 @@ async function run(rt: Runtime, options: unknown): Promise<void> {
       const shared = s.sharedWith.length ? `shared with ${s.sharedWith.join(', ')}` : 'not shared';
       const readers = s.readers ? `\n  readers ${s.readers.join(', ') || 'none'}${s.missing?.length ? color.yellow(`; not sent from this device to ${s.missing.join(', ')}`) : ''}` : '';
       return `${color.bold(s.id)}  ${status}${candidate}  ${s.timestamp}  origin ${s.origin}  ${shared}${readers}${s.key ? `\n  key ${s.key}` : ''}`;
-    })].join('\n');
+    }), ...(r.pending ?? []).map((p) => color.yellow(`pending share: ${p.jid} gets the active secrets once a usable key appears (since ${p.since})`))].join('\n');
   });
 }
