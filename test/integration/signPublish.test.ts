@@ -3,16 +3,22 @@
 // on a node with the encrypted node's access model, publish model and members, kept in step by
 // share and rotate --remove (XEP-0473 §7) — or in clear on an open node with --sign-compat=libervia.
 import { describe, expect, it, beforeAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Element } from '@xmpp/xml';
-import { TestUser, json, ok, type ServerKind } from '../helpers/cli.js';
+import { BIN, TestUser, json, ok, type ServerKind } from '../helpers/cli.js';
 import { rawSession, withUser } from '../helpers/inProcess.js';
-import { nodeAffiliations, nodeConfiguration } from '../../src/app/pubsubNode.js';
+import { cleanEnv } from '../harness/process.js';
+import { startProsody, removeServerDir } from '../harness/prosody.js';
+import { nodeAffiliations, nodeConfiguration, setNodeAffiliations } from '../../src/app/pubsubNode.js';
+import { parseServiceNodes, serviceNodesIq } from '../../src/protocol/pubsub/disco.js';
 import { nodeRecord } from '../../src/app/state.js';
 import { itemsIq, parseItemsResult } from '../../src/protocol/pubsub/items.js';
 import { parseEncrypted } from '../../src/protocol/oxps/encrypted.js';
 import { decryptItem } from '../../src/crypto/itemCipher.js';
 import { parseXmlElement } from '../../src/protocol/xml.js';
-import { IqError } from '../../src/xmpp/session.js';
+import { IqError, Session } from '../../src/xmpp/session.js';
 
 const ATTACHMENTS = 'urn:xmpp:pubsub-attachments:1';
 const SIGNING = 'urn:xmpp:pubsub-signing:0';
@@ -70,7 +76,7 @@ describe.each(SERVERS)('signed publishing on %s', (server) => {
   });
 
   beforeAll(async () => {
-    [alice, bob, carol, mallory] = await TestUser.createMany(['alice', 'bob', 'carol', 'mallory'], { server });
+    [alice, bob, carol, mallory] = (await TestUser.createMany(['alice', 'bob', 'carol', 'mallory'], { server })) as [TestUser, TestUser, TestUser, TestUser];
     for (const user of [alice, bob, carol, mallory]) {
       await user.addProfile();
       ok(await user.run(['key', 'generate']));
@@ -174,5 +180,120 @@ describe.each(SERVERS)('signed publishing on %s', (server) => {
     const fetched = json<{ items: Array<{ id: string; xml: string }> }>(ok(await alice.run(['--json', 'fetch', '-n', node, '--all'])));
     const idOf = (text: string) => fetched.items.find((i) => i.xml.includes(`>${text}<`))!.id;
     expect(await nodesSigned([idOf('per-line 0'), idOf('per-line 1'), idOf('flag 0'), idOf('flag 1')])).toEqual([true, false, true, false]);
+  });
+});
+
+describe('signing where the service does not let us create attachments nodes', () => {
+  it('#13.1 one-line error, and the item is not published unsigned', async () => {
+    // on Prosody only admins (alice) create nodes on pubsub.localhost: bob, made owner of the node, may not
+    const alice = await TestUser.create('alice', { shared: true });
+    const [bob] = await TestUser.createMany(['bob']);
+    for (const user of [alice, bob!]) {
+      await user.addProfile();
+      ok(await user.run(['key', 'generate']));
+    }
+    const node = `urn:example:signed:refused:${Date.now()}`;
+    const service = 'pubsub.localhost';
+    ok(await alice.run(['encrypt-node', '-s', service, '-n', node]));
+    ok(await alice.run(['secret', 'share', '-s', service, '-n', node, bob!.jid]));
+    await withUser(alice, async (ctx) => {
+      await setNodeAffiliations(await ctx.session(), service, node, new Map([[bob!.jid, 'owner']]));
+    });
+    ok(await bob!.run(['sync']));
+    const result = await bob!.run(['publish', '--sign', '-s', service, '-n', node, '-'], { input: "<note xmlns='urn:example:notes'>refused</note>" });
+    expect(result.code).toBe(7);
+    const errors = result.stderr.split('\n').filter((line) => line.startsWith('oxps: error:'));
+    expect(errors).toEqual([expect.stringMatching(/pubsub\.localhost does not let us create the attachments node .* \((forbidden|not-allowed)\)/)]);
+    const fetched = json<{ items: unknown[] }>(ok(await alice.run(['--json', 'fetch', '-s', service, '-n', node, '--all'])));
+    expect(fetched.items).toEqual([]);
+  });
+});
+
+describe('a signed batch killed midway', () => {
+  const BATCH_NODE = 'signed-kill-batch';
+  /** OXPS_SIGNED_BATCH_ITEMS=1000 measures the cost of share/rotate on a node of 1,000 signed items. */
+  const ITEMS = Number(process.env.OXPS_SIGNED_BATCH_ITEMS ?? 300);
+  /** The node answers this many publishes, then none: the run is certainly midway when killed. */
+  const ANSWERED = 100;
+  /** The journal is made durable every 64 records. */
+  const JOURNALED = 64;
+
+  it('#13.1 resumes: every line published and signed exactly once, no duplicate item or attachment; share and rotate --remove reach every attachments node', { timeout: 900_000 }, async () => {
+    let server = await startProsody({ pubsubAdmins: ['alice@localhost'], unanswered: { [`${BATCH_NODE} publish`]: ANSWERED } });
+    try {
+      const alice = await TestUser.device('alice');
+      const addProfile = () => alice.run(['profile', 'add', alice.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile], { env: { OXPS_PASSWORD: 'alicepass' } });
+      ok(await addProfile());
+      ok(await alice.run(['key', 'generate']));
+      ok(await alice.run(['encrypt-node', '-s', 'pubsub.localhost', '-n', BATCH_NODE]));
+      const input = Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ payload: `<note xmlns='urn:example:notes'>signed ${i}</note>` })).join('\n');
+      const args = ['--timeout', '300', 'publish', '--sign', '-s', 'pubsub.localhost', '-n', BATCH_NODE, '--jsonl', '-'];
+      const journalDir = join(alice.env.XDG_DATA_HOME!, 'oxps', alice.jid, 'journals');
+      const records = async () => {
+        const files = await readdir(journalDir).catch(() => [] as string[]);
+        let count = 0;
+        for (const file of files.filter((f) => f.endsWith('.journal'))) count += (await readFile(join(journalDir, file), 'utf8')).split('\n').filter((l) => /^\d+$/.test(l)).length;
+        return count;
+      };
+      const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(alice.env), stdio: ['pipe', 'ignore', 'pipe'] });
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input);
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      let finished = false;
+      void exited.then(() => (finished = true));
+      while (!finished && (await records()) < JOURNALED) await new Promise((r) => setTimeout(r, 20));
+      child.kill('SIGKILL');
+      expect(await exited, 'the batch finished before it could be killed').toBeNull();
+      const partial = await records();
+      expect(partial).toBeGreaterThanOrEqual(JOURNALED);
+      expect(partial).toBeLessThanOrEqual(ANSWERED);
+
+      await server.stop();
+      server = await startProsody({ dir: server.dir, port: server.port, pubsubAdmins: ['alice@localhost'] });
+      // resumed without --sign, half the batch would be unsigned: refused before anything is sent
+      const unsigned = await alice.run(['publish', '-s', 'pubsub.localhost', '-n', BATCH_NODE, '--jsonl', '-'], { input });
+      expect(unsigned.code).toBe(2);
+      expect(unsigned.stderr).toMatch(/started with --sign: resume it the same way/);
+
+      const rerun = await alice.run(['--json', ...args], { input, timeoutMs: 300_000 });
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const result = json<{ total: number; published: number; alreadyDone: number }>(rerun);
+      expect(result.total).toBe(ITEMS);
+      expect(result.alreadyDone).toBeGreaterThanOrEqual(partial);
+      expect(result.published + result.alreadyDone).toBe(ITEMS);
+
+      const fetched = json<{ items: Array<{ id: string; status: string }> }>(ok(await alice.run(['--json', '--timeout', '120', 'fetch', '-s', 'pubsub.localhost', '-n', BATCH_NODE, '--all'])));
+      const ids = fetched.items.map((i) => i.id);
+      expect(new Set(ids).size).toBe(ITEMS);
+      const session = await Session.open({ jid: alice.jid, password: 'alicepass', host: '127.0.0.1', port: server.port, caPem: await readFile(server.certFile, 'utf8'), timeoutSeconds: 60 });
+      try {
+        const prefix = `urn:xmpp:pubsub-attachments:1/xmpp:pubsub.localhost?;node=${BATCH_NODE};item=`;
+        const attachmentNodes = parseServiceNodes(await session.iq(serviceNodesIq('pubsub.localhost'), 'listing nodes')).filter((n) => n.startsWith(prefix));
+        expect(attachmentNodes.map((n) => n.slice(prefix.length)).sort()).toEqual([...ids].sort());
+        const held = await Promise.all(attachmentNodes.map(async (n) => parseItemsResult(await session.iq(itemsIq('pubsub.localhost', n), 'reading an attachments node')).items.map((i) => i.id)));
+        expect(held.every((itemIds) => itemIds.length === 1 && itemIds[0] === alice.jid)).toBe(true);
+
+        // the whitelist of every attachments node follows the node's, in one pipelined pass
+        const bob = await TestUser.device('bob');
+        ok(await bob.run(['profile', 'add', bob.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile], { env: { OXPS_PASSWORD: 'bobpass' } }));
+        ok(await bob.run(['key', 'generate']));
+        const members = async () => (await Promise.all(attachmentNodes.map(async (n) => (await nodeAffiliations(session, 'pubsub.localhost', n)).get(bob.jid) ?? 'none')));
+        const timed = async (args: string[]) => {
+          const start = performance.now();
+          const body = json<{ attachmentsNodes: number }>(ok(await alice.run(['--json', '--timeout', '300', ...args], { timeoutMs: 600_000 })));
+          console.log(`${args.slice(0, 2).join(' ')} on a node of ${ITEMS} signed items: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+          return body;
+        };
+        expect((await timed(['secret', 'share', '-s', 'pubsub.localhost', '-n', BATCH_NODE, bob.jid])).attachmentsNodes).toBe(ITEMS);
+        expect(new Set(await members())).toEqual(new Set(['member']));
+        expect((await timed(['secret', 'rotate', '-s', 'pubsub.localhost', '-n', BATCH_NODE, '--remove', bob.jid])).attachmentsNodes).toBe(ITEMS);
+        expect(new Set(await members())).toEqual(new Set(['none']));
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await server.stop();
+      await removeServerDir(server);
+    }
   });
 });

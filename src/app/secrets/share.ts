@@ -23,6 +23,8 @@ export interface ShareResult extends DeliveryReport {
   secrets: string[];
   recipients: string[];
   whitelisted: string[];
+  /** Attachments nodes (signatures) of the node's items whose whitelist followed. */
+  attachmentsNodes: number;
 }
 
 export async function shareSecrets(ctx: AppContext, request: ShareRequest): Promise<ShareResult> {
@@ -47,12 +49,12 @@ export async function shareSecrets(ctx: AppContext, request: ShareRequest): Prom
 
   await checkRecipientKeys(ctx, recipients);
   await ensureOwnKeyPublished(ctx);
-  const { added } = await updateWhitelist(ctx, service, node, recipients, []);
+  const { added, attachmentsNodes } = await updateWhitelist(ctx, service, node, recipients, []);
   // oldest first, so that the newest secret is the last one received
   for (const secret of [...secrets].sort(byTimestamp)) {
     handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [...recipients, ctx.bareJid] }));
   }
   await handle.save();
   const report = await deliverPending(ctx);
-  return { service, node, secrets: secrets.map((s) => s.id), recipients, whitelisted: added, ...report };
+  return { service, node, secrets: secrets.map((s) => s.id), recipients, whitelisted: added, attachmentsNodes, ...report };
 }
