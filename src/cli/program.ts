@@ -14,6 +14,7 @@ import { registerBlog } from './commands/blog.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerConfig } from './commands/config.js';
+import { registerNode } from './commands/node.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('oxps')
@@ -41,6 +42,7 @@ export function buildProgram(version: string): Command {
   registerConfig(program);
   registerKeyCommands(program);
   registerEncryptNode(program);
+  registerNode(program);
   registerPublish(program);
   registerRetract(program);
   registerFetch(program);
