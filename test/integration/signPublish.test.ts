@@ -61,6 +61,7 @@ describe.each(SERVERS)('signed publishing on %s', (server) => {
   let mallory: TestUser;
   const node = `urn:example:signed:${server}:${Date.now()}`;
   let signed: Published;
+  let clearSigned: Published;
 
   const note = (text: string) => `<note xmlns='urn:example:notes'>${text}</note>`;
   const accessOf = (user: TestUser, name: string) => withUser(user, async (ctx) => {
@@ -135,6 +136,7 @@ describe.each(SERVERS)('signed publishing on %s', (server) => {
     const result = await alice.run(['--json', 'publish', '--sign-compat=libervia', '-n', node, '-'], { input: note('for libervia') });
     expect(result.code, result.stderr).toBe(0);
     const published = json<Published>(result);
+    clearSigned = published;
     expect(published.encrypted).toBe(true);
     expect(published.signature).toEqual({ node: expectedAttachmentsNode(alice.jid, node, published.id), encrypted: false, signer: alice.jid });
     expect(result.stderr.trim().split('\n').filter((line) => /--sign-compat=libervia/.test(line))).toEqual([expect.stringMatching(/in clear.*guessed/)]);
@@ -165,6 +167,14 @@ describe.each(SERVERS)('signed publishing on %s', (server) => {
     const post = json<Published>(result);
     expect(post.signature?.node).toBe(`${ATTACHMENTS}/xmpp:${alice.jid}?;node=urn%3Axmpp%3Amicroblog%3A0;item=${post.id}`);
     expect(post.signature?.encrypted).toBe(true);
+  });
+
+  it('#13.1 round trip: a reader\'s oxps verifies what oxps signed, encrypted or in clear', async () => {
+    const fetched = json<{ items: Array<{ id: string; status: string; signature?: { status: string; signer?: string; encrypted?: boolean } }> }>(ok(await carol.run(['--json', 'fetch', '-s', alice.jid, '-n', node, '--all'])));
+    const byId = new Map(fetched.items.map((item) => [item.id, item]));
+    expect(byId.get(signed.id)).toMatchObject({ status: 'decrypted', signature: { status: 'verified', signer: alice.jid, encrypted: true } });
+    expect(byId.get(clearSigned.id)).toMatchObject({ status: 'decrypted', signature: { status: 'verified', signer: alice.jid, encrypted: false } });
+    expect(fetched.items.filter((item) => item.id !== signed.id && item.id !== clearSigned.id).map((item) => item.signature?.status)).toEqual(fetched.items.slice(2).map(() => 'unsigned'));
   });
 
   it('#13.1 --jsonl: "sign": true signs that line, --sign every line but those saying "sign": false', async () => {
