@@ -38,7 +38,7 @@ describe('oxps signs, Libervia checks', () => {
     const published = await publish('--sign-compat=libervia', 'clear signature');
     expect(published.signature?.encrypted).toBe(false);
     const attachments = await liberviaAttachments(carol.jid, node, published.id);
-    const ours = attachments.find((a) => a.signature);
+    const ours = attachments.find((a) => a.from === carol.jid && a.signature);
     expect(ours?.signature, JSON.stringify(attachments)).toBeDefined();
     const check = await li(['pubsub', 'signature', 'check', '-p', 'bob', '-s', carol.jid, '-n', node, '-i', published.id, JSON.stringify(ours!.signature)]);
     expect(check.stdout).toMatch(/validated:\s*True/);
@@ -49,8 +49,9 @@ describe('oxps signs, Libervia checks', () => {
     const published = await publish('--sign', 'encrypted signature');
     expect(published.signature?.encrypted).toBe(true);
     const attachments = await liberviaAttachments(carol.jid, node, published.id);
-    // Libervia 0.9 does not decrypt an <encrypted/> inside <attachments/>: it lists carol's
-    // attachment item without a signature, so it cannot check it (README interop table).
-    expect(attachments.filter((a) => a.signature), JSON.stringify(attachments)).toEqual([]);
+    // Libervia 0.9 does not decrypt an <encrypted/> inside <attachments/>, and leaves out an
+    // attachment item holding nothing it knows: bob (who has the secret) sees no attachment at
+    // all, so has no signature to check (README interop table).
+    expect(attachments).toEqual([]);
   });
 });
