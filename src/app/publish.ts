@@ -74,8 +74,8 @@ export async function openPublisher(ctx: AppContext, options: PublishOptions) {
     async build(item: ItemToPublish): Promise<BuiltItem> {
       const id = item.id ?? randomItemId();
       record.payloadType ??= item.payload.getNS() ?? undefined;
-      const text = serializeForEncryption(item.payload);
-      const payload = secret
+      const text = secret && serializeForEncryption(item.payload);
+      const payload = secret && text
         ? buildEncrypted({ secretId: secret.id, ciphertext: await encryptItem(Buffer.from(text, 'utf8'), secret.key) })
         : item.payload;
       const iq = publishIq(service, node, id, payload);
@@ -86,7 +86,7 @@ export async function openPublisher(ctx: AppContext, options: PublishOptions) {
       const published: PublishedItem = { id, secretId: secret?.id, encrypted: Boolean(secret) };
       if (!(item.sign ?? options.sign)) return { id, iq, published };
       // signed as readers will see it: the text that is encrypted, parsed back
-      const attachment = await (await openSigner()).attach(id, parseXmlElement(text, `item ${id}`));
+      const attachment = await (await openSigner()).attach(id, text ? parseXmlElement(text, `item ${id}`) : item.payload);
       return { id, iq, published: { ...published, signature: { node: attachment.node, encrypted: attachment.encrypted, signer: ctx.bareJid } }, attachment };
     },
     /** Publishes the signature first: a reader never sees the item without it. */
