@@ -25,16 +25,20 @@ async function signAll(world: World, node: string): Promise<void> {
   await withDevice(world.carol, async (ctx) => {
     const key = await (await ctx.keyring()).ownKey();
     const session = await ctx.session();
-    const pending: Array<Promise<unknown>> = [];
+    const items: Array<{ id: string; xml: string }> = [];
     for await (const item of fetchItems(ctx, { service: PUBSUB, node, all: true, noCache: true })) {
       if (item.status !== 'decrypted') throw new Error(`seeding signatures: item ${item.id} is ${item.status}`);
-      const stamp = new Date();
-      const signature = await signDetached(signedBytes({ service: PUBSUB, stamp, signer: ctx.bareJid, item: xml('item', {}, parseXmlElement(item.xml, 'item')) }), key);
-      const attachmentsNode = attachmentsNodeName(PUBSUB, node, item.id);
-      pending.push(session.iq(createNodeIq(PUBSUB, attachmentsNode, { 'pubsub#access_model': 'open', 'pubsub#publish_model': 'open' }), 'creating an attachments node')
-        .then(() => session.iq(publishIq(PUBSUB, attachmentsNode, ctx.bareJid, buildAttachments([buildSignatureElement({ stamp, signer: ctx.bareJid, signatureBase64: signature })])), 'publishing a signature')));
+      items.push(item);
     }
-    await Promise.all(pending);
+    // a few at a time: the server answers the fetches of other devices meanwhile
+    const sign = async ({ id, xml: text }: { id: string; xml: string }) => {
+      const stamp = new Date();
+      const signature = await signDetached(signedBytes({ service: PUBSUB, stamp, signer: ctx.bareJid, item: xml('item', {}, parseXmlElement(text, 'item')) }), key);
+      const attachmentsNode = attachmentsNodeName(PUBSUB, node, id);
+      await session.iq(createNodeIq(PUBSUB, attachmentsNode, { 'pubsub#access_model': 'open', 'pubsub#publish_model': 'open' }), 'creating an attachments node');
+      await session.iq(publishIq(PUBSUB, attachmentsNode, ctx.bareJid, buildAttachments([buildSignatureElement({ stamp, signer: ctx.bareJid, signatureBase64: signature })])), 'publishing a signature');
+    };
+    for (let i = 0; i < items.length; i += 8) await Promise.all(items.slice(i, i + 8).map(sign));
   });
 }
 

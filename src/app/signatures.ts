@@ -26,7 +26,12 @@ import type { NodeRecord } from './state.js';
 import { readingSecret } from './nodeOrigin.js';
 
 /** Attachment items read per item: a signature is one item per signer, a reaction one per reader. */
-export const MAX_ATTACHMENT_ITEMS = 64;
+export const MAX_ATTACHMENT_ITEMS = 32;
+/**
+ * Attachment requests in flight. Anyone may fill an open attachments node with items of the
+ * stanza size limit (256 KiB): this bounds what the answers hold at once (8 × 32 × 256 KiB).
+ */
+export const ATTACHMENT_REQUESTS_IN_FLIGHT = 8;
 /** Encrypted attachment items decrypted per item (the owner's and the publisher's first). */
 export const MAX_DECRYPTED_ATTACHMENTS = 8;
 /** Signatures checked per item. */
@@ -86,6 +91,7 @@ export class SignatureVerifier {
   private readonly signers = new Map<string, Promise<SignerKeys | undefined>>();
   private lookups = 0;
   private keyAccess: Promise<unknown> = Promise.resolve();
+  private readonly requests = new Limiter(ATTACHMENT_REQUESTS_IN_FLIGHT);
 
   constructor(
     private readonly ctx: AppContext,
@@ -94,7 +100,7 @@ export class SignatureVerifier {
 
   /** Starts reading the item's attachments now; the result waits for the item's plaintext. */
   start(item: PubsubItem): (plaintext: Element | undefined) => Promise<ItemAttachments> {
-    const attachments = this.attachmentItems(item).catch((error: unknown) => error as Error);
+    const attachments = this.requests.run(() => this.attachmentItems(item)).catch((error: unknown) => error as Error);
     return async (plaintext) => {
       const read = await attachments;
       if (read instanceof Error) {
@@ -236,6 +242,25 @@ export class SignatureVerifier {
       this.signers.set(key, found);
     }
     return found;
+  }
+}
+
+/** Runs at most `size` tasks at once, the others in the order they came. */
+class Limiter {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
   }
 }
 
