@@ -57,7 +57,12 @@ export interface SignatureView {
   reason?: string;
 }
 
-export type AttachmentView = Attachment & {
+/** An attachment as shown (signatures by signer and time: their verdict is the item's `signature`). */
+export type AttachmentView = (
+  | Exclude<Attachment, { kind: 'signature' }>
+  | { kind: 'signature'; encrypted: boolean; signer: string; time: string }
+  | { kind: 'signature'; encrypted: boolean; problem: string }
+) & {
   /** The attachment item's id: the JID of who attached it (XEP-0470). */
   by: string;
 };
@@ -111,7 +116,7 @@ export class SignatureVerifier {
       if (!this.options.keepAttachments) return { signature };
       return {
         signature,
-        attachments: read.flatMap((entry) => entry.attachments.map((attachment) => ({ ...attachment, by: entry.by }))),
+        attachments: read.flatMap((entry) => entry.attachments.map((attachment) => attachmentView(attachment, entry.by))),
         problems: read.filter((entry) => entry.problem).map((entry) => `attachment ${entry.by}: ${entry.problem}`),
       };
     };
@@ -267,6 +272,13 @@ class Limiter {
 interface SignerKeys {
   keys: openpgp.PublicKey[];
   trusted: Set<string>;
+}
+
+function attachmentView(attachment: Attachment, by: string): AttachmentView {
+  if (attachment.kind === 'signature' && 'signature' in attachment) {
+    return { kind: 'signature', encrypted: attachment.encrypted, signer: attachment.signature.signer, time: attachment.signature.stampText, by };
+  }
+  return { ...attachment, by };
 }
 
 const NO_ATTACHMENTS = new Set(['item-not-found', 'forbidden', 'not-authorized', 'not-allowed', 'feature-not-implemented', 'service-unavailable']);
