@@ -103,8 +103,11 @@ export class SignatureVerifier {
     private readonly options: VerifierOptions,
   ) {}
 
-  /** Starts reading the item's attachments now; the result waits for the item's plaintext. */
-  start(item: PubsubItem): (plaintext: Element | undefined) => Promise<ItemAttachments> {
+  /**
+   * Starts reading the item's attachments now; the result waits for the item's plaintext, which
+   * is asked for (parsed) only if there is a signature to check.
+   */
+  start(item: PubsubItem): (plaintext: (() => Element | undefined) | undefined) => Promise<ItemAttachments> {
     const attachments = this.requests.run(() => this.attachmentItems(item)).catch((error: unknown) => error as Error);
     return async (plaintext) => {
       const read = await attachments;
@@ -169,7 +172,7 @@ export class SignatureVerifier {
   }
 
   /** The best of the item's signatures: a verified one (the owner's first) over any failure. */
-  private async verdict(item: PubsubItem, plaintext: Element, read: AttachmentItem[]): Promise<SignatureView> {
+  private async verdict(item: PubsubItem, payload: () => Element | undefined, read: AttachmentItem[]): Promise<SignatureView> {
     const candidates: Array<{ by: string; signature?: SignatureElement; problem?: string; encrypted: boolean }> = [];
     for (const entry of read) {
       for (const attachment of entry.attachments) {
@@ -178,6 +181,8 @@ export class SignatureVerifier {
       }
     }
     if (candidates.length === 0) return { status: 'unsigned' };
+    const plaintext = payload();
+    if (!plaintext) return { status: 'unsigned' };
     const views: SignatureView[] = [];
     for (const candidate of candidates.slice(0, MAX_SIGNATURES_CHECKED)) {
       views.push(candidate.signature ? await this.check(item, plaintext, candidate.by, candidate.signature, candidate.encrypted) : { status: 'bad', encrypted: candidate.encrypted, reason: `attachment ${candidate.by}: ${candidate.problem}` });

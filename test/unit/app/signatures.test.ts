@@ -42,7 +42,7 @@ async function verify(answer: Answer, publisher?: string, requests?: string[]) {
   try {
     const verifier = new SignatureVerifier(await fakeContext(answer, requests), { service: SERVICE, node: NODE, owner: SERVICE, record: undefined, decryptor, keepAttachments: true });
     const finish = verifier.start({ id: ITEM, publisher });
-    return await finish(parseXmlElement(signingFixture('plaintext.xml'), 'plaintext'));
+    return await finish(() => parseXmlElement(signingFixture('plaintext.xml'), 'plaintext'));
   } finally {
     await decryptor.close();
   }
