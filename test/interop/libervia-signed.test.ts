@@ -46,9 +46,10 @@ describe('#13.4 Libervia signs, oxps verifies', () => {
 
   beforeAll(async () => {
     signed = await signedPost(node, 'Signed by alice', 'a signed post, "quoted" — ünïcode');
+    // Libervia creates the node with PEP's defaults (one item kept): room for the others first
+    await li(['pubsub', 'node', 'set', '-p', 'alice', '-n', node, '-f', 'access_model', 'whitelist', '-f', 'max_items', '20']);
     tampered = await signedPost(node, 'Tampered', 'pay 100 EUR to alice');
     forged = await signedPost(node, 'Forged', 'mallory will sign this');
-    await li(['pubsub', 'node', 'set', '-p', 'alice', '-n', node, '-f', 'access_model', 'whitelist', '-f', 'max_items', '20']);
     await li(['pubsub', 'node', 'affiliations', 'set', '-p', 'alice', '-n', node, '-a', carol.jid, 'member']);
     await li(['pubsub', 'secret', 'share', '-p', 'alice', '-n', node, carol.jid]);
     const [aliceSecret] = await liberviaSecrets('alice', alice, node);
