@@ -9,6 +9,7 @@ import * as openpgp from 'openpgp';
 import { OxpsDevice, freshNode, harness, jidOf, li, liberviaSecrets } from './helpers.js';
 import { Session } from '../../src/xmpp/session.js';
 import { publishIq } from '../../src/protocol/pubsub/publish.js';
+import { setAffiliationsIq, setConfigurationIq } from '../../src/protocol/pubsub/node.js';
 import { buildEncrypted } from '../../src/protocol/oxps/encrypted.js';
 import { encryptItem } from '../../src/crypto/itemCipher.js';
 import { attachmentsNodeName } from '../../src/protocol/attachments/nodeName.js';
@@ -52,9 +53,23 @@ describe('#13.4 Libervia signs, oxps verifies', () => {
     forged = await signedPost(node, 'Forged', 'mallory will sign this');
     await li(['pubsub', 'node', 'affiliations', 'set', '-p', 'alice', '-n', node, '-a', carol.jid, 'member']);
     await li(['pubsub', 'secret', 'share', '-p', 'alice', '-n', node, carol.jid]);
-    const [aliceSecret] = await liberviaSecrets('alice', alice, node);
-    secret = { id: aliceSecret!.id, key: aliceSecret!.key! };
     await carol.syncUntil(node, (r) => r.accepted.length > 0);
+    const [known] = (await carol.json<{ secrets: Array<{ id: string; key: string }> }>(['secret', 'list', '-s', alice, '-n', node, '--show-secrets'])).secrets;
+    secret = known!;
+    expect((await liberviaSecrets('alice', alice, node)).map((s) => s.id)).toContain(secret.id);
+
+    // Libervia gives each attachments node the access model the item's node had (PEP's default,
+    // presence, or whitelist without its members): alice lets carol read them, as XEP-0473 asks
+    const aliceSession = await sessionOf('alice');
+    try {
+      for (const id of [signed, tampered, forged]) {
+        const attachments = attachmentsNodeName(alice, node, id);
+        await aliceSession.iq(setConfigurationIq(alice, attachments, { 'pubsub#access_model': 'whitelist' }), 'attachments access model');
+        await aliceSession.iq(setAffiliationsIq(alice, attachments, new Map([[carol.jid, 'member']])), 'attachments members');
+      }
+    } finally {
+      await aliceSession.close();
+    }
 
     // a copy of `tampered` with one character changed, republished by alice's account under the same id
     const [copy] = (await carol.json<Fetched>(['fetch', '-s', alice, '-n', node, '-i', tampered, '--no-verify'])).items;
