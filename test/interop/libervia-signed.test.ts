@@ -64,7 +64,8 @@ describe('#13.4 Libervia signs, oxps verifies', () => {
     try {
       for (const id of [signed, tampered, forged]) {
         const attachments = attachmentsNodeName(alice, node, id);
-        await aliceSession.iq(setConfigurationIq(alice, attachments, { 'pubsub#access_model': 'whitelist' }), 'attachments access model');
+        // `forged`'s stays open to any publisher, as the issue measured Libervia's: mallory writes there
+        await aliceSession.iq(setConfigurationIq(alice, attachments, { 'pubsub#access_model': id === forged ? 'open' : 'whitelist', 'pubsub#publish_model': 'open' }), 'attachments access model');
         await aliceSession.iq(setAffiliationsIq(alice, attachments, new Map([[carol.jid, 'member']])), 'attachments members');
       }
     } finally {
