@@ -115,13 +115,14 @@ async function signatureVerifier(ctx: AppContext, request: FetchRequest, record:
 }
 
 /** The item with its signature's verdict (and attachments): readable items only. */
-async function withAttachments(item: FetchedItem, pubsubItem: PubsubItem, attached: (plaintext: Element | undefined) => Promise<ItemAttachments>): Promise<FetchedItem> {
+async function withAttachments(item: FetchedItem, pubsubItem: PubsubItem, attached: (plaintext: (() => Element | undefined) | undefined) => Promise<ItemAttachments>): Promise<FetchedItem> {
   if (item.status !== 'decrypted' && item.status !== 'plaintext') {
     await attached(undefined);
     return item;
   }
   // the payload as it came (its namespaces declared up the stanza), or the decrypted one
-  const plaintext = item.status === 'plaintext' ? pubsubItem.payload : parseXmlElement(item.xml, 'decrypted payload');
+  const xml = item.xml;
+  const plaintext = item.status === 'plaintext' ? () => pubsubItem.payload : () => parseXmlElement(xml, 'decrypted payload');
   const { signature, attachments, problems } = await attached(plaintext);
   return { ...item, signature, ...(attachments && { attachments }), ...(problems?.length ? { attachmentProblems: problems } : {}) };
 }

@@ -26,7 +26,12 @@ import type { NodeRecord } from './state.js';
 import { readingSecret } from './nodeOrigin.js';
 
 /** Attachment items read per item: a signature is one item per signer, a reaction one per reader. */
-export const MAX_ATTACHMENT_ITEMS = 64;
+export const MAX_ATTACHMENT_ITEMS = 32;
+/**
+ * Attachment requests in flight. Anyone may fill an open attachments node with items of the
+ * stanza size limit (256 KiB): this bounds what the answers hold at once (8 × 32 × 256 KiB).
+ */
+export const ATTACHMENT_REQUESTS_IN_FLIGHT = 8;
 /** Encrypted attachment items decrypted per item (the owner's and the publisher's first). */
 export const MAX_DECRYPTED_ATTACHMENTS = 8;
 /** Signatures checked per item. */
@@ -52,7 +57,12 @@ export interface SignatureView {
   reason?: string;
 }
 
-export type AttachmentView = Attachment & {
+/** An attachment as shown (signatures by signer and time: their verdict is the item's `signature`). */
+export type AttachmentView = (
+  | Exclude<Attachment, { kind: 'signature' }>
+  | { kind: 'signature'; encrypted: boolean; signer: string; time: string }
+  | { kind: 'signature'; encrypted: boolean; problem: string }
+) & {
   /** The attachment item's id: the JID of who attached it (XEP-0470). */
   by: string;
 };
@@ -86,15 +96,19 @@ export class SignatureVerifier {
   private readonly signers = new Map<string, Promise<SignerKeys | undefined>>();
   private lookups = 0;
   private keyAccess: Promise<unknown> = Promise.resolve();
+  private readonly requests = new Limiter(ATTACHMENT_REQUESTS_IN_FLIGHT);
 
   constructor(
     private readonly ctx: AppContext,
     private readonly options: VerifierOptions,
   ) {}
 
-  /** Starts reading the item's attachments now; the result waits for the item's plaintext. */
-  start(item: PubsubItem): (plaintext: Element | undefined) => Promise<ItemAttachments> {
-    const attachments = this.attachmentItems(item).catch((error: unknown) => error as Error);
+  /**
+   * Starts reading the item's attachments now; the result waits for the item's plaintext, which
+   * is asked for (parsed) only if there is a signature to check.
+   */
+  start(item: PubsubItem): (plaintext: (() => Element | undefined) | undefined) => Promise<ItemAttachments> {
+    const attachments = this.requests.run(() => this.attachmentItems(item)).catch((error: unknown) => error as Error);
     return async (plaintext) => {
       const read = await attachments;
       if (read instanceof Error) {
@@ -105,7 +119,7 @@ export class SignatureVerifier {
       if (!this.options.keepAttachments) return { signature };
       return {
         signature,
-        attachments: read.flatMap((entry) => entry.attachments.map((attachment) => ({ ...attachment, by: entry.by }))),
+        attachments: read.flatMap((entry) => entry.attachments.map((attachment) => attachmentView(attachment, entry.by))),
         problems: read.filter((entry) => entry.problem).map((entry) => `attachment ${entry.by}: ${entry.problem}`),
       };
     };
@@ -158,7 +172,7 @@ export class SignatureVerifier {
   }
 
   /** The best of the item's signatures: a verified one (the owner's first) over any failure. */
-  private async verdict(item: PubsubItem, plaintext: Element, read: AttachmentItem[]): Promise<SignatureView> {
+  private async verdict(item: PubsubItem, payload: () => Element | undefined, read: AttachmentItem[]): Promise<SignatureView> {
     const candidates: Array<{ by: string; signature?: SignatureElement; problem?: string; encrypted: boolean }> = [];
     for (const entry of read) {
       for (const attachment of entry.attachments) {
@@ -167,6 +181,8 @@ export class SignatureVerifier {
       }
     }
     if (candidates.length === 0) return { status: 'unsigned' };
+    const plaintext = payload();
+    if (!plaintext) return { status: 'unsigned' };
     const views: SignatureView[] = [];
     for (const candidate of candidates.slice(0, MAX_SIGNATURES_CHECKED)) {
       views.push(candidate.signature ? await this.check(item, plaintext, candidate.by, candidate.signature, candidate.encrypted) : { status: 'bad', encrypted: candidate.encrypted, reason: `attachment ${candidate.by}: ${candidate.problem}` });
@@ -239,9 +255,35 @@ export class SignatureVerifier {
   }
 }
 
+/** Runs at most `size` tasks at once, the others in the order they came. */
+class Limiter {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
 interface SignerKeys {
   keys: openpgp.PublicKey[];
   trusted: Set<string>;
+}
+
+function attachmentView(attachment: Attachment, by: string): AttachmentView {
+  if (attachment.kind === 'signature' && 'signature' in attachment) {
+    return { kind: 'signature', encrypted: attachment.encrypted, signer: attachment.signature.signer, time: attachment.signature.stampText, by };
+  }
+  return { ...attachment, by };
 }
 
 const NO_ATTACHMENTS = new Set(['item-not-found', 'forbidden', 'not-authorized', 'not-allowed', 'feature-not-implemented', 'service-unavailable']);

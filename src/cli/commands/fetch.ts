@@ -239,7 +239,7 @@ function describeAttachment(attachment: AttachmentView): string {
   const at = 'timestamp' in attachment && attachment.timestamp ? ` at ${attachment.timestamp}` : '';
   switch (attachment.kind) {
     case 'signature':
-      return 'signature' in attachment ? `signature by ${attachment.signature.signer}${sealed} at ${attachment.signature.stampText}` : `signature${sealed} (unreadable: ${attachment.problem})`;
+      return 'signer' in attachment ? `signature by ${attachment.signer}${sealed} at ${attachment.time}` : `signature by ${attachment.by}${sealed} (unreadable: ${attachment.problem})`;
     case 'noticed':
       return `noticed by ${attachment.by}${sealed}${at}`;
     case 'reactions':
