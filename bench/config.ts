@@ -36,7 +36,7 @@ export interface BenchConfig {
   resultsFile: string;
 }
 
-export const SECTIONS = ['fetch', 'libervia-made', 'gnupg', 'publish', 'share', 'cold-start', 'login'] as const;
+export const SECTIONS = ['fetch', 'signed', 'libervia-made', 'gnupg', 'publish', 'share', 'cold-start', 'login'] as const;
 
 function isWritableDir(path: string): boolean {
   try {

@@ -9,6 +9,7 @@ import { buildWorld, type World } from './world.js';
 import { run } from './lib/proc.js';
 import { renderMarkdown, renderNotes, type Row } from './lib/table.js';
 import { benchFetch } from './sections/fetch.js';
+import { benchSigned } from './sections/signed.js';
 import { benchLiberviaMade } from './sections/liberviaMade.js';
 import { benchGnupgItem } from './sections/gnupgItem.js';
 import { benchPublish } from './sections/publish.js';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     ['libervia-made', benchLiberviaMade],
     ['publish', benchPublish],
     ['share', benchShare],
+    ['signed', benchSigned],
     ['fetch', benchFetch],
   ];
   const host = await machine();

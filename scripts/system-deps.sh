@@ -6,7 +6,8 @@ set -euo pipefail
 recommends="--no-install-recommends"
 case "${1:-test}" in
   demo) packages="prosody gnupg openssl" ;;
-  test) packages="prosody gnupg openssl sqop gnome-keyring dbus libsecret-tools tmux groff-base ejabberd zsh fish" ;;
+  # python3-lxml: the reference C14N 2.0 (what Libervia signs) for the signing tests
+  test) packages="prosody gnupg openssl sqop gnome-keyring dbus libsecret-tools tmux groff-base ejabberd zsh fish python3-lxml" ;;
   # Libervia 0.9 with the Python modules its OX plugins import but the package does not pull in,
   # and its recommended packages (templates, markdown, OMEMO…), as a user would have them
   interop) packages="prosody libervia-backend libervia-cli python3-gpg python3-xmlschema gnupg openssl"; recommends="" ;;

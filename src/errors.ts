@@ -42,6 +42,7 @@ const EXIT_BY_CODE: Record<string, ExitCode> = {
   SIGNATURE_INVALID: EXIT.security,
   NOT_ORIGIN: EXIT.security,
   UNTRUSTED_KEY: EXIT.security,
+  NOT_SIGNED: EXIT.security,
   PARTIAL: EXIT.partial,
   FINDINGS: EXIT.partial,
   KEYSTORE_UNAVAILABLE: EXIT.localState,

@@ -41,17 +41,18 @@ export function parseJsonl(text: string): ItemToPublish[] {
   text.split('\n').forEach((line, index) => {
     if (!line.trim()) return;
     const where = `JSONL line ${index + 1}`;
-    let record: { id?: unknown; payload?: unknown };
+    let record: { id?: unknown; payload?: unknown; sign?: unknown };
     try {
       record = JSON.parse(line) as typeof record;
     } catch (error) {
-      throw new OxpsError('INPUT_INVALID', `${where} is not JSON: ${(error as Error).message}`, 'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>"}');
+      throw new OxpsError('INPUT_INVALID', `${where} is not JSON: ${(error as Error).message}`, 'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>", "sign": optional true or false}');
     }
-    if (typeof record.payload !== 'string') throw new OxpsError('INPUT_INVALID', `${where} has no "payload" string`, 'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>"}');
+    if (typeof record.payload !== 'string') throw new OxpsError('INPUT_INVALID', `${where} has no "payload" string`, 'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>", "sign": optional true or false}');
     if (record.id !== undefined && (typeof record.id !== 'string' || !record.id)) throw new OxpsError('INPUT_INVALID', `${where}: "id" must be a non-empty string`);
+    if (record.sign !== undefined && typeof record.sign !== 'boolean') throw new OxpsError('INPUT_INVALID', `${where}: "sign" must be true or false`);
     const payload = parseXmlElement(record.payload, `the payload of ${where}`);
     if (!payload.getNS()) throw new OxpsError('INPUT_INVALID', `the payload of ${where} declares no namespace`, 'add an xmlns attribute to the payload element');
-    items.push({ ...(record.id ? { id: record.id as string } : {}), payload });
+    items.push({ ...(record.id ? { id: record.id as string } : {}), payload, ...(record.sign === undefined ? {} : { sign: record.sign as boolean }) });
   });
   if (items.length === 0) throw new OxpsError('INPUT_INVALID', 'the JSONL input holds no item', 'one object per line: {"payload": "<element xmlns=…/>"}');
   return items;
@@ -67,7 +68,13 @@ export async function bulkPublish(ctx: AppContext, options: BulkOptions): Promis
   const journal = await Journal.open(journalPath, () => ({
     version: 1, service, node, created: xep82DateTime(new Date()),
     ids: items.map((item) => item.id ?? randomItemId()),
+    ...(options.sign ? { sign: true } : {}),
   }));
+  // the same lines, resumed with or without --sign, would leave the batch half signed
+  if (Boolean(journal.header.sign) !== Boolean(options.sign)) {
+    await journal.close();
+    throw new OxpsError('USAGE', `this batch was started ${journal.header.sign ? 'with' : 'without'} --sign: resume it the same way`, `${journal.header.sign ? 'add' : 'drop'} --sign (or remove ${journalPath} to start afresh: items already published would be published again)`);
+  }
   const ids = journal.header.ids;
   let capacity;
   try {
@@ -116,8 +123,7 @@ async function publishAll(ctx: AppContext, options: BulkOptions, items: ItemToPu
     while (failure === undefined && next < todo.length) {
       const index = todo[next++]!;
       try {
-        const { id, iq } = await publisher.build({ ...items[index]!, id: journal.header.ids[index] });
-        await publisher.send(iq, id);
+        await publisher.send(await publisher.build({ ...items[index]!, id: journal.header.ids[index] }));
         journal.markDone(index);
         tick();
       } catch (error) {

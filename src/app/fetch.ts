@@ -12,13 +12,14 @@ import { MalformedItem, parseEncrypted } from '../protocol/oxps/encrypted.js';
 import { NS } from '../protocol/namespaces.js';
 import { itemsIq, parseItemsResult, type PubsubItem } from '../protocol/pubsub/items.js';
 import { nodeItemIdsIq, parseNodeItemIds } from '../protocol/pubsub/disco.js';
-import { parseXmlElement } from '../protocol/xml.js';
+import { parseXmlElement, type Element } from '../protocol/xml.js';
 import { ItemCache } from '../store/itemCache.js';
 import { paths } from '../store/paths.js';
 import { IqError } from '../xmpp/session.js';
 import type { AppContext } from './context.js';
-import { nodeRecord, type NodeRecord } from './state.js';
+import { ensureNodeRecord, nodeRecord, type NodeRecord } from './state.js';
 import { readingSecret, unknownSecretReason } from './nodeOrigin.js';
+import type { AttachmentView, ItemAttachments, SignatureVerifier, SignatureView } from './signatures.js';
 
 export interface FetchRequest {
   service: string;
@@ -35,6 +36,10 @@ export interface FetchRequest {
   noDecrypt?: boolean;
   /** Largest decrypted payload read (default DEFAULT_MAX_ITEM_BYTES); bigger items fail. */
   maxItemBytes?: number;
+  /** Check each item's signature (XEP-0475), read from its XEP-0470 attachments. */
+  verify?: boolean;
+  /** Give every attachment of each item (noticed, reactions…), decrypted. */
+  attachments?: boolean;
 }
 
 /** An Atom entry is kilobytes: a megabyte leaves room for long posts, not for bombs. */
@@ -45,9 +50,16 @@ interface ItemBase {
   publisher?: string;
 }
 
+/** What the attachments say of a readable item (with verify or attachments). */
+interface Attached {
+  signature?: SignatureView;
+  attachments?: AttachmentView[];
+  attachmentProblems?: string[];
+}
+
 export type FetchedItem =
-  | (ItemBase & { status: 'decrypted'; secretId: string; secretRevoked: boolean; xml: string })
-  | (ItemBase & { status: 'plaintext'; xml: string })
+  | (ItemBase & Attached & { status: 'decrypted'; secretId: string; secretRevoked: boolean; xml: string })
+  | (ItemBase & Attached & { status: 'plaintext'; xml: string })
   | (ItemBase & { status: 'encrypted'; xml: string })
   | (ItemBase & { status: 'failed'; secretId?: string; reason: string })
   | (ItemBase & { status: 'missing' });
@@ -70,6 +82,7 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
   const ahead: Array<Promise<FetchedItem>> = [];
   const seen = new Set<string>();
   const owner = knownOwner(request.service);
+  const verifier = await signatureVerifier(ctx, request, record, owner, reader.decryptor);
   const next = async () => {
     const item = await ahead.shift()!;
     const warning = foreignPublisherWarning(owner, request.node, item);
@@ -79,7 +92,8 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
   try {
     for await (const item of retrieveItems(ctx, request)) {
       seen.add(item.id);
-      ahead.push(reader.read(item));
+      const attached = verifier?.start(item);
+      ahead.push(attached ? reader.read(item).then((read) => withAttachments(read, item, attached)) : reader.read(item));
       if (ahead.length >= readAhead) yield await next();
     }
     while (ahead.length) yield await next();
@@ -92,6 +106,42 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
     await Promise.allSettled(ahead);
     await reader.decryptor.close();
   }
+}
+
+async function signatureVerifier(ctx: AppContext, request: FetchRequest, record: NodeRecord | undefined, owner: string | undefined, decryptor: Decryptor): Promise<SignatureVerifier | undefined> {
+  if (request.noDecrypt || !(request.verify || request.attachments)) return undefined;
+  const { SignatureVerifier } = await import('./signatures.js');
+  return new SignatureVerifier(ctx, { service: request.service, node: request.node, owner, record, decryptor, keepAttachments: Boolean(request.attachments) });
+}
+
+/** The item with its signature's verdict (and attachments): readable items only. */
+async function withAttachments(item: FetchedItem, pubsubItem: PubsubItem, attached: (plaintext: (() => Element | undefined) | undefined) => Promise<ItemAttachments>): Promise<FetchedItem> {
+  if (item.status !== 'decrypted' && item.status !== 'plaintext') {
+    await attached(undefined);
+    return item;
+  }
+  // the payload as it came (its namespaces declared up the stanza), or the decrypted one
+  const xml = item.xml;
+  const plaintext = item.status === 'plaintext' ? () => pubsubItem.payload : () => parseXmlElement(xml, 'decrypted payload');
+  const { signature, attachments, problems } = await attached(plaintext);
+  return { ...item, signature, ...(attachments && { attachments }), ...(problems?.length ? { attachmentProblems: problems } : {}) };
+}
+
+/** Whether the user asked that every item of the node be signed (oxps node set --require-signed). */
+export async function nodeRequiresSignatures(ctx: AppContext, service: string, node: string): Promise<boolean> {
+  return Boolean(nodeRecord((await ctx.state()).data, service, node)?.requireSigned);
+}
+
+/** Stores the node's local settings (oxps node set); returns the record's settings after the change. */
+export async function setNodeSettings(ctx: AppContext, service: string, node: string, settings: { requireSigned?: boolean }): Promise<{ service: string; node: string; requireSigned: boolean }> {
+  const state = await ctx.state();
+  const record = ensureNodeRecord(state.data, service, node);
+  if (settings.requireSigned !== undefined) {
+    if (settings.requireSigned) record.requireSigned = true;
+    else delete record.requireSigned;
+  }
+  await state.save();
+  return { service, node, requireSigned: Boolean(record.requireSigned) };
 }
 
 /** A node's owner where its address tells: a PEP node is its account's; a component's node, unknown here. */

@@ -7,11 +7,12 @@ import { encryptItem } from '../crypto/itemCipher.js';
 import { buildEncrypted } from '../protocol/oxps/encrypted.js';
 import { currentSecret, generateSecret, mayGenerateSecret, origins, type NodeSecret } from '../protocol/oxps/secrets.js';
 import { publishIq, publishedItemId } from '../protocol/pubsub/publish.js';
-import { serializeForEncryption } from '../protocol/xml.js';
+import { parseXmlElement, serializeForEncryption } from '../protocol/xml.js';
 import type { AppContext } from './context.js';
 import { ensureNodeRecord, type NodeRecord } from './state.js';
 import { ensureReadersHaveSecret } from './secrets/unreachedSecret.js';
 import { noticeForeignSecret, settleBeforeEncrypting } from './nodeOrigin.js';
+import type { SignCompat, SignedAttachment, Signer } from './signing/signer.js';
 
 /** Both Prosody and ejabberd close the stream on a stanza over 256 KiB. */
 export const MAX_STANZA_BYTES = 256 * 1024;
@@ -19,6 +20,8 @@ export const MAX_STANZA_BYTES = 256 * 1024;
 export interface ItemToPublish {
   id?: string;
   payload: Element;
+  /** Sign this item (XEP-0475), whatever PublishOptions.sign says. */
+  sign?: boolean;
 }
 
 export interface PublishOptions {
@@ -26,12 +29,24 @@ export interface PublishOptions {
   node: string;
   plaintext?: boolean;
   force?: boolean;
+  /** Sign every item (XEP-0475/0476) and publish the signature as an XEP-0470 attachment. */
+  sign?: boolean;
+  signCompat?: SignCompat;
 }
 
 export interface PublishedItem {
   id: string;
   secretId?: string;
   encrypted: boolean;
+  /** Where its signature went (absent: not signed). */
+  signature?: { node: string; encrypted: boolean; signer: string };
+}
+
+export interface BuiltItem {
+  id: string;
+  iq: Element;
+  published: PublishedItem;
+  attachment?: SignedAttachment;
 }
 
 export function randomItemId(): string {
@@ -51,23 +66,32 @@ export async function openPublisher(ctx: AppContext, options: PublishOptions) {
   }
   const secret = options.plaintext ? undefined : await secretForPublishing(ctx, record);
   if (secret) await ensureReadersHaveSecret(ctx, record, secret);
+  let signer: Promise<Signer> | undefined;
+  const openSigner = () => (signer ??= import('./signing/signer.js').then((m) => m.openSigner(ctx, { service, node, secret, compat: options.signCompat })));
 
   return {
     secret,
-    async build(item: ItemToPublish): Promise<{ id: string; iq: Element; published: PublishedItem }> {
+    async build(item: ItemToPublish): Promise<BuiltItem> {
       const id = item.id ?? randomItemId();
       record.payloadType ??= item.payload.getNS() ?? undefined;
-      const payload = secret
-        ? buildEncrypted({ secretId: secret.id, ciphertext: await encryptItem(Buffer.from(serializeForEncryption(item.payload), 'utf8'), secret.key) })
+      const text = secret && serializeForEncryption(item.payload);
+      const payload = secret && text
+        ? buildEncrypted({ secretId: secret.id, ciphertext: await encryptItem(Buffer.from(text, 'utf8'), secret.key) })
         : item.payload;
       const iq = publishIq(service, node, id, payload);
       const size = Buffer.byteLength(iq.toString());
       if (size > MAX_STANZA_BYTES) {
         throw new OxpsError('INPUT_INVALID', `item ${id} is too big (${size} bytes once encrypted; servers refuse stanzas over ${MAX_STANZA_BYTES})`, 'publish a smaller payload, or a link to the content');
       }
-      return { id, iq, published: { id, secretId: secret?.id, encrypted: Boolean(secret) } };
+      const published: PublishedItem = { id, secretId: secret?.id, encrypted: Boolean(secret) };
+      if (!(item.sign ?? options.sign)) return { id, iq, published };
+      // signed as readers will see it: the text that is encrypted, parsed back
+      const attachment = await (await openSigner()).attach(id, text ? parseXmlElement(text, `item ${id}`) : item.payload);
+      return { id, iq, published: { ...published, signature: { node: attachment.node, encrypted: attachment.encrypted, signer: ctx.bareJid } }, attachment };
     },
-    async send(iq: Element, id: string): Promise<string> {
+    /** Publishes the signature first: a reader never sees the item without it. */
+    async send({ id, iq, attachment }: BuiltItem): Promise<string> {
+      if (attachment) await (await openSigner()).publish(id, attachment);
       // the session is asked for each time: a bulk run may have reconnected since
       const result = await (await ctx.session()).iq(iq, `publishing item ${id} to node ${node} on ${service}`);
       return publishedItemId(result) ?? id;
@@ -77,10 +101,10 @@ export async function openPublisher(ctx: AppContext, options: PublishOptions) {
 
 export async function publishItem(ctx: AppContext, options: PublishOptions, item: ItemToPublish): Promise<PublishedItem> {
   const publisher = await openPublisher(ctx, options);
-  const { id, iq, published } = await publisher.build(item);
-  const finalId = await publisher.send(iq, id);
+  const built = await publisher.build(item);
+  const finalId = await publisher.send(built);
   await (await ctx.state()).save();
-  return { ...published, id: finalId };
+  return { ...built.published, id: finalId };
 }
 
 /** XEP-0473 §5: the most recent non-revoked secret; with none, only the origin may make one. */

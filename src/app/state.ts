@@ -15,6 +15,8 @@ export interface NodeRecord extends NodeSecrets {
   node: string;
   /** Namespace of the node's payloads, sent as the `type` of shared secrets. */
   payloadType?: string;
+  /** fetch fails (exit 8) unless every item has a verified signature (oxps node set --require-signed). */
+  requireSigned?: boolean;
 }
 
 /** undecided: seen, not checked (used under BTBV); verified: checked by the user; distrusted: never used. */

@@ -65,14 +65,14 @@ export function skeskS2KOctets(message: Uint8Array): number | undefined {
   }
 }
 
-interface Packet {
+export interface Packet {
   tag: number;
   /** Undefined for a packet of partial or indeterminate length (the last one read). */
   body?: Uint8Array;
 }
 
 /** The packets of a message, one header at a time; stops at a packet whose length runs to the end. */
-function* packets(message: Uint8Array): Generator<Packet> {
+export function* packets(message: Uint8Array): Generator<Packet> {
   let offset = 0;
   while (offset < message.length) {
     const header = message[offset]!;

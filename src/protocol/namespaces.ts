@@ -23,4 +23,7 @@ export const NS = {
   atom: 'http://www.w3.org/2005/Atom',
   microblog: 'urn:xmpp:microblog:0',
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
+  attachments: 'urn:xmpp:pubsub-attachments:1',
+  pubsubSigning: 'urn:xmpp:pubsub-signing:0',
+  pubsubSigningOpenpgp: 'urn:xmpp:pubsub-signing:openpgp:0',
 } as const;

@@ -12,6 +12,8 @@ export interface JournalHeader {
   node: string;
   ids: string[];
   created: string;
+  /** Started with --sign: every line is signed (absent in journals of unsigned batches). */
+  sign?: boolean;
 }
 
 export class Journal {

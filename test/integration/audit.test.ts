@@ -7,7 +7,7 @@ import { rawSession } from '../helpers/inProcess.js';
 import type { Session } from '../../src/xmpp/session.js';
 import { setAffiliationsIq, setConfigurationIq, createNodeIq } from '../../src/protocol/pubsub/node.js';
 import { publishIq } from '../../src/protocol/pubsub/publish.js';
-import { attachmentsNodeName } from '../../src/protocol/audit/attachmentsNode.js';
+import { attachmentsNodeName } from '../../src/protocol/attachments/nodeName.js';
 import { NS } from '../../src/protocol/namespaces.js';
 
 interface Finding { kind: string; message: string; fix: string; jids?: string[]; itemIds?: string[]; secretId?: string; accessModel?: string; attachmentsNode?: string }

@@ -69,10 +69,11 @@ describe('--json output matches README.md', () => {
     check('key trust', await alice.run(['--json', 'key', 'trust', bob.jid, bobKey]));
     check('encrypt-node', await alice.run(['--json', 'encrypt-node', '-n', node]));
     check('publish', await alice.run(['--json', 'publish', '-n', node, '-'], { input: "<note xmlns='urn:example'>x</note>" }));
+    check('publish', await alice.run(['--json', 'publish', '-n', node, '--sign', '-'], { input: "<note xmlns='urn:example'>signed</note>" }));
     check('publish --jsonl', await alice.run(['--json', 'publish', '-n', node, '--jsonl', '-'], { input: JSON.stringify({ payload: "<note xmlns='urn:example'>y</note>" }) }));
     check('secret share', await alice.run(['--json', 'secret', 'share', '-n', node, bob.jid]));
     check('sync', await bob.run(['--json', 'sync']));
-    check('fetch', await bob.run(['--json', 'fetch', '-s', alice.jid, '-n', node]));
+    check('fetch', await bob.run(['--json', 'fetch', '-s', alice.jid, '-n', node, '--attachments']));
     check('secret list', await alice.run(['--json', 'secret', 'list', '-n', node, '--show-secrets']));
     // #17.8 a reader waiting for a key, in share's and secret list's documents
     const carol = await TestUser.create('carol');

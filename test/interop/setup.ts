@@ -50,7 +50,7 @@ export async function setup(project: TestProject): Promise<void> {
     });
     log(`Prosody on 127.0.0.1:${prosody.port} (pid ${prosody.pid}, ${seconds(t0)})`);
     const t1 = Date.now();
-    libervia = await startLibervia({ dir: join(dir, 'libervia'), port: prosody.port, domain: DOMAIN, profiles: [...LIBERVIA_PROFILES], log });
+    libervia = await startLibervia({ dir: join(dir, 'libervia'), port: prosody.port, domain: DOMAIN, profiles: [...LIBERVIA_PROFILES], log, startTimeoutMs: Number(process.env.OXPS_INTEROP_START_TIMEOUT_MS) || undefined });
     log(`Libervia ready (pid ${libervia.pid}, ${seconds(t1)})`);
     const { port, certFile } = prosody;
     const devices: InteropContext['devices'] = {};

@@ -5,7 +5,7 @@
 import { OxpsError } from '../../errors.js';
 import { NS } from '../../protocol/namespaces.js';
 import { parseXmlElement } from '../../protocol/xml.js';
-import { parseAttachmentsNodeName } from '../../protocol/audit/attachmentsNode.js';
+import { parseAttachmentsNodeName } from '../../protocol/attachments/nodeName.js';
 import type { AttachmentsFacts, AuditedItem } from '../../protocol/audit/rules.js';
 import { ownAffiliationsIq, parseOwnAffiliations, parseServiceNodes, serviceNodesIq } from '../../protocol/pubsub/nodeList.js';
 import { itemsIq, parseItemsResult } from '../../protocol/pubsub/items.js';

@@ -1,7 +1,7 @@
 // `oxps node audit`: is a private node really private? For one node or every node we own on a
 // service, gathers the facts (gather.ts) and applies the rules (protocol/audit/rules.ts).
 import { auditNode, type Finding } from '../../protocol/audit/rules.js';
-import { parseAttachmentsNodeName } from '../../protocol/audit/attachmentsNode.js';
+import { parseAttachmentsNodeName } from '../../protocol/attachments/nodeName.js';
 import { IqError } from '../../xmpp/session.js';
 import type { AppContext } from '../context.js';
 import { nodeAffiliations } from '../pubsubNode.js';

@@ -243,6 +243,26 @@ export class Keyring {
     return Promise.all(keys.filter((k) => isLive(k) && !used.has(k)).map((k) => this.publicKey(k)));
   }
 
+  /**
+   * The keys a signature by `jid` may be checked with — every cached key, distrusted and
+   * withdrawn ones included, so that such a signature is told apart from a bad one — and the
+   * fingerprints the trust policy accepts without asking (this device's own key always). Looks
+   * the contact up on PEP when nothing is cached or when asked.
+   */
+  async signatureKeys(jid: string, refresh: boolean): Promise<{ keys: openpgp.PublicKey[]; trusted: Set<string> }> {
+    const state = (await this.ctx.state()).data;
+    if (!state.contacts[jid] || (refresh && !this.fresh.has(jid))) await this.refreshContact(jid);
+    const cached = await this.candidateKeys(jid);
+    const keys = await Promise.all(cached.map((k) => this.publicKey(k)));
+    const trusted = new Set(keysUnderPolicy(cached, this.policy()).map((k) => k.fingerprint));
+    if (jid === this.ctx.bareJid && (await this.hasOwnKey())) {
+      const own = await this.ownKey();
+      keys.push(own.toPublic());
+      trusted.add(fingerprintOf(own));
+    }
+    return { keys, trusted };
+  }
+
   /** The cached keys of `jid` the trust policy applies to: for our own account, all but this device's. */
   private async candidateKeys(jid: string): Promise<ContactKey[]> {
     const keys = (await this.ctx.state()).data.contacts[jid]?.keys ?? [];

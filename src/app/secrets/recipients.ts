@@ -5,6 +5,7 @@ import { splitJid, IqError } from '../../xmpp/session.js';
 import type { Affiliation } from '../../protocol/pubsub/node.js';
 import type { AppContext } from '../context.js';
 import { nodeAffiliations, nodeConfiguration, setNodeAffiliations } from '../pubsubNode.js';
+import { syncAttachmentsWhitelist } from '../signing/attachmentsNode.js';
 
 export function normalizeRecipients(jids: string[], self: string): string[] {
   const bare = jids.map((jid) => {
@@ -85,23 +86,24 @@ export async function checkRecipientKeys(ctx: AppContext, recipients: string[], 
 }
 
 /**
- * XEP-0473 §6: on a whitelist node we own, readers are members and removed readers leave.
- * Does nothing (and says so with -v) when we are not the owner or the node is not whitelist.
+ * XEP-0473 §6: on a whitelist node we own, readers are members and removed readers leave; the
+ * attachments nodes of its items follow (§7). Does nothing (and says so with -v) when we are
+ * not the owner or the node is not whitelist.
  */
-export async function updateWhitelist(ctx: AppContext, service: string, node: string, add: string[], remove: string[]): Promise<{ added: string[]; removed: string[] }> {
+export async function updateWhitelist(ctx: AppContext, service: string, node: string, add: string[], remove: string[]): Promise<{ added: string[]; removed: string[]; attachmentsNodes: number }> {
   const session = await ctx.session();
   let current: Map<string, Affiliation>;
   try {
     const config = await nodeConfiguration(session, service, node);
     if (config?.['pubsub#access_model'] !== 'whitelist') {
       ctx.reporter.verbose(`node ${node} is not a whitelist node: affiliations left alone`);
-      return { added: [], removed: [] };
+      return { added: [], removed: [], attachmentsNodes: 0 };
     }
     current = await nodeAffiliations(session, service, node);
   } catch (error) {
     if (error instanceof IqError && ['forbidden', 'not-authorized', 'not-allowed', 'item-not-found'].includes(error.condition)) {
       ctx.reporter.verbose(`not the owner of node ${node} on ${service}: whitelist left alone`);
-      return { added: [], removed: [] };
+      return { added: [], removed: [], attachmentsNodes: 0 };
     }
     throw error;
   }
@@ -113,7 +115,8 @@ export async function updateWhitelist(ctx: AppContext, service: string, node: st
   await setNodeAffiliations(session, service, node, changes);
   if (added.length) ctx.reporter.verbose(`whitelisted on ${node}: ${added.join(', ')}`);
   if (removed.length) ctx.reporter.verbose(`removed from the whitelist of ${node}: ${removed.join(', ')}`);
-  return { added, removed };
+  const attachmentsNodes = await syncAttachmentsWhitelist(ctx, service, node, changes);
+  return { added, removed, attachmentsNodes };
 }
 
 export function requireRecipients(recipients: string[]): void {

@@ -28,6 +28,8 @@ export interface RotateResult extends DeliveryReport {
   secretId: string;
   recipients: string[];
   removedFromWhitelist: string[];
+  /** Attachments nodes (signatures) of the node's items whose whitelist followed. */
+  attachmentsNodes: number;
 }
 
 export async function rotateSecret(ctx: AppContext, request: RotateRequest): Promise<RotateResult | RotationPreview> {
@@ -75,7 +77,7 @@ export async function rotateSecret(ctx: AppContext, request: RotateRequest): Pro
   handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: fresh.id, recipients: [...recipients, ctx.bareJid] }));
   await handle.save();
 
-  const { removed: left } = await updateWhitelist(ctx, service, node, recipients, removed);
+  const { removed: left, attachmentsNodes } = await updateWhitelist(ctx, service, node, recipients, removed);
   const report = await deliverPending(ctx);
-  return { service, node, revoked: active.map((s) => s.id), secretId: fresh.id, recipients, removedFromWhitelist: left, ...report };
+  return { service, node, revoked: active.map((s) => s.id), secretId: fresh.id, recipients, removedFromWhitelist: left, attachmentsNodes, ...report };
 }

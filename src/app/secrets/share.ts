@@ -27,6 +27,8 @@ export interface ShareResult extends DeliveryReport {
   whitelisted: string[];
   /** Recipients left waiting for a usable key (--whitelist-only). */
   pending: string[];
+  /** Attachments nodes (signatures) of the node's items whose whitelist followed. */
+  attachmentsNodes: number;
 }
 
 export async function shareSecrets(ctx: AppContext, request: ShareRequest): Promise<ShareResult> {
@@ -57,7 +59,7 @@ export async function shareSecrets(ctx: AppContext, request: ShareRequest): Prom
     throw recipientKeysError(keys, keys.waiting.length && !request.whitelistOnly ? ['whitelist them now and send the secret when their key appears: add --whitelist-only'] : []);
   }
   await ensureOwnKeyPublished(ctx);
-  const { added } = await updateWhitelist(ctx, service, node, recipients, []);
+  const { added, attachmentsNodes } = await updateWhitelist(ctx, service, node, recipients, []);
   const waiting = keys.waiting.map((w) => w.jid);
   addPendingShares(handle.data, service, node, waiting);
   for (const { jid, error } of keys.waiting) ctx.reporter.notice(`${jid} will get the secrets of ${node} once a key we may use appears (${error.message})`);
@@ -67,5 +69,5 @@ export async function shareSecrets(ctx: AppContext, request: ShareRequest): Prom
   }
   await handle.save();
   const report = await deliverPending(ctx);
-  return { service, node, secrets: secrets.map((s) => s.id), recipients, whitelisted: added, pending: waiting, ...report };
+  return { service, node, secrets: secrets.map((s) => s.id), recipients, whitelisted: added, pending: waiting, attachmentsNodes, ...report };
 }

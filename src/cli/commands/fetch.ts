@@ -6,6 +6,7 @@ import { action, type Runtime } from '../runtime.js';
 import { collect, itemSize, positiveInteger } from '../options.js';
 import { nodeOptions, type NodeOptions } from './nodeOptions.js';
 import type { FetchedItem } from '../../app/fetch.js';
+import type { AttachmentView, SignatureStatus, SignatureView } from '../../app/signatures.js';
 
 export type FetchFormat = 'xml' | 'text' | 'atom' | 'json';
 
@@ -17,6 +18,9 @@ export interface FetchCliOptions extends NodeOptions {
   cache: boolean;
   decrypt: boolean;
   maxItemSize?: number;
+  verify: boolean;
+  requireSigned?: boolean;
+  attachments?: boolean;
 }
 
 export function registerFetch(program: Command): void {
@@ -33,7 +37,10 @@ export function fetchOptions(command: Command): Command {
     .option('-i, --item <id>', 'only this item (repeatable)', collect)
     .option('--no-cache', 'decrypt again instead of using the cache of decrypted items')
     .option('--no-decrypt', 'print the encrypted payloads as they are (e.g. for a backup)')
-    .option('--max-item-size <size>', 'largest decrypted item read, bigger ones fail: bytes, or with K or M (default 1M, at most 16M)', itemSize);
+    .option('--max-item-size <size>', 'largest decrypted item read, bigger ones fail: bytes, or with K or M (default 1M, at most 16M)', itemSize)
+    .option('--no-verify', 'do not check the items\' signatures (XEP-0475)')
+    .option('--require-signed', 'fail (exit 8) unless every item has a verified signature (default for nodes set so with oxps node set --require-signed)')
+    .option('--attachments', 'show the items\' other attachments too (XEP-0470: noticed, reactions…), decrypted');
 }
 
 async function run(rt: Runtime, options: unknown): Promise<void> {
@@ -46,19 +53,58 @@ export async function fetchAndPrint(rt: Runtime, opts: FetchCliOptions, defaultF
   const format: FetchFormat = rt.output.json ? 'json' : (opts.format ?? defaultFormat);
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
-  const { fetchItems } = await import('../../app/fetch.js');
+  const { fetchItems, nodeRequiresSignatures } = await import('../../app/fetch.js');
+  const requireSigned = opts.requireSigned ?? (await nodeRequiresSignatures(ctx, service, opts.node));
+  if (requireSigned && (!opts.verify || !opts.decrypt)) {
+    throw new OxpsError('USAGE', `${opts.node} requires signed items: signatures are checked on the decrypted items`, `drop --no-verify and --no-decrypt${opts.requireSigned ? '' : `, or: oxps node set -n ${opts.node} --no-require-signed`}`);
+  }
   const counts = { decrypted: 0, plaintext: 0, encrypted: 0, failed: 0, missing: 0 };
+  const signatures: Record<SignatureStatus, number> = { verified: 0, untrusted: 0, bad: 0, 'not-publisher': 0, unsigned: 0 };
   const missing: string[] = [];
+  const unverified: string[] = [];
   const sink = await outputFor(rt, format, service, opts.node, entries);
-  const request = { service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache, noDecrypt: !opts.decrypt, maxItemBytes: opts.maxItemSize };
+  const request = {
+    service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache, noDecrypt: !opts.decrypt, maxItemBytes: opts.maxItemSize,
+    verify: opts.verify, attachments: opts.attachments,
+  };
   for await (const item of fetchItems(ctx, request)) {
     counts[item.status]++;
     if (item.status === 'missing') missing.push(item.id);
+    const signature = signatureOf(item);
+    if (item.status !== 'missing' && signature?.status !== 'verified') unverified.push(item.id);
+    if (signature) {
+      signatures[signature.status]++;
+      if (signature.status === 'bad' || signature.status === 'not-publisher') rt.reporter.warn(`item ${item.id} of ${opts.node}: ${signatureLabel(signature)}: ${signature.reason}`);
+    }
     sink.item(item);
   }
-  sink.end(counts);
+  sink.end(counts, opts.verify && opts.decrypt ? signatures : undefined);
   if (counts.plaintext > 0) rt.reporter.warn(`${counts.plaintext} item(s) of ${opts.node} are not encrypted (anyone allowed to publish could have written them)`);
+  if (requireSigned && unverified.length > 0) {
+    const shown = `${unverified.slice(0, MISSING_NAMED).join(', ')}${unverified.length > MISSING_NAMED ? ', …' : ''}`;
+    throw new OxpsError('NOT_SIGNED', `${unverified.length} item(s) of ${opts.node} have no verified signature: ${shown}`, 'see each item\'s signature line; trust a signer\'s key with: oxps key trust JID FINGERPRINT');
+  }
   reportProblems(opts.node, counts, missing);
+}
+
+function signatureOf(item: FetchedItem): SignatureView | undefined {
+  return item.status === 'decrypted' || item.status === 'plaintext' ? item.signature : undefined;
+}
+
+/** `signed by JID (verified)`, `signed by JID (key not trusted)`, `bad signature`, `signer is not the publisher`, `unsigned`. */
+export function signatureLabel(signature: SignatureView): string {
+  switch (signature.status) {
+    case 'verified':
+      return `signed by ${signature.signer} (verified)`;
+    case 'untrusted':
+      return `signed by ${signature.signer} (key not trusted)`;
+    case 'bad':
+      return 'bad signature';
+    case 'not-publisher':
+      return 'signer is not the publisher';
+    case 'unsigned':
+      return 'unsigned';
+  }
 }
 
 /** Missing items are "not found" when nothing else came back, else a partial result (like failed ones). */
@@ -81,7 +127,7 @@ const MISSING_NAMED = 10;
 
 interface Sink {
   item(item: FetchedItem): void;
-  end(counts: Record<FetchedItem['status'], number>): void;
+  end(counts: Record<FetchedItem['status'], number>, signatures?: Record<SignatureStatus, number>): void;
 }
 
 interface AtomView {
@@ -129,7 +175,7 @@ async function outputFor(rt: Runtime, format: FetchFormat, service: string, node
   if (format === 'json') {
     const stream = output.jsonStream({ service, node }, 'items');
     const atom = entries ? await atomTools() : undefined;
-    return { item: (item) => stream.item(atom ? withEntry(item, atom) : item), end: (counts) => stream.end({ counts }) };
+    return { item: (item) => stream.item(atom ? withEntry(item, atom) : item), end: (counts, signatures) => stream.end({ counts, ...(signatures && { signatures }) }) };
   }
   if (format === 'xml') return { item: (item) => output.text(renderXml(item, output.color)), end: () => undefined };
   const atom = await atomTools();
@@ -176,7 +222,31 @@ function itemLabel(item: FetchedItem): string {
   const how = item.status === 'decrypted' ? `secret ${item.secretId}${item.secretRevoked ? ' (revoked)' : ''}`
     : item.status === 'plaintext' ? `${NOT_ENCRYPTED} (anyone allowed to publish could have written it)`
       : item.status;
-  return [`item ${item.id}`, how, ...(item.publisher ? [`publisher ${item.publisher}`] : [])].join(' · ');
+  const signature = signatureOf(item);
+  return [`item ${item.id}`, how, ...(item.publisher ? [`publisher ${item.publisher}`] : []), ...(signature ? [signatureLabel(signature)] : [])].join(' · ');
+}
+
+/** One line per attachment (fetch --attachments): `↳ KIND by JID: what`. */
+function attachmentLines(item: FetchedItem): string {
+  if (item.status !== 'decrypted' && item.status !== 'plaintext') return '';
+  const lines = (item.attachments ?? []).map((attachment) => `  ↳ ${describeAttachment(attachment)}`);
+  lines.push(...(item.attachmentProblems ?? []).map((problem) => `  ↳ unreadable ${problem}`));
+  return lines.map((line) => `\n${line}`).join('');
+}
+
+function describeAttachment(attachment: AttachmentView): string {
+  const sealed = attachment.encrypted ? ' (encrypted)' : '';
+  const at = 'timestamp' in attachment && attachment.timestamp ? ` at ${attachment.timestamp}` : '';
+  switch (attachment.kind) {
+    case 'signature':
+      return 'signer' in attachment ? `signature by ${attachment.signer}${sealed} at ${attachment.time}` : `signature by ${attachment.by}${sealed} (unreadable: ${attachment.problem})`;
+    case 'noticed':
+      return `noticed by ${attachment.by}${sealed}${at}`;
+    case 'reactions':
+      return `reactions by ${attachment.by}${sealed}${at}: ${attachment.reactions.join(' ')}`;
+    case 'other':
+      return `<${attachment.name} xmlns="${attachment.namespace}"> by ${attachment.by}${sealed}: ${attachment.xml}`;
+  }
 }
 
 const NOT_ENCRYPTED = 'NOT ENCRYPTED';
@@ -190,9 +260,9 @@ function renderXml(item: FetchedItem, color: ChalkInstance): string {
   switch (item.status) {
     case 'decrypted':
     case 'encrypted':
-      return `${color.dim(`── ${itemLabel(item)}`)}\n${item.xml}`;
+      return `${color.dim(`── ${itemLabel(item)}`)}${color.dim(attachmentLines(item))}\n${item.xml}`;
     case 'plaintext':
-      return `${color.yellow(`── ${itemLabel(item)}`)}\n${item.xml}`;
+      return `${color.yellow(`── ${itemLabel(item)}`)}${color.dim(attachmentLines(item))}\n${item.xml}`;
     case 'failed':
       return color.red(`✘ item ${item.id}: ${item.reason}${item.publisher ? ` (publisher ${item.publisher})` : ''}`);
     case 'missing':
@@ -205,6 +275,7 @@ function renderText(item: FetchedItem, atom: AtomTools, color: ChalkInstance): s
   const entry = atom.entry(item.xml)?.view;
   if (!entry) return renderXml(item, color);
   const warning = item.status === 'plaintext' ? color.yellow(` · ${NOT_ENCRYPTED}`) : '';
-  const meta = [entry.published, entry.author, `item ${item.id}`, item.publisher && `publisher ${item.publisher}`].filter(Boolean).join(' · ');
-  return `${color.bold(entry.title ?? '(untitled)')}${warning}\n${color.dim(meta)}\n\n${entry.body}\n`;
+  const signature = signatureOf(item);
+  const meta = [entry.published, entry.author, `item ${item.id}`, item.publisher && `publisher ${item.publisher}`, signature && signatureLabel(signature)].filter(Boolean).join(' · ');
+  return `${color.bold(entry.title ?? '(untitled)')}${warning}\n${color.dim(meta)}${color.dim(attachmentLines(item))}\n\n${entry.body}\n`;
 }

@@ -1,6 +1,6 @@
 // oxps publish -s SERVICE -n NODE [-i ID] [FILE|-] — encrypted unless --plaintext;
 // --atom builds a XEP-0277 entry; --jsonl publishes many items, resumably.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { OxpsError } from '../../errors.js';
 import { action, type Runtime } from '../runtime.js';
@@ -20,6 +20,8 @@ export interface PublishCliOptions extends NodeOptions {
   markdown?: boolean;
   allowDrop?: boolean;
   dryRun?: boolean;
+  sign?: boolean;
+  signCompat?: 'libervia';
 }
 
 export function registerPublish(program: Command): void {
@@ -28,7 +30,7 @@ export function registerPublish(program: Command): void {
     .option('-i, --item <id>', 'item id (default: random, as XEP-0473 advises)')
     .option('--plaintext', 'publish in clear (on an encrypted node: asks on a terminal, else needs --force)')
     .option('--force', 'with --plaintext: publish in clear even on an encrypted node')
-    .option('--jsonl <file>', 'publish many items: one {"id"?, "payload": "<xml…>"} per line (- for stdin); resumable')
+    .option('--jsonl <file>', 'publish many items: one {"id"?, "payload": "<xml…>", "sign"?} per line (- for stdin); resumable')
     .option('--window <n>', 'with --jsonl: publish requests in flight at once', positiveInteger, 16)
     .option('--retries <n>', 'with --jsonl: reconnections allowed when the connection drops', nonNegativeInteger, 5)
     .option('--allow-drop', 'with --jsonl: publish even when the node keeps fewer items than it would hold (the oldest are dropped)')
@@ -43,7 +45,13 @@ export function publishOptions(command: Command, { withAtom }: { withAtom: boole
     .option('--title <title>', `${atom}the entry title`)
     .option('--content-file <file>', `${atom}the entry text from this file (- for stdin)`)
     .option('--markdown', `${atom}the content is Markdown (rendered to XHTML; the source is kept as text)`)
+    .option('--sign', 'sign the item with your OX key (XEP-0475); the signature is an attachment, encrypted like the item')
+    .addOption(new Option('--sign-compat <client>', 'sign as this client reads signatures (implies --sign); libervia: in clear, on an open node').choices(['libervia']))
     .option('--dry-run', 'print the requests that would be sent, and send nothing');
+}
+
+function signOptions(opts: PublishCliOptions): { sign?: boolean; signCompat?: 'libervia' } {
+  return { sign: Boolean(opts.sign || opts.signCompat), ...(opts.signCompat ? { signCompat: opts.signCompat } : {}) };
 }
 
 async function run(rt: Runtime, file: unknown, options: unknown): Promise<void> {
@@ -78,14 +86,14 @@ export async function publishOne(rt: Runtime, file: string | undefined, opts: Pu
     payload = parseXmlElement(await readInput(file), file && file !== '-' ? `payload file ${file}` : 'payload on stdin');
     if (!payload.getNS()) throw new OxpsError('INPUT_INVALID', `payload <${payload.name}> declares no namespace`, 'add an xmlns attribute to the payload element');
   }
-  const options = { service, node: opts.node, plaintext: opts.plaintext, force: opts.force };
+  const options = { service, node: opts.node, plaintext: opts.plaintext, force: opts.force, ...signOptions(opts) };
   if (opts.dryRun) {
     await printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, options, [{ id, payload }]));
     return;
   }
   const result = await publishItem(ctx, options, { id, payload });
   rt.output.result({ service, node: opts.node, ...result }, (r, color) =>
-    `${color.green('✔')} published item ${r.id} to ${r.node} on ${r.service}${r.encrypted ? ` (encrypted with secret ${r.secretId})` : color.yellow(' in clear')}`);
+    `${color.green('✔')} published item ${r.id} to ${r.node} on ${r.service}${r.encrypted ? ` (encrypted with secret ${r.secretId})` : color.yellow(' in clear')}${r.signature ? `, signed by ${r.signature.signer}${r.signature.encrypted ? '' : color.yellow(' (signature in clear)')}` : ''}`);
 }
 
 async function runBulk(rt: Runtime, opts: PublishCliOptions): Promise<void> {
@@ -94,10 +102,10 @@ async function runBulk(rt: Runtime, opts: PublishCliOptions): Promise<void> {
   const service = await rt.service(opts.service);
   const { bulkPublish, parseJsonl } = await import('../../app/bulkPublish.js');
   if (opts.dryRun) {
-    await printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force }, parseJsonl(text)));
+    await printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force, ...signOptions(opts) }, parseJsonl(text)));
     return;
   }
-  const result = await bulkPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force, text, window: opts.window, retries: opts.retries, allowDrop: opts.allowDrop });
+  const result = await bulkPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force, ...signOptions(opts), text, window: opts.window, retries: opts.retries, allowDrop: opts.allowDrop });
   rt.output.result(result, (r, color) => {
     const kept = r.held !== undefined && r.held < r.total ? color.yellow(`; the node holds only ${r.held} of them (it keeps ${r.keeps ?? r.held})`) : '';
     return `${color.green('✔')} ${r.held ?? r.total} items on ${r.node} at ${r.service}: ${r.published} published now${r.alreadyDone ? `, ${r.alreadyDone} by an earlier run` : ''}${kept}`;
@@ -107,7 +115,7 @@ async function runBulk(rt: Runtime, opts: PublishCliOptions): Promise<void> {
 async function printPreview(rt: Runtime, preview: import('../../app/preview.js').PublishPreview): Promise<void> {
   rt.output.result(preview, (p, color) => [
     `${color.yellow('dry run:')} would publish ${p.items.length} item${p.items.length === 1 ? '' : 's'} to ${p.node} on ${p.service}; nothing sent`,
-    ...p.items.map((item) => `${item.id}  ${item.bytes} bytes, ${item.encrypted ? `encrypted with secret ${item.secretId}` : 'in clear'}${p.items.length === 1 ? `\n${item.stanza}` : ''}`),
+    ...p.items.map((item) => `${item.id}  ${item.bytes} bytes, ${item.encrypted ? `encrypted with secret ${item.secretId}` : 'in clear'}${item.signature ? `, signed (signature ${item.signature.encrypted ? 'encrypted' : 'in clear'} on ${item.signature.node})` : ''}${p.items.length === 1 ? `\n${[...(item.signature?.stanzas ?? []), item.stanza].join('\n')}` : ''}`),
   ].join('\n'));
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditNode, type NodeFacts } from '../../../../src/protocol/audit/rules.js';
 import { looksTitleDerived } from '../../../../src/protocol/audit/titleIds.js';
-import { parseAttachmentsNodeName, attachmentsNodeName } from '../../../../src/protocol/audit/attachmentsNode.js';
+import { parseAttachmentsNodeName, attachmentsNodeName } from '../../../../src/protocol/attachments/nodeName.js';
 import type { NodeSecret } from '../../../../src/protocol/oxps/secrets.js';
 
 const me = 'me@example.org';
