@@ -89,6 +89,8 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
       ctx.reporter.verbose(`${reader.cacheHits} item(s) read from the cache of decrypted items`);
       if (request.all) await cache.prune(seen);
     }
+    const { main, workers } = reader.decryptor.costly;
+    if (main + workers > 0) ctx.reporter.verbose(`${main + workers} costly item(s) (GnuPG-made S2K) decrypted: ${main} on the main thread, ${workers} on worker threads`);
     await retrieval.save(ctx);
   } finally {
     await Promise.allSettled(ahead);

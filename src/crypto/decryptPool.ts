@@ -35,6 +35,8 @@ export interface DecryptorOptions extends DecryptOptions {
 }
 
 export class Decryptor {
+  /** Costly items decrypted on the main thread and on workers (for -v and tests). */
+  readonly costly = { main: 0, workers: 0 };
   private workers: PoolWorker[] = [];
   private readonly queue: Job[] = [];
   private nextJob = 0;
@@ -46,6 +48,11 @@ export class Decryptor {
   constructor({ maxWorkers = Math.max(1, availableParallelism() - 1), ...options }: DecryptorOptions = {}) {
     this.maxWorkers = maxWorkers;
     this.options = options;
+  }
+
+  /** Worker threads started (they start with the first costly item). */
+  get startedWorkers(): number {
+    return this.workers.length;
   }
 
   async decrypt(ciphertext: Uint8Array, secret: string): Promise<Uint8Array> {
@@ -84,7 +91,10 @@ export class Decryptor {
   private async runOnMain(): Promise<void> {
     const job = this.queue.shift();
     try {
-      if (job) job.resolve(await decryptItem(job.ciphertext, job.secret, this.options));
+      if (job) {
+        this.costly.main++;
+        job.resolve(await decryptItem(job.ciphertext, job.secret, this.options));
+      }
     } catch (error) {
       job!.reject(error as Error);
     } finally {
@@ -102,6 +112,7 @@ export class Decryptor {
         slot.idle = true;
         slot.worker.unref();
         if (!message.ready && job) {
+          this.costly.workers++;
           if (message.error !== undefined) job.reject(new ItemDecryptError(message.error));
           else job.resolve(message.plaintext!);
         }
