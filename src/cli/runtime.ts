@@ -104,6 +104,7 @@ export class Runtime {
 
   async close(): Promise<void> {
     const context = await this.contextPromise?.catch(() => undefined);
+    this.reporter.verbose(context ? await context.networkSummary() : 'network: none');
     await context?.close();
   }
 
