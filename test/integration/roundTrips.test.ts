@@ -17,7 +17,9 @@ describe('round trips of one-shot commands (#14.3)', () => {
   let bob: TestUser;
 
   beforeAll(async () => {
-    [alice, bob] = await TestUser.createMany(['alice', 'bob']);
+    const users = await TestUser.createMany(['alice', 'bob']);
+    alice = users[0]!;
+    bob = users[1]!;
     await alice.addProfile();
     await bob.addProfile();
     ok(await alice.run(['key', 'generate']));
