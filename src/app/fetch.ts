@@ -57,10 +57,24 @@ const READ_AHEAD = 64;
 /** …as long as that many items of the largest size allowed fit in this. */
 const READ_AHEAD_BYTES = 16 * 1024 * 1024;
 
-export async function* fetchItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<FetchedItem> {
+/**
+ * `before`: work that may change the node's secrets (the quick sync); the first request for the
+ * items goes out beside it, and decryption waits for it.
+ */
+export async function* fetchItems(ctx: AppContext, request: FetchRequest, before: Promise<void> = Promise.resolve()): AsyncGenerator<FetchedItem> {
   const state = await ctx.state();
-  const record = structuredClone(nodeRecord(state.data, request.service, request.node));
   const retrieval = new RetrievalMemory(request.service, state.data.itemsRetrieval?.[request.service]);
+  const retrieved = retrieveItems(ctx, request, retrieval);
+  const first = retrieved.next();
+  first.catch(() => undefined);
+  try {
+    await before;
+  } catch (error) {
+    await first.catch(() => undefined);
+    await retrieved.return(undefined);
+    throw error;
+  }
+  const record = structuredClone(nodeRecord(state.data, request.service, request.node));
   // Reading needs only this copy: unlock the profile so a long fetch does not hold up the
   // cron job that wants to publish (the cache file is replaced atomically, last writer wins).
   await ctx.releaseState();
@@ -78,7 +92,8 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
     return item;
   };
   try {
-    for await (const item of retrieveItems(ctx, request, retrieval)) {
+    for (let step = await first; !step.done; step = await retrieved.next()) {
+      const item = step.value;
       seen.add(item.id);
       ahead.push(reader.read(item));
       if (ahead.length >= readAhead) yield await next();
@@ -93,6 +108,7 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
     if (main + workers > 0) ctx.reporter.verbose(`${main + workers} costly item(s) (GnuPG-made S2K) decrypted: ${main} on the main thread, ${workers} on worker threads`);
     await retrieval.save(ctx);
   } finally {
+    await retrieved.return(undefined);
     await Promise.allSettled(ahead);
     await reader.decryptor.close();
   }

@@ -44,14 +44,14 @@ async function run(rt: Runtime, options: unknown): Promise<void> {
 export async function fetchAndPrint(rt: Runtime, opts: FetchCliOptions, defaultFormat: FetchFormat, { entries = false } = {}): Promise<void> {
   if (opts.all && opts.max) throw new OxpsError('USAGE', '--all and --max exclude each other', 'pick one');
   const format: FetchFormat = rt.output.json ? 'json' : (opts.format ?? defaultFormat);
-  const ctx = await rt.syncedContext();
+  const { ctx, synced } = await rt.syncingContext();
   const service = await rt.service(opts.service);
   const { fetchItems } = await import('../../app/fetch.js');
   const counts = { decrypted: 0, plaintext: 0, encrypted: 0, failed: 0, missing: 0 };
   const missing: string[] = [];
   const sink = await outputFor(rt, format, service, opts.node, entries);
   const request = { service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache, noDecrypt: !opts.decrypt, maxItemBytes: opts.maxItemSize };
-  for await (const item of fetchItems(ctx, request)) {
+  for await (const item of fetchItems(ctx, request, synced)) {
     counts[item.status]++;
     if (item.status === 'missing') missing.push(item.id);
     sink.item(item);
