@@ -202,7 +202,8 @@ async function liberviaMade(world: World, config: BenchConfig, runs: number, row
     await new Promise((r) => setTimeout(r, 500));
   }
   await li.waitForSecret('bob', PUBSUB, node, secretId!);
-  const sizes = [SMALL_LIBERVIA, Math.max(SMALL_LIBERVIA + 1, config.liberviaItems)];
+  // 20, then (BENCH_LIBERVIA_ITEMS, default 100) the same node grown: 20 alone when it is ≤ 20
+  const sizes = config.liberviaItems > SMALL_LIBERVIA ? [SMALL_LIBERVIA, config.liberviaItems] : [SMALL_LIBERVIA];
   let posted = 1;
   const measured: Record<number, unknown> = {};
   for (const size of sizes) {
