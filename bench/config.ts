@@ -7,6 +7,8 @@ export interface BenchConfig {
   fetchSizes: number[];
   /** Timed runs of each oxps fetch variant (median reported). */
   fetchRuns: number;
+  /** Interleaved runs of each comparison of the stock-server section (issue 14; at least 5 for the published table). */
+  stockRuns: number;
   /** Timed runs of libervia-cli pubsub get per node. */
   liberviaRuns: number;
   /** Give up on one libervia-cli command after this long (reported as a lower bound). */
@@ -25,9 +27,11 @@ export interface BenchConfig {
   loginRuns: number;
   /** Decryptions of the recorded GnuPG item, in-process and by gpg (median). */
   gpgRuns: number;
-  storage: 'sqlite' | 'internal';
-  /** Parent directory of the Prosody instance (config, certificate, data): tmpfs by default. */
+  /** Prosody storages, each with a bench server of its own, all sections run on each. */
+  storages: Array<'sqlite' | 'internal'>;
+  /** Parent directory of the Prosody instance (config, certificate, data): tmpfs by default (file storage: on disk). */
   serverDir: string;
+  serverDirGiven: boolean;
   libervia: boolean;
   liberviaDir: string;
   /** Only these sections (BENCH_ONLY=fetch,gnupg,…); all when empty. */
@@ -36,7 +40,7 @@ export interface BenchConfig {
   resultsFile: string;
 }
 
-export const SECTIONS = ['fetch', 'signed', 'libervia-made', 'gnupg', 'publish', 'share', 'cold-start', 'login'] as const;
+export const SECTIONS = ['fetch', 'signed', 'libervia-made', 'gnupg', 'publish', 'share', 'cold-start', 'login', 'stock'] as const;
 
 function isWritableDir(path: string): boolean {
   try {
@@ -64,8 +68,9 @@ export function readConfig(defaultResultsFile: string): BenchConfig {
   for (const section of only) {
     if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`BENCH_ONLY: unknown section "${section}" (sections: ${SECTIONS.join(', ')})`);
   }
-  const storage = process.env.BENCH_STORAGE ?? 'sqlite';
-  if (storage !== 'sqlite' && storage !== 'internal') throw new Error(`BENCH_STORAGE=${storage}: expected sqlite or internal`);
+  const storages = (process.env.BENCH_STORAGE ?? 'internal,sqlite').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const storage of storages) if (storage !== 'sqlite' && storage !== 'internal') throw new Error(`BENCH_STORAGE=${process.env.BENCH_STORAGE}: expected internal, sqlite or both (comma-separated)`);
+  if (storages.length === 0) throw new Error('BENCH_STORAGE is empty: expected internal, sqlite or both');
   const liberviaDir = process.env.BENCH_LIBERVIA_DIR ?? '/tmp/oxps-bench-libervia';
   // the interop test suite's harness lives there: never start, stop or purge it from here
   if (liberviaDir.replace(/\/+$/, '') === '/tmp/libervia-interop') throw new Error('BENCH_LIBERVIA_DIR must not be /tmp/libervia-interop (the interop tests\' harness)');
@@ -73,6 +78,7 @@ export function readConfig(defaultResultsFile: string): BenchConfig {
     fetchSizes: sizes,
     fetchRuns: int('BENCH_FETCH_RUNS', 3),
     liberviaRuns: int('BENCH_LIBERVIA_RUNS', 1),
+    stockRuns: int('BENCH_STOCK_RUNS', 5),
     liberviaTimeoutMs: int('BENCH_LIBERVIA_TIMEOUT', 240) * 1000,
     liberviaItems: int('BENCH_LIBERVIA_ITEMS', 100),
     publishItems: int('BENCH_PUBLISH_ITEMS', 1000),
@@ -81,8 +87,9 @@ export function readConfig(defaultResultsFile: string): BenchConfig {
     coldRuns: int('BENCH_COLD_RUNS', 20, 3),
     loginRuns: int('BENCH_LOGIN_RUNS', 20, 3),
     gpgRuns: int('BENCH_GPG_RUNS', 20, 3),
-    storage,
+    storages: storages as Array<'sqlite' | 'internal'>,
     serverDir: process.env.BENCH_SERVER_DIR ?? (isWritableDir('/dev/shm') ? '/dev/shm' : tmpdir()),
+    serverDirGiven: process.env.BENCH_SERVER_DIR !== undefined,
     libervia: process.env.BENCH_LIBERVIA !== '0',
     liberviaDir,
     only,

@@ -16,6 +16,10 @@ import { benchPublish } from './sections/publish.js';
 import { benchShare } from './sections/share.js';
 import { benchColdStart } from './sections/coldStart.js';
 import { benchLogin } from './sections/login.js';
+import { benchStock } from './sections/stock.js';
+
+/** Sections whose figures do not depend on the server's storage: run with the first storage only. */
+const STORAGE_FREE = new Set(['gnupg', 'cold-start']);
 
 const RESULTS_FILE = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 const started = Date.now();
@@ -60,49 +64,63 @@ async function main(): Promise<void> {
     ['share', benchShare],
     ['signed', benchSigned],
     ['fetch', benchFetch],
+    ['stock', benchStock],
   ];
   const host = await machine();
   log(`${host.cpu}, ${host.cores} cores, Node ${host.node}, Prosody ${host.prosody}, openpgp ${host.openpgp}; load average ${host.loadAverageAtStart}`);
-  const world = await buildWorld(config, log);
-  // Ctrl-C: the Libervia backend (started in the background by the harness) ignores it
-  const interrupted = () => {
-    log('interrupted: stopping the bench server and Libervia');
-    void world.stop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
   const rows: Row[] = [];
   const raw: Record<string, unknown> = {};
   const failures: Record<string, string> = {};
-  try {
-    for (const [name, section] of sections) {
-      if (!wants(config, name)) continue;
-      const t = Date.now();
-      log(`── ${name}`);
-      try {
-        const result = await section(world, config, log);
-        rows.push(...result.rows);
-        raw[name] = result.raw;
-      } catch (error) {
-        failures[name] = (error as Error).stack ?? String(error);
-        log(`${name} FAILED: ${(error as Error).message}`);
+  const worlds: Array<Pick<World, 'storage' | 'libervia' | 'liberviaAbsent' | 'timings'>> = [];
+  const loads: string[] = [];
+  for (const [index, storage] of config.storages.entries()) {
+    const world = await buildWorld(config, storage, log);
+    worlds.push(world);
+    // Ctrl-C: the Libervia backend (started in the background by the harness) ignores it
+    const interrupted = () => {
+      log('interrupted: stopping the bench server and Libervia');
+      void world.stop().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
+    const label = (group: string) => (config.storages.length > 1 && !group.includes(world.storageShort) ? `${group} (${world.storageShort})` : group);
+    try {
+      for (const [name, section] of sections) {
+        if (!wants(config, name)) continue;
+        // what does not depend on the server's storage runs once
+        if (index > 0 && STORAGE_FREE.has(name)) continue;
+        const key = config.storages.length > 1 ? `${name}/${storage}` : name;
+        const t = Date.now();
+        log(`── ${key}`);
+        try {
+          const result = await section(world, config, log);
+          rows.push(...result.rows.map((row) => (STORAGE_FREE.has(name) ? row : { ...row, group: label(row.group) })));
+          raw[key] = result.raw;
+        } catch (error) {
+          failures[key] = (error as Error).stack ?? String(error);
+          log(`${key} FAILED: ${(error as Error).message}`);
+        }
+        loads.push(`${key}: ${await readFile('/proc/loadavg', 'utf8').then((t) => t.split(' ').slice(0, 3).join(' '), () => '?')}`);
+        log(`── ${key} done in ${((Date.now() - t) / 1000).toFixed(0)} s (load average ${loads.at(-1)})`);
       }
-      log(`── ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+    } finally {
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
+      await world.stop();
     }
-  } finally {
-    await world.stop();
   }
   const durationS = Math.round((Date.now() - started) / 1000);
   const table = renderMarkdown(rows);
   const notes = renderNotes(rows);
-  const storage = `Prosody storage: ${world.storage}`;
-  const libervia = world.libervia || !world.liberviaAbsent ? 'Libervia: compared' : `Libervia: not compared — ${world.liberviaAbsent}`;
+  const storage = `Prosody storage: ${worlds.map((w) => w.storage).join('; ')}`;
+  const absent = worlds.find((w) => w.liberviaAbsent && !w.libervia)?.liberviaAbsent;
+  const libervia = absent ? `Libervia: not compared — ${absent}` : 'Libervia: compared';
   process.stdout.write(`\n${table}\n\n${storage}. ${libervia}. ${host.cores} cores (${host.cpu}), Node ${host.node}. Whole run: ${durationS} s.\n${notes.length ? `\nNotes:\n${notes.join('\n')}\n` : ''}`);
   if (Object.keys(failures).length) process.stdout.write(`\nFAILED sections: ${Object.keys(failures).join(', ')} (details in ${config.resultsFile})\n`);
   const document = {
-    date: new Date(started).toISOString(), durationS, machine: host, storage: world.storage,
-    libervia: world.liberviaAbsent ?? 'compared', config: { ...config, resultsFile: undefined },
-    setup: world.timings, rows, table, notes, raw, failures,
+    date: new Date(started).toISOString(), durationS, machine: host, storage: worlds.map((w) => w.storage), loadAverageAfterSections: loads,
+    libervia: absent ?? 'compared', config: { ...config, resultsFile: undefined },
+    setup: worlds.map((w) => w.timings), rows, table, notes, raw, failures,
   };
   const tmp = `${config.resultsFile}.tmp`;
   await writeFile(tmp, `${JSON.stringify(document, null, 2)}\n`);

@@ -19,6 +19,8 @@ export interface World {
   server: ProsodyServer;
   address: ServerAddress;
   storage: string;
+  /** "file storage" or "SQLite", for row titles. */
+  storageShort: string;
   root: string;
   /** oxps publisher (pubsub.localhost admin). */
   carol: OxpsDevice;
@@ -41,16 +43,17 @@ export interface World {
 
 export const SINGLE_SHARES = 3;
 
-export async function buildWorld(config: BenchConfig, log: (message: string) => void): Promise<World> {
+export async function buildWorld(config: BenchConfig, storage: BenchConfig['storages'][number], log: (message: string) => void): Promise<World> {
   const timings: Record<string, number> = {};
   const root = await mkdtemp(join(tmpdir(), 'oxps-bench-'));
   // The server's data in RAM (tmpfs) where there is one: Prosody's SQLite storage syncs to disk
   // on every publish, which made the server, not oxps, the bottleneck (55 items/s on this VM's
   // disk, 285/s on tmpfs). The oxps and Libervia clients keep their files on the normal disk.
-  const serverRoot = await mkdtemp(join(config.serverDir, 'oxps-bench-prosody-'));
+  // Prosody's file storage as people run it: on disk (issue 14), unless BENCH_SERVER_DIR says otherwise
+  const serverRoot = await mkdtemp(join(storage === 'internal' ? (config.serverDirGiven ? config.serverDir : tmpdir()) : config.serverDir, 'oxps-bench-prosody-'));
   const recipientNames = Array.from({ length: config.recipients }, (_, i) => `r${String(i + 1).padStart(2, '0')}`);
   const singleNames = Array.from({ length: SINGLE_SHARES }, (_, i) => `single${i + 1}`);
-  const sqlite = config.storage === 'sqlite';
+  const sqlite = storage === 'sqlite';
   let t = Date.now();
   const server = await startProsody({
     sqlite,
@@ -107,7 +110,7 @@ export async function buildWorld(config: BenchConfig, log: (message: string) => 
     } else {
       log(`Libervia: ${liberviaAbsent}`);
     }
-    return { server, address, storage: `${sqlite ? 'SQLite (Prosody storage = "sql", lua-dbi-sqlite3)' : 'Prosody internal file storage'}, data in ${config.serverDir}`, root, carol, dave, recipients, singles, libervia, liberviaAbsent, timings, shared: {}, stop };
+    return { server, address, storageShort: sqlite ? 'SQLite' : 'file storage', storage: `${sqlite ? 'SQLite (Prosody storage = "sql", lua-dbi-sqlite3)' : 'Prosody internal file storage'}, data in ${serverRoot}`, root, carol, dave, recipients, singles, libervia, liberviaAbsent, timings, shared: {}, stop };
   } catch (error) {
     await stop();
     throw error;

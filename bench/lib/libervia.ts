@@ -99,7 +99,7 @@ export class LiberviaPeer {
    * the time until the last item was decrypted (the printing never happens: a lower bound), and
    * the command is stopped. At the timeout, the figure is the timeout (a lower bound too).
    */
-  async watchedGet(profile: string, service: string, node: string, count: number, timeoutMs: number): Promise<LiberviaGet> {
+  async watchedGet(profile: string, service: string, node: string, count: number, timeoutMs: number, max = count): Promise<LiberviaGet> {
     const log = join(this.interopDir, 'logs', 'libervia.log');
     const from = await stat(log).then((s) => s.size, () => 0);
     const started = performance.now();
@@ -131,7 +131,7 @@ export class LiberviaPeer {
       })();
     }, 250);
     try {
-      const result = await this.liRaw(['pubsub', 'get', '-p', profile, '-s', service, '-n', node, '-M', String(count), '-O', 'xml-raw'], { timeoutMs, signal: abort.signal });
+      const result = await this.liRaw(['pubsub', 'get', '-p', profile, '-s', service, '-n', node, '-M', String(max), '-O', 'xml-raw'], { timeoutMs, signal: abort.signal });
       if (result.code !== 0) throw new Error(`li pubsub get exited ${result.code}: ${result.stderr.slice(-1000)}`);
       const printed = countLiberviaItems(result.stdout);
       return { ms: result.ms, outcome: 'returned', decrypted, items: printed.items, stillEncrypted: printed.encrypted };

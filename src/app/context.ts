@@ -73,6 +73,14 @@ export class AppContext {
     await (await session?.catch(() => undefined))?.close();
   }
 
+  /** What this run asked of the server, one line (-v): whether it logged in, requests and round trips. */
+  async networkSummary(): Promise<string> {
+    const session = await this.sessionPromise?.catch(() => undefined);
+    if (!session) return 'network: none';
+    const { requests, roundTrips } = session.traffic;
+    return `network: login, then ${requests} request(s) in ${roundTrips} round trip(s)`;
+  }
+
   async close(): Promise<void> {
     const session = this.sessionPromise;
     this.sessionPromise = undefined;

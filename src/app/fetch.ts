@@ -17,7 +17,7 @@ import { ItemCache } from '../store/itemCache.js';
 import { paths } from '../store/paths.js';
 import { IqError } from '../xmpp/session.js';
 import type { AppContext } from './context.js';
-import { ensureNodeRecord, nodeRecord, type NodeRecord } from './state.js';
+import { ensureNodeRecord, nodeRecord, type ItemsRetrieval, type NodeRecord } from './state.js';
 import { readingSecret, unknownSecretReason } from './nodeOrigin.js';
 import type { AttachmentView, ItemAttachments, SignatureVerifier, SignatureView } from './signatures.js';
 
@@ -69,8 +69,23 @@ const READ_AHEAD = 64;
 /** …as long as that many items of the largest size allowed fit in this. */
 const READ_AHEAD_BYTES = 16 * 1024 * 1024;
 
-export async function* fetchItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<FetchedItem> {
+/**
+ * `before`: work that may change the node's secrets (the quick sync); the first request for the
+ * items goes out beside it, and decryption waits for it.
+ */
+export async function* fetchItems(ctx: AppContext, request: FetchRequest, before: Promise<void> = Promise.resolve()): AsyncGenerator<FetchedItem> {
   const state = await ctx.state();
+  const retrieval = new RetrievalMemory(request.service, state.data.itemsRetrieval?.[request.service]);
+  const retrieved = retrieveItems(ctx, request, retrieval);
+  const first = retrieved.next();
+  first.catch(() => undefined);
+  try {
+    await before;
+  } catch (error) {
+    await first.catch(() => undefined);
+    await retrieved.return(undefined);
+    throw error;
+  }
   const record = structuredClone(nodeRecord(state.data, request.service, request.node));
   // Reading needs only this copy: unlock the profile so a long fetch does not hold up the
   // cron job that wants to publish (the cache file is replaced atomically, last writer wins).
@@ -90,7 +105,8 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
     return item;
   };
   try {
-    for await (const item of retrieveItems(ctx, request)) {
+    for (let step = await first; !step.done; step = await retrieved.next()) {
+      const item = step.value;
       seen.add(item.id);
       const attached = verifier?.start(item);
       ahead.push(attached ? reader.read(item).then((read) => withAttachments(read, item, attached)) : reader.read(item));
@@ -102,7 +118,11 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
       ctx.reporter.verbose(`${reader.cacheHits} item(s) read from the cache of decrypted items`);
       if (request.all) await cache.prune(seen);
     }
+    const { main, workers } = reader.decryptor.costly;
+    if (main + workers > 0) ctx.reporter.verbose(`${main + workers} costly item(s) (GnuPG-made S2K) decrypted: ${main} on the main thread, ${workers} on worker threads`);
+    await retrieval.save(ctx);
   } finally {
+    await retrieved.return(undefined);
     await Promise.allSettled(ahead);
     await reader.decryptor.close();
   }
@@ -173,9 +193,9 @@ async function openCache(ctx: AppContext, service: string, node: string, maxItem
   return ItemCache.open(paths.profileCacheDir(profile), Buffer.from(key, 'base64'), service, node, { maxEntryBytes: maxItemBytes, note });
 }
 
-async function* retrieveItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<PubsubItem> {
+async function* retrieveItems(ctx: AppContext, request: FetchRequest, retrieval: RetrievalMemory): AsyncGenerator<PubsubItem> {
   try {
-    yield* requestItems(ctx, request);
+    yield* requestItems(ctx, request, retrieval);
   } catch (error) {
     throw error instanceof IqError ? nodeAccessError(error, request.service, request.node) : error;
   }
@@ -198,7 +218,7 @@ export function nodeAccessError(error: IqError, service: string, node: string): 
   return error;
 }
 
-async function* requestItems(ctx: AppContext, request: FetchRequest): AsyncGenerator<PubsubItem> {
+async function* requestItems(ctx: AppContext, request: FetchRequest, retrieval: RetrievalMemory): AsyncGenerator<PubsubItem> {
   const { service, node, max, all, ids } = request;
   const session = await ctx.session();
   const what = `fetching items of node ${node} on ${service}`;
@@ -207,19 +227,72 @@ async function* requestItems(ctx: AppContext, request: FetchRequest): AsyncGener
     yield* parseItemsResult(result).items;
     return;
   }
-  const allIds = await itemIds(ctx, service, node);
-  if (allIds) {
-    yield* fetchByIds(ctx, service, node, allIds, request.batch ?? 100, request.window ?? 4);
+  const batches = { batch: request.batch ?? 100, window: request.window ?? 4 };
+  if (retrieval.known === 'by-id') {
+    const allIds = await itemIds(ctx, service, node);
+    if (allIds) yield* fetchByIds(ctx, service, node, allIds, batches);
+    else yield* rsmPages(ctx, request);
     return;
   }
-  // RSM pages where the service supports them; a service without RSM ignores the <set/> and
-  // answers with every item at once, which ends the loop as well.
-  let after: string | undefined;
+  // One request for the whole node: the server loads it once (Prosody's file storage loads the
+  // whole node for any request). A service not known yet is also asked for the node's listing,
+  // in the same round trip, to check that its answer is whole.
+  const listing = retrieval.known ? undefined : itemIds(ctx, service, node);
+  listing?.catch(() => undefined);
+  const answer = parseItemsResult(await session.iq(itemsIq(service, node), what));
+  yield* answer.items;
+  // a <set/> is only a reason to ask the listing: its count sizes nothing here
+  const saysMore = answer.rsm !== undefined && (answer.rsm.count === undefined || answer.rsm.count > answer.items.length);
+  const listed = listing ? await listing : saysMore ? await itemIds(ctx, service, node) : undefined;
+  const received = new Set(answer.items.map((item) => item.id));
+  const missing = (listed ?? []).filter((id) => !received.has(id));
+  if (missing.length > 0) {
+    ctx.reporter.verbose(`${service} answered with ${answer.items.length} of the ${listed!.length} items it lists: fetching the other ${missing.length} by id`);
+    retrieval.learn('by-id');
+    yield* fetchByIds(ctx, service, node, missing, batches);
+  } else if (saysMore && !listed && answer.rsm?.last && answer.items.length > 0) {
+    retrieval.learn('by-id');
+    yield* rsmPages(ctx, request, answer.rsm.last);
+  } else if (listing) {
+    retrieval.learn('whole');
+  }
+}
+
+/**
+ * RSM pages where the service supports them; a service without RSM ignores the <set/> and
+ * answers with every item at once, which ends the loop as well.
+ */
+async function* rsmPages(ctx: AppContext, request: FetchRequest, after?: string): AsyncGenerator<PubsubItem> {
+  const { service, node } = request;
+  const session = await ctx.session();
   for (;;) {
-    const page = parseItemsResult(await session.iq(itemsIq(service, node, { page: { max: request.batch ?? 100, after } }), what));
+    const page = parseItemsResult(await session.iq(itemsIq(service, node, { page: { max: request.batch ?? 100, after } }), `fetching items of node ${node} on ${service}`));
     yield* page.items;
     if (!page.rsm?.last || page.items.length === 0 || page.rsm.last === after) return;
     after = page.rsm.last;
+  }
+}
+
+/** What fetch --all learnt of how a service answers, saved in the profile state when it changed. */
+class RetrievalMemory {
+  private learnt: ItemsRetrieval | undefined;
+
+  constructor(
+    private readonly service: string,
+    readonly known: ItemsRetrieval | undefined,
+  ) {}
+
+  learn(retrieval: ItemsRetrieval): void {
+    this.learnt = retrieval;
+  }
+
+  async save(ctx: AppContext): Promise<void> {
+    if (this.learnt === undefined || this.learnt === this.known) return;
+    const handle = await ctx.state();
+    (handle.data.itemsRetrieval ??= {})[this.service] = this.learnt;
+    await handle.save();
+    await ctx.releaseState();
+    ctx.reporter.verbose(`remembered: ${this.service} ${this.learnt === 'whole' ? 'answers a request for all items whole' : 'cuts answers short, items are fetched by id'}`);
   }
 }
 
@@ -235,7 +308,7 @@ async function itemIds(ctx: AppContext, service: string, node: string): Promise<
 }
 
 /** Items by id, `batch` per request, `window` requests in flight, yielded in order. */
-async function* fetchByIds(ctx: AppContext, service: string, node: string, ids: string[], batch: number, window: number): AsyncGenerator<PubsubItem> {
+async function* fetchByIds(ctx: AppContext, service: string, node: string, ids: string[], { batch, window }: { batch: number; window: number }): AsyncGenerator<PubsubItem> {
   const session = await ctx.session();
   const progress = ctx.reporter.progress('fetching', ids.length);
   const requests: Array<Promise<PubsubItem[]>> = [];
@@ -318,7 +391,7 @@ class ItemReader {
 
 /** Reads one item outside a fetch run (tests, single items): no cache, inline decryption. */
 export async function readItem(item: PubsubItem, record: NodeRecord | undefined): Promise<FetchedItem> {
-  const decryptor = new Decryptor({ maxWorkers: 1 });
+  const decryptor = new Decryptor({ maxWorkers: 0 });
   try {
     return await new ItemReader(record, undefined, decryptor, DEFAULT_MAX_ITEM_BYTES).read(item);
   } finally {

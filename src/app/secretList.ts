@@ -37,13 +37,20 @@ export interface SecretListing {
 }
 
 /** Throws NODE_NOT_FOUND for a node oxps has no record of (a typo, or nothing shared yet). */
-export async function listSecrets(ctx: AppContext, service: string, node: string, showSecrets: boolean): Promise<SecretListing> {
+/**
+ * `before`: the quick sync, which may bring secrets. A node already known asks for its readers
+ * beside the sync's requests, in the same round trip.
+ */
+export async function listSecrets(ctx: AppContext, service: string, node: string, showSecrets: boolean, before: Promise<void> = Promise.resolve()): Promise<SecretListing> {
   const state = (await ctx.state()).data;
+  const early = nodeRecord(state, service, node)?.secrets.length ? nodeReaders(ctx, service, node) : undefined;
+  early?.catch(() => undefined);
+  await before;
   const record = nodeRecord(state, service, node);
   if (!record) {
     throw new OxpsError('NODE_NOT_FOUND', `oxps knows no secret of node ${node} on ${service}`, 'check the node name and -s; secrets shared with you arrive with oxps sync, your own nodes start with oxps encrypt-node');
   }
-  const readers = record.secrets.length ? await nodeReaders(ctx, service, node) : undefined;
+  const readers = record.secrets.length ? await (early ?? nodeReaders(ctx, service, node)) : undefined;
   if (readers && !readers.known) ctx.reporter.verbose(`readers of node ${node} unknown: ${readers.reason}`);
   const view = (candidate: boolean) => ({ id, timestamp, origin, revoked, sharedWith, key }: NodeSecret): SecretView =>
     ({

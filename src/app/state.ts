@@ -83,7 +83,12 @@ export interface ProfileState {
   pendingShares?: PendingShare[];
   /** Contacts' unusable keys already warned about: "JID FINGERPRINT" → "listed date, problem". */
   warnedKeys?: Record<string, string>;
+  /** How each pubsub service answers a request for all of a node's items (fetch --all learns it). */
+  itemsRetrieval?: Record<string, ItemsRetrieval>;
 }
+
+/** 'whole': one <items/> request gives every item; 'by-id': its answers are cut short, items are asked by id. */
+export type ItemsRetrieval = 'whole' | 'by-id';
 
 export function emptyState(): ProfileState {
   return { version: STATE_VERSION, nodes: {}, contacts: {}, sync: { processed: [] }, pending: [] };

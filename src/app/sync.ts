@@ -290,6 +290,12 @@ export async function quickSync(ctx: AppContext): Promise<SyncReport | undefined
     ctx.reporter.verbose('no OpenPGP key yet: no secret message can be read, skipping sync');
     return undefined;
   }
-  await deliverPending(ctx);
-  return syncMessages(ctx, { offline: false });
+  // notifications a killed run left go first; with none, the refresh of our key list (all
+  // deliverPending does then) and the archive read go out together, in one round trip
+  if ((await ctx.state()).data.pending.length > 0) {
+    await deliverPending(ctx);
+    return syncMessages(ctx, { offline: false });
+  }
+  const [, report] = await Promise.all([deliverPending(ctx), syncMessages(ctx, { offline: false })]);
+  return report;
 }

@@ -84,13 +84,28 @@ export class Runtime {
 
   /** The context, after processing pending secret messages unless --no-sync. */
   async syncedContext(): Promise<AppContext> {
+    const { ctx, synced } = await this.syncingContext();
+    await synced;
+    return ctx;
+  }
+
+  /**
+   * The context with the quick sync under way (unless --no-sync): a command sends its own first
+   * requests beside the sync's, in the same round trip, and awaits `synced` before it reads what
+   * the sync may change (the node's secrets).
+   */
+  async syncingContext(): Promise<{ ctx: AppContext; synced: Promise<void> }> {
     const ctx = await this.context();
-    if (this.globals.sync) {
+    if (!this.globals.sync) return { ctx, synced: Promise.resolve() };
+    // opened here, once, for the sync and the command to share
+    await ctx.state();
+    const synced = (async () => {
       const { quickSync } = await import('../app/sync.js');
       const report = await quickSync(ctx);
       if (report) (await import('./syncSummary.js')).noticeSync(this.reporter, report);
-    }
-    return ctx;
+    })();
+    synced.catch(() => undefined);
+    return { ctx, synced };
   }
 
   async account(): Promise<Account> {
@@ -104,6 +119,7 @@ export class Runtime {
 
   async close(): Promise<void> {
     const context = await this.contextPromise?.catch(() => undefined);
+    this.reporter.verbose(context ? await context.networkSummary() : 'network: none');
     await context?.close();
   }
 

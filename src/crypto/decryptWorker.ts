@@ -1,5 +1,6 @@
 // Worker thread of decryptPool.ts: decrypts items off the main thread (the S2K of GnuPG-made
-// items is ~70 ms of hashing each; several cores take several at once).
+// items is ~70 ms of hashing each; several cores take several at once). It says when it is
+// loaded: until then the main thread decrypts the items waiting.
 import { parentPort } from 'node:worker_threads';
 import { decryptItem, type DecryptOptions } from './itemCipher.js';
 
@@ -18,3 +19,5 @@ parentPort!.on('message', async ({ id, ciphertext, secret, options }: Job) => {
     parentPort!.postMessage({ id, error: (error as Error).message });
   }
 });
+
+parentPort!.postMessage({ ready: true });

@@ -51,7 +51,15 @@ export class IqError extends OxpsError {
 
 export type StanzaHandler = (stanza: Element) => void;
 
+/** Requests since login, and the round trips they took: one sent while another awaits its answer shares its round trip. */
+export interface Traffic {
+  requests: number;
+  roundTrips: number;
+}
+
 export class Session {
+  readonly traffic: Traffic = { requests: 0, roundTrips: 0 };
+  private inFlight = 0;
   private closed = false;
   private readonly handlers = new Set<{ name: string; handler: StanzaHandler }>();
 
@@ -103,10 +111,14 @@ export class Session {
   /** Sends an IQ and waits for its result; an error answer becomes an IqError. */
   async iq(stanza: Element, what: string, timeoutMs = this.timeoutMs): Promise<Element> {
     this.assertOpen();
+    this.traffic.requests++;
+    if (this.inFlight++ === 0) this.traffic.roundTrips++;
     try {
       return await this.iqCaller.request(stanza, timeoutMs);
     } catch (error) {
       throw this.iqFailure(error, stanza, what, timeoutMs);
+    } finally {
+      this.inFlight--;
     }
   }
 

@@ -50,6 +50,13 @@ export interface ProsodyOptions {
   unanswered?: Record<string, number>;
   /** `{ JID: N }`: a session that sent N messages to JID gets no more answers to its pings. */
   holdPingsAfterMessages?: Record<string, number>;
+  /**
+   * `{ NODE: N }`: a plain request for all of NODE's items is answered with its first N items
+   * only (requests naming ids or max_items are answered in full): silently, or (`truncateItemsRsm`)
+   * with an RSM <set/> whose <count/> says how many there are.
+   */
+  truncateItems?: Record<string, number>;
+  truncateItemsRsm?: Record<string, number>;
 }
 
 const TEST_MODULES_DIR = fileURLToPath(new URL('./prosody-modules', import.meta.url));
@@ -128,11 +135,11 @@ function prosodyConfig(p: {
 }): string {
   const user = userInfo().username;
   const admins = (p.options.pubsubAdmins ?? [`alice@${DOMAIN}`]).map((jid) => `"${jid}"`).join('; ');
-  const { unanswered, holdPingsAfterMessages } = p.options;
-  const testModule = unanswered || holdPingsAfterMessages ? ' "oxps_unanswered";' : '';
+  const { unanswered, holdPingsAfterMessages, truncateItems, truncateItemsRsm } = p.options;
+  const testModule = unanswered || holdPingsAfterMessages || truncateItems || truncateItemsRsm ? ' "oxps_unanswered";' : '';
   const luaTable = (table: Record<string, number> = {}): string => `{ ${Object.entries(table).map(([key, n]) => `[${JSON.stringify(key)}] = ${n}`).join('; ')} }`;
   const testModuleConfig = testModule
-    ? `plugin_paths = { "${TEST_MODULES_DIR}" }\noxps_unanswered = ${luaTable(unanswered)}\noxps_hold_pings_after = ${luaTable(holdPingsAfterMessages)}`
+    ? `plugin_paths = { "${TEST_MODULES_DIR}" }\noxps_unanswered = ${luaTable(unanswered)}\noxps_hold_pings_after = ${luaTable(holdPingsAfterMessages)}\noxps_truncate_items = ${luaTable(truncateItems)}\noxps_truncate_items_rsm = ${luaTable(truncateItemsRsm)}`
     : '';
   const storage = p.options.sqlite
     ? `storage = "sql"\nsql = { driver = "SQLite3", database = "${join(p.dataDir, 'prosody.sqlite')}" }`

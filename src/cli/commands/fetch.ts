@@ -51,7 +51,7 @@ async function run(rt: Runtime, options: unknown): Promise<void> {
 export async function fetchAndPrint(rt: Runtime, opts: FetchCliOptions, defaultFormat: FetchFormat, { entries = false } = {}): Promise<void> {
   if (opts.all && opts.max) throw new OxpsError('USAGE', '--all and --max exclude each other', 'pick one');
   const format: FetchFormat = rt.output.json ? 'json' : (opts.format ?? defaultFormat);
-  const ctx = await rt.syncedContext();
+  const { ctx, synced } = await rt.syncingContext();
   const service = await rt.service(opts.service);
   const { fetchItems, nodeRequiresSignatures } = await import('../../app/fetch.js');
   const requireSigned = opts.requireSigned ?? (await nodeRequiresSignatures(ctx, service, opts.node));
@@ -67,7 +67,7 @@ export async function fetchAndPrint(rt: Runtime, opts: FetchCliOptions, defaultF
     service, node: opts.node, max: opts.max, all: opts.all, ids: opts.item, noCache: !opts.cache, noDecrypt: !opts.decrypt, maxItemBytes: opts.maxItemSize,
     verify: opts.verify, attachments: opts.attachments,
   };
-  for await (const item of fetchItems(ctx, request)) {
+  for await (const item of fetchItems(ctx, request, synced)) {
     counts[item.status]++;
     if (item.status === 'missing') missing.push(item.id);
     const signature = signatureOf(item);

@@ -11,10 +11,10 @@ export function registerSecretList(secret: Command): void {
 
 async function run(rt: Runtime, options: unknown): Promise<void> {
   const opts = options as NodeOptions & { showSecrets?: boolean };
-  const ctx = await rt.syncedContext();
+  const { ctx, synced } = await rt.syncingContext();
   const service = await rt.service(opts.service);
   const { listSecrets } = await import('../../../app/secretList.js');
-  const listing = await listSecrets(ctx, service, opts.node, Boolean(opts.showSecrets));
+  const listing = await listSecrets(ctx, service, opts.node, Boolean(opts.showSecrets), synced);
   rt.output.result({ service, node: opts.node, ...listing }, (r, color) => {
     if (r.secrets.length === 0) return `no secret known for node ${r.node} on ${r.service}`;
     const conflict = r.conflict ? [color.yellow(`! conflict: this node's secrets come from ${r.conflict.origins.join(', ')}; the service does not tell who owns it. ${r.conflict.hint}`)] : [];
