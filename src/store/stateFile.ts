@@ -26,6 +26,8 @@ export class StateFile {
     private existed: boolean,
   ) {}
 
+  private saving: Promise<void> = Promise.resolve();
+
   /** Locks the profile and reads its state; the document is undefined for a new profile. */
   static async open(options: StateFileOptions): Promise<{ file: StateFile; document: unknown }> {
     const lock = await acquireLock(`${options.path}.lock`, options.lockWaitMs, `profile "${options.profile}"`);
@@ -40,15 +42,27 @@ export class StateFile {
     }
   }
 
-  async save(document: unknown): Promise<void> {
+  /**
+   * Saves run one after the other (steps of one command may save at once): two copies to
+   * FILE.prev at the same time could interleave into a file that is no good copy at all.
+   */
+  save(document: unknown): Promise<void> {
+    const sealed = seal(this.key, MAGIC, `state:${this.options.profile}`, Buffer.from(JSON.stringify(document), 'utf8'));
+    const saved = this.saving.then(() => this.write(sealed));
+    this.saving = saved.catch(() => undefined);
+    return saved;
+  }
+
+  private async write(sealed: Buffer): Promise<void> {
     if (!this.lock) throw new Error('state file saved after release');
-    const { path, profile } = this.options;
+    const { path } = this.options;
     if (this.existed) await copyFile(path, `${path}.prev`);
-    await writeFileAtomic(path, seal(this.key, MAGIC, `state:${profile}`, Buffer.from(JSON.stringify(document), 'utf8')));
+    await writeFileAtomic(path, sealed);
     this.existed = true;
   }
 
   async release(): Promise<void> {
+    await this.saving;
     await this.lock?.release();
     this.lock = undefined;
   }
