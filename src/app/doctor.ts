@@ -6,6 +6,7 @@ import { OxpsError } from '../errors.js';
 import { paths } from '../store/paths.js';
 import type { Keystore, KeystoreChoice } from '../store/keystore/keystore.js';
 import { IqError, serviceAddress, type Session } from '../xmpp/session.js';
+import { domainOf } from '../xmpp/jid.js';
 import { discoInfoIq, parseDiscoFeatures } from '../protocol/pubsub/disco.js';
 import { defaultConfigurationIq, parseAccessModels } from '../protocol/pubsub/defaultConfig.js';
 import { entityTimeIq, parseEntityTime } from '../protocol/entityTime.js';
@@ -100,7 +101,7 @@ async function keystoreCheck(keystore: Keystore, requested: KeystoreChoice, prof
 }
 
 async function profileCheck(account: Account): Promise<DoctorCheck> {
-  const domain = account.jid.split('@')[1]!;
+  const domain = domainOf(account.jid);
   const { host, port, source } = await serviceAddress(domain, account);
   const origin = {
     host: 'host given: profile add --host or OXPS_HOST',
@@ -118,7 +119,7 @@ function loginCheck(ctx: AppContext, session: Session): DoctorCheck {
 }
 
 async function serverChecks(ctx: AppContext, session: Session, now: () => number): Promise<DoctorCheck[]> {
-  const domain = ctx.bareJid.split('@')[1]!;
+  const domain = domainOf(ctx.bareJid);
   const discover = async (jid: string) => {
     const info = parseDiscoFeatures(await session.iq(discoInfoIq(jid), `service discovery on ${jid}`));
     const identities = info.identities.map((i) => `${i.category}/${i.type}`).join(', ');

@@ -16,6 +16,7 @@ import { parseXmlElement } from '../protocol/xml.js';
 import { ItemCache } from '../store/itemCache.js';
 import { paths } from '../store/paths.js';
 import { IqError } from '../xmpp/session.js';
+import { bareJid, isAccountService } from '../xmpp/jid.js';
 import type { AppContext } from './context.js';
 import { nodeRecord, type NodeRecord } from './state.js';
 import { readingSecret, unknownSecretReason } from './nodeOrigin.js';
@@ -96,7 +97,7 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest): Async
 
 /** A node's owner where its address tells: a PEP node is its account's; a component's node, unknown here. */
 export function knownOwner(service: string): string | undefined {
-  return service.includes('@') ? bareJid(service) : undefined;
+  return isAccountService(service) ? bareJid(service) : undefined;
 }
 
 /**
@@ -106,10 +107,6 @@ export function knownOwner(service: string): string | undefined {
 export function foreignPublisherWarning(owner: string | undefined, node: string, item: { id: string; publisher?: string }): string | undefined {
   if (!owner || !item.publisher || bareJid(item.publisher) === owner) return undefined;
   return `item ${item.id} of ${node} was published by ${item.publisher}, not by the node's owner ${owner}`;
-}
-
-function bareJid(jid: string): string {
-  return jid.split('/')[0]!.toLowerCase();
 }
 
 async function openCache(ctx: AppContext, service: string, node: string, maxItemBytes: number): Promise<ItemCache> {

@@ -14,7 +14,8 @@ import type { AppContext } from './context.js';
 import { ensureNodeRecord, nodeKey, type NodeRecord, type ProfileState } from './state.js';
 import { OwnerLookups } from './nodeOwners.js';
 import { ReceiveLimits } from './receiveLimits.js';
-import { bareJid, unpackOxMessage, UnreadableMessage } from './ox/messaging.js';
+import { unpackOxMessage, UnreadableMessage } from './ox/messaging.js';
+import { bareJid } from '../xmpp/jid.js';
 import { deliverPending } from './secrets/notify.js';
 
 /** Processed-message fingerprints kept to ignore duplicates (offline + MAM copies, replays). */
@@ -168,7 +169,7 @@ class MessageProcessor {
   }
 
   async process(message: Element, stamp: string | undefined): Promise<void> {
-    const from = bareJid(message.attrs.from);
+    const from = bareJid(message.attrs.from ?? '');
     const to = bareJid(message.attrs.to ?? this.ctx.bareJid);
     if (to !== this.ctx.bareJid || message.attrs.type === 'error' || message.attrs.type === 'groupchat') return;
     const openpgp = message.getChild('openpgp', NS.ox);

@@ -7,7 +7,7 @@ import { checkProfileName } from '../store/paths.js';
 import type { KeystoreChoice } from '../store/keystore/keystore.js';
 import type { Account } from '../app/context.js';
 import { profileNotFound } from '../app/profiles.js';
-import { splitJid } from '../xmpp/session.js';
+import { checkBareJid } from '../xmpp/jid.js';
 
 export interface ResolvedAccount {
   account: Account;
@@ -37,8 +37,7 @@ function onlyProfile(names: string[]): string | undefined {
 }
 
 function accountFromEnv(jid: string): Account {
-  const { local, domain } = splitJid(jid);
-  const bare = `${local}@${domain}`;
+  const bare = checkBareJid(jid);
   return { profile: bare, jid: bare, ...serverFromEnv() };
 }
 

@@ -13,10 +13,7 @@ import { NS } from '../../protocol/namespaces.js';
 import { parseXmlElement, serializeForEncryption } from '../../protocol/xml.js';
 import { hasXmppUserId } from '../../crypto/keys.js';
 import type { AppContext } from '../context.js';
-
-export function bareJid(jid: string | undefined): string {
-  return (jid ?? '').split('/')[0]!.toLowerCase();
-}
+import { bareJid } from '../../xmpp/jid.js';
 
 /** Builds the OX message for one recipient (its bare JID alone in <to/>, as Libervia does). */
 export async function buildOxMessage(ctx: AppContext, recipient: string, payload: Element[], encryptionKeys: openpgp.PublicKey[]): Promise<Element> {

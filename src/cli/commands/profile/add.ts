@@ -34,9 +34,8 @@ export function registerProfileAdd(profile: Command): void {
 
 async function run(rt: Runtime, jid: unknown, options: unknown): Promise<void> {
   const opts = options as AddOptions;
-  const { splitJid } = await import('../../../xmpp/session.js');
-  const { local, domain } = splitJid(String(jid));
-  const bare = `${local}@${domain}`;
+  const { checkBareJid } = await import('../../../xmpp/jid.js');
+  const bare = checkBareJid(String(jid));
   const { checkProfileName } = await import('../../../store/paths.js');
   const name = rt.globals.profile ?? checkProfileName(bare, 'the JID');
   const given = rt.globals.passwordCommand
