@@ -59,7 +59,7 @@ export class Session {
   private constructor(
     private readonly client: OxpsClient,
     private readonly iqCaller: IqCaller,
-    readonly iqCallee: IQCallee,
+    private readonly iqCallee: IQCallee,
     readonly bareJid: string,
     readonly fullJid: string,
     private readonly timeoutMs: number,
@@ -122,6 +122,11 @@ export class Session {
    */
   async roundTrip(): Promise<void> {
     await this.iq(xml('iq', { type: 'get', to: domainOf(this.bareJid) }, xml('ping', { xmlns: 'urn:xmpp:ping' })), 'pinging the server');
+  }
+
+  /** Answers disco#info queries (XEP-0030 §3.1) with what `info` builds. */
+  answerDiscoInfo(info: () => Element): void {
+    this.iqCallee.get('http://jabber.org/protocol/disco#info', 'query', info);
   }
 
   /** Calls handler for each incoming stanza with that name; returns the function that stops it. */
