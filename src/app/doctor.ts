@@ -36,8 +36,11 @@ export interface DoctorSetup {
   context(): Promise<AppContext>;
 }
 
-/** More than this between our clock and the server's breaks signature times and secret timestamps. */
-export const MAX_CLOCK_SKEW_MS = 60_000;
+/**
+ * How far our clock may be from the server's before doctor warns: well inside what a peer accepts
+ * (MAX_FUTURE_TIME_MS of a signcrypt <time/>), since a skewed clock also misorders secret timestamps.
+ */
+export const CLOCK_SKEW_WARNING_MS = 60_000;
 
 export const FEATURES = {
   mam: NS.mam,
@@ -261,7 +264,7 @@ async function clockCheck(session: Session, domain: string, now: () => number): 
   const skew = (sent + received) / 2 - serverTime.getTime();
   const amount = `${(Math.abs(skew) / 1000).toFixed(1)} s`;
   const detail = `our clock is ${amount} ${skew >= 0 ? 'ahead of' : 'behind'} ${domain}'s`;
-  if (Math.abs(skew) <= MAX_CLOCK_SKEW_MS) return { name, ok: true, detail };
+  if (Math.abs(skew) <= CLOCK_SKEW_WARNING_MS) return { name, ok: true, detail };
   return { name, ok: false, detail, hint: 'signature times and secret timestamps depend on it: set the system clock (e.g. timedatectl set-ntp true)' };
 }
 

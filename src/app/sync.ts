@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import { NS } from '../protocol/namespaces.js';
 import { availablePresence, clientDiscoInfo } from '../protocol/client.js';
-import { mamQueryIq, parseMamFin, parseMamResult, type ArchivedMessage } from '../protocol/pubsub/mam.js';
+import { mamQueryIq, parseMamFin, parseMamResult, type ArchivedMessage } from '../protocol/mam.js';
 import { parseSharedSecret, MalformedSharedSecret } from '../protocol/oxps/sharedSecret.js';
 import { parseRevoke, MalformedRevoke } from '../protocol/oxps/revoke.js';
 import { allSecrets, knownOwners, receiveRevoke, receiveSharedSecret, type NodeAuthority } from '../protocol/oxps/receiving.js';

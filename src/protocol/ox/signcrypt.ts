@@ -8,7 +8,7 @@ import { parseXep82DateTime, xep82DateTime } from '../datetime.js';
 import { bareJid } from '../../xmpp/jid.js';
 
 /** XEP-0420 §6: how far in the future a <time/> may be before the message is refused. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+export const MAX_FUTURE_TIME_MS = 5 * 60 * 1000;
 
 export class SigncryptRejected extends Error {}
 
@@ -44,7 +44,7 @@ export function parseSigncrypt(element: Element, check: { ourJid: string; now: D
   if (times.length !== 1) throw new SigncryptRejected(`expected exactly one <time/>, found ${times.length}`);
   const time = parseXep82DateTime(times[0]!.attrs.stamp);
   if (!time) throw new SigncryptRejected(`<time stamp="${times[0]!.attrs.stamp ?? ''}"/> is not a XEP-0082 datetime`);
-  if (time.getTime() - check.now.getTime() > MAX_CLOCK_SKEW_MS) throw new SigncryptRejected(`<time/> ${times[0]!.attrs.stamp} is in the future`);
+  if (time.getTime() - check.now.getTime() > MAX_FUTURE_TIME_MS) throw new SigncryptRejected(`<time/> ${times[0]!.attrs.stamp} is in the future`);
   const payloads = element.getChildren('payload');
   if (payloads.length !== 1) throw new SigncryptRejected(`expected exactly one <payload/>, found ${payloads.length}`);
   return { to, time, payload: payloads[0]!.getChildElements() };

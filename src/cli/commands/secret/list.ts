@@ -13,7 +13,7 @@ async function run(rt: Runtime, options: unknown): Promise<void> {
   const opts = options as NodeOptions & { showSecrets?: boolean };
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
-  const { listSecrets } = await import('../../../app/secretList.js');
+  const { listSecrets } = await import('../../../app/secrets/list.js');
   const listing = await listSecrets(ctx, service, opts.node, Boolean(opts.showSecrets));
   rt.output.result({ service, node: opts.node, ...listing }, (r, color) => {
     if (r.secrets.length === 0) return `no secret known for node ${r.node} on ${r.service}`;
