@@ -5,6 +5,7 @@
 // big nodes); decrypted items are cached, so a second fetch does not decrypt again. What one
 // fetch holds is bounded: a decrypted item is at most maxItemBytes, and only as many items are
 // read ahead as fit in READ_AHEAD_BYTES of such items.
+import type { Element } from '@xmpp/xml';
 import { OxpsError } from '../errors.js';
 import { DEFAULT_MAX_PLAINTEXT_BYTES, ItemDecryptError, MAX_CIPHERTEXT_BYTES } from '../crypto/itemCipher.js';
 import { Decryptor } from '../crypto/decryptPool.js';
@@ -46,12 +47,28 @@ interface ItemBase {
   publisher?: string;
 }
 
+/** A payload as text, and as an element for whoever reads inside it (parsed at most once; not in JSON). */
+interface Payload {
+  xml: string;
+  element(): Element;
+}
+
+function payload(xml: string, parsed?: Element): Payload {
+  let element = parsed;
+  return { xml, element: () => (element ??= parseXmlElement(xml, 'payload')) };
+}
+
 export type FetchedItem =
-  | (ItemBase & { status: 'decrypted'; secretId: string; secretRevoked: boolean; xml: string })
-  | (ItemBase & { status: 'plaintext'; xml: string })
-  | (ItemBase & { status: 'encrypted'; xml: string })
+  | (ItemBase & Payload & { status: 'decrypted'; secretId: string; secretRevoked: boolean })
+  | (ItemBase & Payload & { status: 'plaintext' })
+  | (ItemBase & Payload & { status: 'encrypted' })
   | (ItemBase & { status: 'failed'; secretId?: string; reason: string })
   | (ItemBase & { status: 'missing' });
+
+type WithoutElement<Item> = Item extends unknown ? Omit<Item, 'element'> : never;
+
+/** An item as `fetch --json` prints it: the element stays behind. */
+export type FetchedItemJson = WithoutElement<FetchedItem>;
 
 /** Items decrypted ahead of the one being output… */
 const READ_AHEAD = 64;
@@ -220,8 +237,8 @@ class ItemReader {
   async read(item: PubsubItem): Promise<FetchedItem> {
     const base: ItemBase = { id: item.id, ...(item.publisher ? { publisher: item.publisher } : {}) };
     if (!item.payload) return { ...base, status: 'failed', reason: item.problem ?? 'item has no payload' };
-    if (!item.payload.is('encrypted', NS.oxps)) return { ...base, status: 'plaintext', xml: item.payload.toString() };
-    if (this.noDecrypt) return { ...base, status: 'encrypted', xml: item.payload.toString() };
+    if (!item.payload.is('encrypted', NS.oxps)) return { ...base, status: 'plaintext', ...payload(item.payload.toString()) };
+    if (this.noDecrypt) return { ...base, status: 'encrypted', ...payload(item.payload.toString()) };
     let secretId: string | undefined;
     try {
       const encrypted = parseEncrypted(item.payload);
@@ -238,13 +255,13 @@ class ItemReader {
       if (cached?.x !== undefined && cached.s === secretId) {
         this.assertSize(Buffer.byteLength(cached.x, 'utf8'));
         this.cacheHits++;
-        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, xml: cached.x };
+        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, ...payload(cached.x) };
       }
       try {
         const plaintext = await this.decryptor.decrypt(encrypted.ciphertext, secret.key);
-        const xml = decodePlaintext(plaintext);
+        const { xml, element } = decodePlaintext(plaintext);
         await this.cache?.put(item.id, { h: hash, s: secretId, x: xml });
-        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, xml };
+        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, ...payload(xml, element) };
       } catch (error) {
         // with the right secret known, a failure is permanent for this ciphertext: remember it
         if (error instanceof ItemDecryptError || error instanceof OxpsError) await this.cache?.put(item.id, { h: hash, s: secretId, e: error.message, m: this.maxItemBytes });
@@ -274,13 +291,13 @@ export async function readItem(item: PubsubItem, record: NodeRecord | undefined)
 }
 
 /** The plaintext must be UTF-8 and exactly one well-formed element (no DOCTYPE, no entities). */
-function decodePlaintext(bytes: Uint8Array): string {
+function decodePlaintext(bytes: Uint8Array): { xml: string; element: Element } {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new OxpsError('DECRYPT_FAILED', 'decrypted payload is not UTF-8 text');
   }
-  parseXmlElement(text, 'decrypted payload');
-  return text.trim();
+  const element = parseXmlElement(text, 'decrypted payload');
+  return { xml: text.trim(), element };
 }

@@ -7,7 +7,7 @@ import { encryptItem } from '../crypto/itemCipher.js';
 import { buildEncrypted } from '../protocol/oxps/encrypted.js';
 import { currentSecret, generateSecret, mayGenerateSecret, origins, type NodeSecret } from '../protocol/oxps/secrets.js';
 import { publishIq, publishedItemId } from '../protocol/pubsub/publish.js';
-import { serializeForEncryption } from '../protocol/xml.js';
+import { parseXmlElement, serializeForEncryption } from '../protocol/xml.js';
 import type { AppContext } from './context.js';
 import { ensureNodeRecord, type NodeRecord } from './state.js';
 import { ensureReadersHaveSecret } from './secrets/unreachedSecret.js';
@@ -32,6 +32,13 @@ export interface PublishedItem {
   id: string;
   secretId?: string;
   encrypted: boolean;
+}
+
+/** A payload given by the user: one well-formed element that declares its namespace. */
+export function parsePayload(text: string, where: string): Element {
+  const payload = parseXmlElement(text, where);
+  if (!payload.getNS()) throw new OxpsError('INPUT_INVALID', `${where}: <${payload.name}> declares no namespace`, 'add an xmlns attribute to the payload element');
+  return payload;
 }
 
 export function randomItemId(): string {

@@ -17,4 +17,13 @@ describe('source layout', () => {
   it('#16.4 no two rules share the name MAX_CLOCK_SKEW', () => {
     expect(files('src').filter((f) => readFileSync(f, 'utf8').includes('MAX_CLOCK_SKEW'))).toEqual([]);
   });
+
+  it('#16.3 command handlers take their arguments and options typed, never unknown to cast', () => {
+    const untyped = files('src/cli/commands').filter((f) => /\(rt: Runtime[^)]*: unknown/.test(readFileSync(f, 'utf8')));
+    expect(untyped).toEqual([]);
+  });
+
+  it('#16.3 one file per subcommand of key, as for profile and secret', () => {
+    expect(files('src/cli/commands/key').sort()).toEqual(['backup', 'generate', 'index', 'list', 'publish', 'restore', 'trust'].map((f) => `src/cli/commands/key/${f}.ts`));
+  });
 });

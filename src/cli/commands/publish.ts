@@ -46,21 +46,20 @@ export function publishOptions(command: Command, { withAtom }: { withAtom: boole
     .option('--dry-run', 'print the requests that would be sent, and send nothing');
 }
 
-async function run(rt: Runtime, file: unknown, options: unknown): Promise<void> {
-  const opts = options as PublishCliOptions;
+async function run(rt: Runtime, file: string | undefined, opts: PublishCliOptions): Promise<void> {
   if (opts.jsonl !== undefined) {
     if (file !== undefined || opts.item || opts.atom) throw new OxpsError('USAGE', '--jsonl takes the items from its file: no FILE, -i or --atom with it', 'drop them');
     await runBulk(rt, opts);
     return;
   }
-  await publishOne(rt, file as string | undefined, opts);
+  await publishOne(rt, file, opts);
 }
 
 export async function publishOne(rt: Runtime, file: string | undefined, opts: PublishCliOptions): Promise<void> {
   // a dry run writes nothing, not even what a sync would (it may deliver pending secrets)
   const ctx = opts.dryRun ? await rt.context() : await rt.syncedContext();
   const service = await rt.service(opts.service);
-  const { publishItem, randomItemId } = await import('../../app/publish.js');
+  const { parsePayload, publishItem, randomItemId } = await import('../../app/publish.js');
   const id = opts.item ?? randomItemId();
   let payload;
   if (opts.atom) {
@@ -74,9 +73,7 @@ export async function publishOne(rt: Runtime, file: string | undefined, opts: Pu
     payload = atomEntry({ title: opts.title, content, markdown: Boolean(opts.markdown), authorJid: ctx.bareJid, service, node: opts.node, itemId: id });
   } else {
     if (opts.title || opts.contentFile || opts.markdown) throw new OxpsError('USAGE', '--title, --content-file and --markdown go with --atom', 'add --atom');
-    const { parseXmlElement } = await import('../../protocol/xml.js');
-    payload = parseXmlElement(await readInput(file), file && file !== '-' ? `payload file ${file}` : 'payload on stdin');
-    if (!payload.getNS()) throw new OxpsError('INPUT_INVALID', `payload <${payload.name}> declares no namespace`, 'add an xmlns attribute to the payload element');
+    payload = parsePayload(await readInput(file), file && file !== '-' ? `payload file ${file}` : 'payload on stdin');
   }
   const options = { service, node: opts.node, plaintext: opts.plaintext, force: opts.force };
   if (opts.dryRun) {

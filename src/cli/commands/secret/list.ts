@@ -9,8 +9,11 @@ export function registerSecretList(secret: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, options: unknown): Promise<void> {
-  const opts = options as NodeOptions & { showSecrets?: boolean };
+interface ListOptions extends NodeOptions {
+  showSecrets?: boolean;
+}
+
+async function run(rt: Runtime, opts: ListOptions): Promise<void> {
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { listSecrets } = await import('../../../app/secrets/list.js');

@@ -12,12 +12,15 @@ export function registerSecretShare(secret: Command): void {
     .action(action(run));
 }
 
-export async function run(rt: Runtime, recipients: unknown, options: unknown): Promise<void> {
-  const opts = options as NodeOptions & { key?: string[] };
+interface ShareOptions extends NodeOptions {
+  key?: string[];
+}
+
+export async function run(rt: Runtime, recipients: string[], opts: ShareOptions): Promise<void> {
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { shareSecrets } = await import('../../../app/secrets/share.js');
-  const result = await shareSecrets(ctx, { service, node: opts.node, secretIds: opts.key, recipients: recipients as string[] });
+  const result = await shareSecrets(ctx, { service, node: opts.node, secretIds: opts.key, recipients });
   rt.output.result(result, (r, color) =>
     [`${color.green('✔')} shared ${r.secrets.length} secret(s) of ${r.node} on ${r.service} with ${r.recipients.join(', ')}` +
       (r.whitelisted.length ? `; whitelisted ${r.whitelisted.join(', ')}` : ''), ...renderDelivery(r, color)].join('\n'));
