@@ -49,7 +49,7 @@ export function parseJsonl(text: string): ItemToPublish[] {
     if (typeof record.payload !== 'string') throw new OxpsError('INPUT_INVALID', `${where} has no "payload" string`, 'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>"}');
     if (record.id !== undefined && (typeof record.id !== 'string' || !record.id)) throw new OxpsError('INPUT_INVALID', `${where}: "id" must be a non-empty string`);
     const payload = parsePayload(record.payload, `the payload of ${where}`);
-    items.push({ ...(record.id ? { id: record.id as string } : {}), payload });
+    items.push({ ...(record.id ? { id: record.id } : {}), payload });
   });
   if (items.length === 0) throw new OxpsError('INPUT_INVALID', 'the JSONL input holds no item', 'one object per line: {"payload": "<element xmlns=…/>"}');
   return items;
@@ -125,5 +125,5 @@ async function publishAll(ctx: AppContext, options: BulkOptions, items: ItemToPu
   };
   await Promise.all(Array.from({ length: Math.max(1, options.window) }, worker));
   await journal.flush();
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure as Error;
 }

@@ -139,7 +139,7 @@ type Handler<Args extends unknown[]> = (runtime: Runtime, ...args: Args) => Prom
 export function action<Args extends unknown[]>(handler: Handler<Args>): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const runtime = new Runtime(command.optsWithGlobals() as GlobalOptions);
+    const runtime = new Runtime(command.optsWithGlobals<GlobalOptions>());
     const onInterrupt = () => {
       if (runtime.onInterrupt) return runtime.onInterrupt();
       const interrupted = new OxpsError('INTERRUPTED', 'interrupted');

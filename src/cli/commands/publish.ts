@@ -77,7 +77,7 @@ export async function publishOne(rt: Runtime, file: string | undefined, opts: Pu
   }
   const options = { service, node: opts.node, plaintext: opts.plaintext, force: opts.force };
   if (opts.dryRun) {
-    await printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, options, [{ id, payload }]));
+    printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, options, [{ id, payload }]));
     return;
   }
   const result = await publishItem(ctx, options, { id, payload });
@@ -91,7 +91,7 @@ async function runBulk(rt: Runtime, opts: PublishCliOptions): Promise<void> {
   const service = await rt.service(opts.service);
   const { bulkPublish, parseJsonl } = await import('../../app/bulkPublish.js');
   if (opts.dryRun) {
-    await printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force }, parseJsonl(text)));
+    printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force }, parseJsonl(text)));
     return;
   }
   const result = await bulkPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force, text, window: opts.window, retries: opts.retries, allowDrop: opts.allowDrop });
@@ -101,7 +101,7 @@ async function runBulk(rt: Runtime, opts: PublishCliOptions): Promise<void> {
   });
 }
 
-async function printPreview(rt: Runtime, preview: import('../../app/preview.js').PublishPreview): Promise<void> {
+function printPreview(rt: Runtime, preview: import('../../app/preview.js').PublishPreview): void {
   rt.output.result(preview, (p, color) => [
     `${color.yellow('dry run:')} would publish ${p.items.length} item${p.items.length === 1 ? '' : 's'} to ${p.node} on ${p.service}; nothing sent`,
     ...p.items.map((item) => `${item.id}  ${item.bytes} bytes, ${item.encrypted ? `encrypted with secret ${item.secretId}` : 'in clear'}${p.items.length === 1 ? `\n${item.stanza}` : ''}`),
