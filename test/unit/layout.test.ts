@@ -26,4 +26,9 @@ describe('source layout', () => {
   it('#16.3 one file per subcommand of key, as for profile and secret', () => {
     expect(files('src/cli/commands/key').sort()).toEqual(['backup', 'generate', 'index', 'list', 'publish', 'restore', 'trust'].map((f) => `src/cli/commands/key/${f}.ts`));
   });
+
+  it('#16.6 tests import the shapes the code defines instead of declaring their own copies', () => {
+    const copies = files('test').filter((f) => /^(export )?interface (SyncReport|SecretView|OxpsSecret|FetchedItem)\b/m.test(readFileSync(f, 'utf8')));
+    expect(copies).toEqual([]);
+  });
 });
