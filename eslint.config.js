@@ -1,10 +1,11 @@
 // ESLint (flat config): typescript-eslint's type-aware rules, and the layers of README's
 // "Development" section as import restrictions, so that a call running back up fails CI.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 /** Imports of these folders of src, from a file of another folder (relative: ../app/…, ../../cli/…). */
-const folders = (...names) => ({ regex: `^(\\.\\./)+(${names.join('|')})/`, message: `layers point down: ${names.join(', ')} are above this folder (README, Development)` });
+const folders = (...names) => ({ regex: `^(\\.\\./)+(${names.join('|')})/`, message: `this layer may not import ${names.join(', ')} (README, Development: layers)` });
 /** Types may cross layers (an Element, a PublicKey travel as data); the libraries' code may not. */
 const openpgp = { group: ['openpgp', 'openpgp/*'], allowTypeImports: true, message: 'openpgp is imported in src/crypto only' };
 const xmpp = { group: ['@xmpp/*'], allowTypeImports: true, message: 'xmpp.js is imported in src/xmpp and src/protocol only' };
@@ -20,7 +21,7 @@ const LAYERS = {
   'src/ui': [folders('app', 'cli', 'protocol', 'xmpp'), openpgp, xmpp],
 };
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/**', 'node_modules/**', 'test-results/**', '*.config.ts', 'src/types/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
