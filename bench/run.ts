@@ -35,7 +35,7 @@ export interface SectionResult {
 
 type Section = (world: World, config: BenchConfig, log: (m: string) => void) => Promise<SectionResult>;
 
-async function machine(): Promise<Record<string, unknown>> {
+async function machine(): Promise<Record<string, string | number | undefined>> {
   const version = async (cmd: string, args: string[], pattern: RegExp) => {
     const r = await run(cmd, args).catch(() => undefined);
     return r && r.code === 0 ? (pattern.exec(r.stdout + r.stderr)?.[1] ?? undefined) : undefined;

@@ -55,6 +55,8 @@ const EXIT_BY_CODE: Record<string, ExitCode> = {
   INTERRUPTED: EXIT.interrupted,
 };
 
+// keyof a Record<string, …> is string: the union names the codes for the reader, not for the compiler
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
 export type ErrorCode = keyof typeof EXIT_BY_CODE | 'INTERNAL';
 
 export class OxpsError extends Error {

@@ -41,7 +41,7 @@ export async function seedNode(world: World, device: OxpsDevice, prefix: string,
 
 async function fetchRun(device: OxpsDevice, node: string, flags: string[], expect: { status: string; count: number }): Promise<ProcessResult> {
   const { result, doc } = await device.json<FetchDoc>(['fetch', '-s', PUBSUB, '-n', node, '--all', ...flags], { rss: true, timeoutMs: 1_800_000 });
-  const got = (doc as FetchDoc).counts?.[expect.status] ?? 0;
+  const got = (doc).counts?.[expect.status] ?? 0;
   if (got !== expect.count || doc.items.length !== expect.count) {
     throw new Error(`oxps fetch ${flags.join(' ')} of ${node}: ${got} ${expect.status} items of ${doc.items.length}, expected ${expect.count} (${JSON.stringify(doc.counts)})`);
   }

@@ -3,14 +3,13 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { OxpsError } from '../errors.js';
-import { parseXmlElement } from '../protocol/xml.js';
 import { xep82DateTime } from '../protocol/datetime.js';
 import { Journal } from '../store/journal.js';
 import { paths } from '../store/paths.js';
 import type { AppContext } from './context.js';
 import { ensureCapacity, heldItems } from './nodeCapacity.js';
 import { ENCRYPTED_NODE_CONFIG } from './pubsubNode.js';
-import { openPublisher, randomItemId, type ItemToPublish, type PublishOptions } from './publish.js';
+import { openPublisher, parsePayload, randomItemId, type ItemToPublish, type PublishOptions } from './publish.js';
 
 export interface BulkOptions extends PublishOptions {
   /** The JSONL input: one {"id"?: string, "payload": "<xml…>"} per line. */
@@ -50,9 +49,8 @@ export function parseJsonl(text: string): ItemToPublish[] {
     if (typeof record.payload !== 'string') throw new OxpsError('INPUT_INVALID', `${where} has no "payload" string`, 'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>", "sign": optional true or false}');
     if (record.id !== undefined && (typeof record.id !== 'string' || !record.id)) throw new OxpsError('INPUT_INVALID', `${where}: "id" must be a non-empty string`);
     if (record.sign !== undefined && typeof record.sign !== 'boolean') throw new OxpsError('INPUT_INVALID', `${where}: "sign" must be true or false`);
-    const payload = parseXmlElement(record.payload, `the payload of ${where}`);
-    if (!payload.getNS()) throw new OxpsError('INPUT_INVALID', `the payload of ${where} declares no namespace`, 'add an xmlns attribute to the payload element');
-    items.push({ ...(record.id ? { id: record.id as string } : {}), payload, ...(record.sign === undefined ? {} : { sign: record.sign as boolean }) });
+    const payload = parsePayload(record.payload, `the payload of ${where}`);
+    items.push({ ...(record.id ? { id: record.id } : {}), payload, ...(record.sign === undefined ? {} : { sign: record.sign }) });
   });
   if (items.length === 0) throw new OxpsError('INPUT_INVALID', 'the JSONL input holds no item', 'one object per line: {"payload": "<element xmlns=…/>"}');
   return items;
@@ -133,5 +131,5 @@ async function publishAll(ctx: AppContext, options: BulkOptions, items: ItemToPu
   };
   await Promise.all(Array.from({ length: Math.max(1, options.window) }, worker));
   await journal.flush();
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure as Error;
 }

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { OxpsError } from '../errors.js';
 import { Session } from '../xmpp/session.js';
+import { domainOf } from '../xmpp/jid.js';
 import type { Keystore } from '../store/keystore/keystore.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { TrustPolicy } from '../store/config.js';
@@ -99,7 +100,7 @@ export class AppContext {
         `store one: oxps -p ${profile} profile add ${jid} --force (prompt, --password-file or OXPS_PASSWORD)`,
       );
     }
-    this.reporter.verbose(`connecting to ${host ?? jid.split('@')[1]} as ${jid}`);
+    this.reporter.verbose(`connecting to ${host ?? domainOf(jid)} as ${jid}`);
     const session = await Session.open({
       jid,
       password,

@@ -6,6 +6,7 @@ import { OxpsError } from '../errors.js';
 import { paths } from '../store/paths.js';
 import type { Keystore, KeystoreChoice } from '../store/keystore/keystore.js';
 import { IqError, serviceAddress, type Session } from '../xmpp/session.js';
+import { domainOf } from '../xmpp/jid.js';
 import { discoInfoIq, parseDiscoFeatures } from '../protocol/pubsub/disco.js';
 import { defaultConfigurationIq, parseAccessModels } from '../protocol/pubsub/defaultConfig.js';
 import { entityTimeIq, parseEntityTime } from '../protocol/entityTime.js';
@@ -38,8 +39,11 @@ export interface DoctorSetup {
   context(): Promise<AppContext>;
 }
 
-/** More than this between our clock and the server's breaks signature times and secret timestamps. */
-export const MAX_CLOCK_SKEW_MS = 60_000;
+/**
+ * How far our clock may be from the server's before doctor warns: well inside what a peer accepts
+ * (MAX_FUTURE_TIME_MS of a signcrypt <time/>), since a skewed clock also misorders secret timestamps.
+ */
+export const CLOCK_SKEW_WARNING_MS = 60_000;
 
 export const FEATURES = {
   mam: NS.mam,
@@ -103,7 +107,7 @@ async function keystoreCheck(keystore: Keystore, requested: KeystoreChoice, prof
 }
 
 async function profileCheck(account: Account): Promise<DoctorCheck> {
-  const domain = account.jid.split('@')[1]!;
+  const domain = domainOf(account.jid);
   const { host, port, source } = await serviceAddress(domain, account);
   const origin = {
     host: 'host given: profile add --host or OXPS_HOST',
@@ -121,7 +125,7 @@ function loginCheck(ctx: AppContext, session: Session): DoctorCheck {
 }
 
 async function serverChecks(ctx: AppContext, session: Session, now: () => number): Promise<DoctorCheck[]> {
-  const domain = ctx.bareJid.split('@')[1]!;
+  const domain = domainOf(ctx.bareJid);
   const discover = async (jid: string) => {
     const info = parseDiscoFeatures(await session.iq(discoInfoIq(jid), `service discovery on ${jid}`));
     const identities = info.identities.map((i) => `${i.category}/${i.type}`).join(', ');
@@ -263,7 +267,7 @@ async function clockCheck(session: Session, domain: string, now: () => number): 
   const skew = (sent + received) / 2 - serverTime.getTime();
   const amount = `${(Math.abs(skew) / 1000).toFixed(1)} s`;
   const detail = `our clock is ${amount} ${skew >= 0 ? 'ahead of' : 'behind'} ${domain}'s`;
-  if (Math.abs(skew) <= MAX_CLOCK_SKEW_MS) return { name, ok: true, detail };
+  if (Math.abs(skew) <= CLOCK_SKEW_WARNING_MS) return { name, ok: true, detail };
   return { name, ok: false, detail, hint: 'signature times and secret timestamps depend on it: set the system clock (e.g. timedatectl set-ntp true)' };
 }
 

@@ -16,6 +16,7 @@ import { parseXmlElement, type Element } from '../protocol/xml.js';
 import { ItemCache } from '../store/itemCache.js';
 import { paths } from '../store/paths.js';
 import { IqError } from '../xmpp/session.js';
+import { bareJid, isAccountService } from '../xmpp/jid.js';
 import type { AppContext } from './context.js';
 import { ensureNodeRecord, nodeRecord, type ItemsRetrieval, type NodeRecord } from './state.js';
 import { readingSecret, unknownSecretReason } from './nodeOrigin.js';
@@ -57,12 +58,28 @@ interface Attached {
   attachmentProblems?: string[];
 }
 
+/** A payload as text, and as an element for whoever reads inside it (parsed at most once; not in JSON). */
+interface Payload {
+  xml: string;
+  element(): Element;
+}
+
+function payload(xml: string, parsed?: Element): Payload {
+  let element = parsed;
+  return { xml, element: () => (element ??= parseXmlElement(xml, 'payload')) };
+}
+
 export type FetchedItem =
-  | (ItemBase & Attached & { status: 'decrypted'; secretId: string; secretRevoked: boolean; xml: string })
-  | (ItemBase & Attached & { status: 'plaintext'; xml: string })
-  | (ItemBase & { status: 'encrypted'; xml: string })
+  | (ItemBase & Payload & Attached & { status: 'decrypted'; secretId: string; secretRevoked: boolean })
+  | (ItemBase & Payload & Attached & { status: 'plaintext' })
+  | (ItemBase & Payload & { status: 'encrypted' })
   | (ItemBase & { status: 'failed'; secretId?: string; reason: string })
   | (ItemBase & { status: 'missing' });
+
+type WithoutElement<Item> = Item extends unknown ? Omit<Item, 'element'> : never;
+
+/** An item as `fetch --json` prints it: the element stays behind. */
+export type FetchedItemJson = WithoutElement<FetchedItem>;
 
 /** Items decrypted ahead of the one being output… */
 const READ_AHEAD = 64;
@@ -141,8 +158,7 @@ async function withAttachments(item: FetchedItem, pubsubItem: PubsubItem, attach
     return item;
   }
   // the payload as it came (its namespaces declared up the stanza), or the decrypted one
-  const xml = item.xml;
-  const plaintext = item.status === 'plaintext' ? () => pubsubItem.payload : () => parseXmlElement(xml, 'decrypted payload');
+  const plaintext = item.status === 'plaintext' ? () => pubsubItem.payload : () => item.element();
   const { signature, attachments, problems } = await attached(plaintext);
   return { ...item, signature, ...(attachments && { attachments }), ...(problems?.length ? { attachmentProblems: problems } : {}) };
 }
@@ -166,7 +182,7 @@ export async function setNodeSettings(ctx: AppContext, service: string, node: st
 
 /** A node's owner where its address tells: a PEP node is its account's; a component's node, unknown here. */
 export function knownOwner(service: string): string | undefined {
-  return service.includes('@') ? bareJid(service) : undefined;
+  return isAccountService(service) ? bareJid(service) : undefined;
 }
 
 /**
@@ -176,10 +192,6 @@ export function knownOwner(service: string): string | undefined {
 export function foreignPublisherWarning(owner: string | undefined, node: string, item: { id: string; publisher?: string }): string | undefined {
   if (!owner || !item.publisher || bareJid(item.publisher) === owner) return undefined;
   return `item ${item.id} of ${node} was published by ${item.publisher}, not by the node's owner ${owner}`;
-}
-
-function bareJid(jid: string): string {
-  return jid.split('/')[0]!.toLowerCase();
 }
 
 async function openCache(ctx: AppContext, service: string, node: string, maxItemBytes: number): Promise<ItemCache> {
@@ -346,8 +358,8 @@ class ItemReader {
   async read(item: PubsubItem): Promise<FetchedItem> {
     const base: ItemBase = { id: item.id, ...(item.publisher ? { publisher: item.publisher } : {}) };
     if (!item.payload) return { ...base, status: 'failed', reason: item.problem ?? 'item has no payload' };
-    if (!item.payload.is('encrypted', NS.oxps)) return { ...base, status: 'plaintext', xml: item.payload.toString() };
-    if (this.noDecrypt) return { ...base, status: 'encrypted', xml: item.payload.toString() };
+    if (!item.payload.is('encrypted', NS.oxps)) return { ...base, status: 'plaintext', ...payload(item.payload.toString()) };
+    if (this.noDecrypt) return { ...base, status: 'encrypted', ...payload(item.payload.toString()) };
     let secretId: string | undefined;
     try {
       const encrypted = parseEncrypted(item.payload);
@@ -364,13 +376,13 @@ class ItemReader {
       if (cached?.x !== undefined && cached.s === secretId) {
         this.assertSize(Buffer.byteLength(cached.x, 'utf8'));
         this.cacheHits++;
-        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, xml: cached.x };
+        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, ...payload(cached.x) };
       }
       try {
         const plaintext = await this.decryptor.decrypt(encrypted.ciphertext, secret.key);
-        const xml = decodePlaintext(plaintext);
+        const { xml, element } = decodePlaintext(plaintext);
         await this.cache?.put(item.id, { h: hash, s: secretId, x: xml });
-        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, xml };
+        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, ...payload(xml, element) };
       } catch (error) {
         // with the right secret known, a failure is permanent for this ciphertext: remember it
         if (error instanceof ItemDecryptError || error instanceof OxpsError) await this.cache?.put(item.id, { h: hash, s: secretId, e: error.message, m: this.maxItemBytes });
@@ -400,13 +412,13 @@ export async function readItem(item: PubsubItem, record: NodeRecord | undefined)
 }
 
 /** The plaintext must be UTF-8 and exactly one well-formed element (no DOCTYPE, no entities). */
-function decodePlaintext(bytes: Uint8Array): string {
+function decodePlaintext(bytes: Uint8Array): { xml: string; element: Element } {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new OxpsError('DECRYPT_FAILED', 'decrypted payload is not UTF-8 text');
   }
-  parseXmlElement(text, 'decrypted payload');
-  return text.trim();
+  const element = parseXmlElement(text, 'decrypted payload');
+  return { xml: text.trim(), element };
 }

@@ -8,7 +8,7 @@ import { IqError, type Session } from '../xmpp/session.js';
 import { getConfigurationIq } from '../protocol/pubsub/node.js';
 import { keptItems, parseMaxItems, type MaxItems } from '../protocol/pubsub/maxItems.js';
 import { nodeItemIdsIq, parseNodeItemIds } from '../protocol/pubsub/disco.js';
-import type { FormValues } from '../protocol/pubsub/dataForm.js';
+import type { FormValues } from '../protocol/dataForm.js';
 import type { AppContext } from './context.js';
 import { configureNode, createNode } from './pubsubNode.js';
 

@@ -49,6 +49,13 @@ export interface BuiltItem {
   attachment?: SignedAttachment;
 }
 
+/** A payload given by the user: one well-formed element that declares its namespace. */
+export function parsePayload(text: string, where: string): Element {
+  const payload = parseXmlElement(text, where);
+  if (!payload.getNS()) throw new OxpsError('INPUT_INVALID', `${where}: <${payload.name}> declares no namespace`, 'add an xmlns attribute to the payload element');
+  return payload;
+}
+
 export function randomItemId(): string {
   return randomBytes(12).toString('base64url');
 }

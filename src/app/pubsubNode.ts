@@ -5,7 +5,7 @@ import {
   createNodeIq, getConfigurationIq, parseConfiguration, setConfigurationIq,
   getAffiliationsIq, parseAffiliations, setAffiliationsIq, type Affiliation,
 } from '../protocol/pubsub/node.js';
-import type { FormValues } from '../protocol/pubsub/dataForm.js';
+import type { FormValues } from '../protocol/dataForm.js';
 import { NS } from '../protocol/namespaces.js';
 import { publishIq } from '../protocol/pubsub/publish.js';
 import { itemsIq, parseItemsResult } from '../protocol/pubsub/items.js';

@@ -3,9 +3,10 @@
 // storage, or live. Only <shared-secret/> and <revoke/> inside a verified <signcrypt/> payload
 // are acted upon (an allow-list); every encrypted message we cannot read is reported (XEP-0380).
 import { createHash, randomBytes } from 'node:crypto';
-import xml, { type Element } from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
 import { NS } from '../protocol/namespaces.js';
-import { mamQueryIq, parseMamFin, parseMamResult, type ArchivedMessage } from '../protocol/pubsub/mam.js';
+import { availablePresence, clientDiscoInfo } from '../protocol/client.js';
+import { mamQueryIq, parseMamFin, parseMamResult, type ArchivedMessage } from '../protocol/mam.js';
 import { parseSharedSecret, MalformedSharedSecret } from '../protocol/oxps/sharedSecret.js';
 import { parseRevoke, MalformedRevoke } from '../protocol/oxps/revoke.js';
 import { allSecrets, knownOwners, receiveRevoke, receiveSharedSecret, type NodeAuthority } from '../protocol/oxps/receiving.js';
@@ -14,7 +15,8 @@ import type { AppContext } from './context.js';
 import { ensureNodeRecord, nodeKey, type NodeRecord, type ProfileState } from './state.js';
 import { OwnerLookups } from './nodeOwners.js';
 import { ReceiveLimits } from './receiveLimits.js';
-import { bareJid, unpackOxMessage, UnreadableMessage } from './ox/messaging.js';
+import { unpackOxMessage, UnreadableMessage } from './ox/messaging.js';
+import { bareJid } from '../xmpp/jid.js';
 import { deliverPending } from './secrets/notify.js';
 
 /** Processed-message fingerprints kept to ignore duplicates (offline + MAM copies, replays). */
@@ -111,7 +113,7 @@ async function drainOffline(ctx: AppContext, processor: MessageProcessor): Promi
     if (!stanza.getChild('result', NS.mam)) queue.push(stanza);
   });
   try {
-    await session.send(xml('presence', {}, xml('priority', {}, '0')));
+    await session.send(availablePresence());
     await session.roundTrip();
   } finally {
     stop();
@@ -122,10 +124,7 @@ async function drainOffline(ctx: AppContext, processor: MessageProcessor): Promi
 /** Processes live messages until `signal` aborts; each message in its own state transaction. */
 export async function watchMessages(ctx: AppContext, signal: AbortSignal, onReport: (report: SyncReport) => void): Promise<void> {
   const session = await ctx.session();
-  session.iqCallee.get(NS.discoInfo, 'query', () =>
-    xml('query', { xmlns: NS.discoInfo },
-      xml('identity', { category: 'client', type: 'pc', name: 'oxps' }),
-      ...[NS.discoInfo, NS.ox, NS.oxps, 'urn:xmpp:ping'].map((v) => xml('feature', { var: v }))));
+  session.answerDiscoInfo(clientDiscoInfo);
   let chain = Promise.resolve();
   const stop = session.onStanza('message', (stanza) => {
     if (stanza.getChild('result', NS.mam)) return;
@@ -140,7 +139,7 @@ export async function watchMessages(ctx: AppContext, signal: AbortSignal, onRepo
     }).catch((error: unknown) => ctx.reporter.warn(`processing a message failed: ${(error as Error).message}`));
   });
   await ctx.releaseState();
-  await session.send(xml('presence', {}, xml('priority', {}, '0')));
+  await session.send(availablePresence());
   const disconnected = new Promise<void>((resolve) => session.onDisconnect(resolve));
   await Promise.race([new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })), disconnected]);
   stop();
@@ -168,7 +167,7 @@ class MessageProcessor {
   }
 
   async process(message: Element, stamp: string | undefined): Promise<void> {
-    const from = bareJid(message.attrs.from);
+    const from = bareJid(message.attrs.from ?? '');
     const to = bareJid(message.attrs.to ?? this.ctx.bareJid);
     if (to !== this.ctx.bareJid || message.attrs.type === 'error' || message.attrs.type === 'groupchat') return;
     const openpgp = message.getChild('openpgp', NS.ox);

@@ -6,6 +6,7 @@ import { loadConfig } from '../store/config.js';
 import { checkProfileName } from '../store/paths.js';
 import type { KeystoreChoice } from '../store/keystore/keystore.js';
 import type { Account } from '../app/context.js';
+import { checkBareJid } from '../xmpp/jid.js';
 
 export interface ResolvedAccount {
   account: Account;
@@ -19,7 +20,7 @@ export async function resolveAccount(requested: string | undefined): Promise<Res
   const fromEnv = process.env.OXPS_PROFILE || undefined;
   const name = requested ?? (fromEnv === undefined ? undefined : checkProfileName(fromEnv, 'OXPS_PROFILE'));
   const envJid = process.env.OXPS_JID;
-  if (!name && envJid) return { account: await accountFromEnv(envJid), keystoreChoice: config.keystore, source: 'environment' };
+  if (!name && envJid) return { account: accountFromEnv(envJid), keystoreChoice: config.keystore, source: 'environment' };
   const chosen = name ?? config.defaultProfile ?? onlyProfile(Object.keys(config.profiles));
   const profile = chosen ? config.profiles[chosen] : undefined;
   // loaded only here and below: shell completion resolves the account at every Tab, and these bring in the XMPP stack
@@ -35,10 +36,8 @@ function onlyProfile(names: string[]): string | undefined {
   return names.length === 1 ? names[0] : undefined;
 }
 
-async function accountFromEnv(jid: string): Promise<Account> {
-  const { splitJid } = await import('../xmpp/session.js');
-  const { local, domain } = splitJid(jid);
-  const bare = `${local}@${domain}`;
+function accountFromEnv(jid: string): Account {
+  const bare = checkBareJid(jid);
   return { profile: bare, jid: bare, ...serverFromEnv() };
 }
 

@@ -1,11 +1,7 @@
 // Per-run wiring: global options → reporter, output, keystore, account, app context; and the
 // action wrapper that renders errors, sets the exit code and cleans up (also on Ctrl-C).
-import { readFile, stat } from 'node:fs/promises';
-import { fstatSync } from 'node:fs';
-import { Socket } from 'node:net';
 import type { Command } from 'commander';
 import { EXIT, OxpsError } from '../errors.js';
-import { assertPrivateFile } from '../store/atomicFile.js';
 import { PASSPHRASE_TRIES } from '../store/keystore/vault.js';
 import { Output } from '../ui/output.js';
 import { TerminalReporter } from '../ui/terminal.js';
@@ -15,6 +11,7 @@ import type { Reporter } from '../ui/reporter.js';
 import type { Keystore, KeystoreChoice } from '../store/keystore/keystore.js';
 import type { TrustPolicy } from '../store/config.js';
 import type { Account, AppContext } from '../app/context.js';
+import { passwordFromCommand, readSecretFile } from './secretInput.js';
 
 export interface GlobalOptions {
   profile?: string;
@@ -148,84 +145,17 @@ function keystoreFromEnv(): KeystoreChoice | undefined {
   throw new OxpsError('USAGE', `OXPS_KEYSTORE="${value}" is not one of auto, keychain, vault`, 'fix the environment variable');
 }
 
-/**
- * Reads a secret from a file (or /dev/fd/N): its first line, which must not be empty. A regular
- * file that other users can read is refused, as the configuration and the vault are; a pipe or
- * socket belongs to this process.
- */
-export async function readSecretFile(path: string, option: string): Promise<string> {
-  if ((await stat(path).catch(() => undefined))?.isFile()) await assertPrivateFile(path, option);
-  let text: string;
-  try {
-    text = await readPath(path);
-  } catch (error) {
-    throw new OxpsError('INPUT_INVALID', `cannot read ${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `give a readable file to ${option}`);
-  }
-  const secret = text.split(/\r?\n/, 1)[0] ?? '';
-  if (!secret) throw new OxpsError('INPUT_INVALID', `${option} ${path} is empty`, 'put the secret on the first line of the file');
-  return secret;
-}
+/** A command's action: its arguments, then its options object, typed as the command declares them. */
+type Handler<Args extends unknown[]> = (runtime: Runtime, ...args: Args) => Promise<void>;
 
 /**
- * Linux cannot reopen a socket through /dev/fd/N (ENXIO), and the "pipes" a Node.js or libuv
- * parent gives its child are socketpairs: such a descriptor is read directly instead.
+ * Wraps a command's action: one Runtime per run, errors rendered once, cleanup always. What
+ * commander hands over is typed here, once, as the handler declares it.
  */
-async function readPath(path: string): Promise<string> {
-  const fd = /^\/dev\/fd\/(\d+)$/.exec(path);
-  if (!fd || !fstatSync(Number(fd[1])).isSocket()) return readFile(path, 'utf8');
-  const chunks: Buffer[] = [];
-  for await (const chunk of new Socket({ fd: Number(fd[1]), readable: true, writable: false })) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * Runs `command` without a shell and takes the first line of its output as the password, like
- * `pass xmpp/me`. The command line is split as a shell would split it (quotes and backslashes
- * group words), but nothing is expanded: `$VAR` stays literal and pipes or redirections are
- * refused, since no shell runs them.
- */
-export async function passwordFromCommand(command: string): Promise<string> {
-  const [file, ...args] = await splitCommand(command);
-  if (!file) throw new OxpsError('USAGE', '--password-command is empty', 'give a command, e.g. --password-command "pass xmpp/me"');
-  const { execFile } = await import('node:child_process');
-  const output = await new Promise<string>((resolve, reject) => {
-    execFile(file, args, { timeout: 60_000, maxBuffer: 64 * 1024, env: environmentWithoutOxps() }, (error, stdout) => {
-      if (error) reject(new OxpsError('USAGE', `--password-command ${file} failed (${(error as NodeJS.ErrnoException).code ?? error.message})`, 'check the command; it must print the password on its first line'));
-      else resolve(stdout);
-    });
-  });
-  const password = output.split(/\r?\n/, 1)[0] ?? '';
-  if (!password) throw new OxpsError('USAGE', `--password-command ${file} printed no password`, 'it must print the password on its first line');
-  return password;
-}
-
-/**
- * Our environment minus every OXPS_* variable: the password command (often a script of the
- * user's, or a tool that logs its environment) gets no vault passphrase nor account password.
- * PATH, HOME, GNUPGHOME, the agent sockets… stay, so that `pass` and the like work.
- */
-function environmentWithoutOxps(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OXPS_')));
-}
-
-/** The words of a command line, split with shell quoting rules and without any expansion. */
-export async function splitCommand(command: string): Promise<string[]> {
-  const { parse } = await import('shell-quote');
-  return parse(command, (name) => `$${name}`).map((word) => {
-    if (typeof word === 'string') return word;
-    if ('pattern' in word) return word.pattern;
-    const what = 'op' in word ? `"${word.op}"` : 'a comment';
-    throw new OxpsError('USAGE', `--password-command runs without a shell and cannot take ${what}`, 'put the pipeline in a script and give the script as the command');
-  });
-}
-
-type Handler = (runtime: Runtime, ...args: unknown[]) => Promise<void>;
-
-/** Wraps a command's action: one Runtime per run, errors rendered once, cleanup always. */
-export function action(handler: Handler): (...args: unknown[]) => Promise<void> {
+export function action<Args extends unknown[]>(handler: Handler<Args>): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const runtime = new Runtime(command.optsWithGlobals() as GlobalOptions);
+    const runtime = new Runtime(command.optsWithGlobals<GlobalOptions>());
     const onInterrupt = () => {
       if (runtime.onInterrupt) return runtime.onInterrupt();
       const interrupted = new OxpsError('INTERRUPTED', 'interrupted');
@@ -238,7 +168,7 @@ export function action(handler: Handler): (...args: unknown[]) => Promise<void> 
     process.on('SIGTERM', onInterrupt);
     try {
       if (runtime.globals.profile !== undefined) (await import('../store/paths.js')).checkProfileName(runtime.globals.profile, '-p');
-      await handler(runtime, ...args.slice(0, -1));
+      await handler(runtime, ...(args.slice(0, -1) as Args));
     } catch (error) {
       // a --json document already begun on stdout ends with the error in it
       runtime.output.abortStream(errorBody(error));

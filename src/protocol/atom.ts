@@ -2,6 +2,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from './namespaces.js';
 import { xep82DateTime } from './datetime.js';
+import { localOf } from '../xmpp/jid.js';
 
 export const XHTML = 'http://www.w3.org/1999/xhtml';
 
@@ -24,7 +25,7 @@ export function buildAtomEntry({ title, text, xhtml, authorJid, id, date }: Atom
     xml('id', {}, id),
     xml('published', {}, stamp),
     xml('updated', {}, stamp),
-    xml('author', {}, xml('name', {}, authorJid.split('@')[0]!), xml('uri', {}, `xmpp:${authorJid}`)),
+    xml('author', {}, xml('name', {}, localOf(authorJid)), xml('uri', {}, `xmpp:${authorJid}`)),
     xhtml && xml('content', { type: 'xhtml' }, xhtml),
     text !== undefined && xml('content', { type: 'text' }, text));
 }

@@ -134,7 +134,7 @@ function decodeRecord(record: Buffer): CachedItem {
   const meta = JSON.parse(record.subarray(0, newline).toString('utf8')) as Record<string, unknown>;
   const optional = (value: unknown) => value === undefined || typeof value === 'string';
   if (typeof meta.h !== 'string' || !optional(meta.s) || !optional(meta.e) || !(meta.m === undefined || typeof meta.m === 'number')) throw new Error('bad metadata');
-  const entry: CachedItem = { h: meta.h, ...(meta.s !== undefined ? { s: meta.s as string } : {}) };
-  if (meta.e !== undefined) return { ...entry, e: meta.e as string, ...(meta.m !== undefined ? { m: meta.m as number } : {}) };
+  const entry: CachedItem = { h: meta.h, ...(meta.s !== undefined ? { s: meta.s } : {}) };
+  if (meta.e !== undefined) return { ...entry, e: meta.e, ...(meta.m !== undefined ? { m: meta.m } : {}) };
   return { ...entry, x: record.subarray(newline + 1).toString('utf8') };
 }

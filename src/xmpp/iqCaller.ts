@@ -9,17 +9,12 @@ import StanzaError from '@xmpp/middleware/lib/StanzaError.js';
 import type { Handler } from '@xmpp/middleware';
 import type { Client } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
+import { normalizeJid } from './jid.js';
 
 /** Our account's addresses: the full JID is known once the resource is bound. */
 export interface OwnAddresses {
   bareJid: string;
   fullJid?: string;
-}
-
-/** Compares JIDs the way servers route them: local part and domain without case, resource exactly. */
-export function normalizeJid(jid: string): string {
-  const slash = jid.indexOf('/');
-  return slash === -1 ? jid.toLowerCase() : jid.slice(0, slash).toLowerCase() + jid.slice(slash);
 }
 
 /**

@@ -39,7 +39,7 @@ export async function authenticate(entity: Client, mechanisms: Element, credenti
 
 async function authenticatePlain(entity: Client, credentials: Credentials): Promise<void> {
   const message = `\0${credentials.username}\0${credentials.password}`;
-  await exchange(entity, xml('auth', { xmlns: NS_SASL, mechanism: 'PLAIN' }, b64(message)), async () => undefined);
+  await exchange(entity, xml('auth', { xmlns: NS_SASL, mechanism: 'PLAIN' }, b64(message)), () => Promise.resolve(undefined));
 }
 
 async function authenticateScram(entity: Client, mechanism: ScramMechanism, credentials: Credentials): Promise<void> {
@@ -63,7 +63,7 @@ async function exchange(entity: Client, auth: Element, respond: (challenge: stri
       done(unb64(element.text()));
     }
   });
-  return String(result ?? '');
+  return typeof result === 'string' ? result : '';
 }
 
 class SaslFailure extends Error {

@@ -18,6 +18,7 @@ import { bindResource } from './bind.js';
 import { negotiateInOrder } from './negotiation.js';
 import { IqCaller } from './iqCaller.js';
 import { connectError } from './connectErrors.js';
+import { domainOf, parseBareJid } from './jid.js';
 
 export interface SessionOptions extends TlsTrust {
   jid: string;
@@ -66,14 +67,14 @@ export class Session {
   private constructor(
     private readonly client: OxpsClient,
     private readonly iqCaller: IqCaller,
-    readonly iqCallee: IQCallee,
+    private readonly iqCallee: IQCallee,
     readonly bareJid: string,
     readonly fullJid: string,
     private readonly timeoutMs: number,
   ) {}
 
   static async open(options: SessionOptions): Promise<Session> {
-    const { local, domain } = splitJid(options.jid);
+    const { local, domain } = parseBareJid(options.jid);
     const timeoutMs = (options.timeoutSeconds ?? 20) * 1000;
     const { host, port } = await serviceAddress(domain, options);
     const bareJid = `${local}@${domain}`;
@@ -132,8 +133,12 @@ export class Session {
    * before, so what we sent is safely with the server (and what it had queued for us arrived).
    */
   async roundTrip(): Promise<void> {
-    const domain = this.bareJid.split('@')[1]!;
-    await this.iq(xml('iq', { type: 'get', to: domain }, xml('ping', { xmlns: 'urn:xmpp:ping' })), 'pinging the server');
+    await this.iq(xml('iq', { type: 'get', to: domainOf(this.bareJid) }, xml('ping', { xmlns: 'urn:xmpp:ping' })), 'pinging the server');
+  }
+
+  /** Answers disco#info queries (XEP-0030 §3.1) with what `info` builds. */
+  answerDiscoInfo(info: () => Element): void {
+    this.iqCallee.get('http://jabber.org/protocol/disco#info', 'query', info);
   }
 
   /** Calls handler for each incoming stanza with that name; returns the function that stops it. */
@@ -193,14 +198,6 @@ async function stopClient(client: OxpsClient): Promise<void> {
     socket?.socket?.destroy();
     socket?.destroy?.();
   }
-}
-
-export function splitJid(address: string): { local: string; domain: string } {
-  const match = /^([^@/\s]+)@([^@/\s]+)$/.exec(address.trim());
-  if (!match) {
-    throw new OxpsError('USAGE', `"${address}" is not a bare JID (user@domain)`, 'give a JID as user@domain, e.g. alice@example.org');
-  }
-  return { local: match[1]!.toLowerCase(), domain: match[2]!.toLowerCase() };
 }
 
 /** --host/--port if given, else the DNS SRV record of the domain (RFC 6120 §3.2), else domain:5222. */

@@ -12,17 +12,13 @@ import { buildOxMessage } from '../../src/app/ox/messaging.js';
 import { buildSharedSecret } from '../../src/protocol/oxps/sharedSecret.js';
 import { nodeRecord } from '../../src/app/state.js';
 import { xep82DateTime } from '../../src/protocol/datetime.js';
+import type { SyncReport } from '../../src/app/sync.js';
 
 const BACKUP_CODE = /^[1-9A-NP-Z]{4}(-[1-9A-NP-Z]{4}){5}$/;
 
 interface KeyList {
   jid: string;
   keys: Array<{ fingerprint: string; created: string; published?: string; trust: string; local?: boolean; withdrawn?: string }>;
-}
-
-interface SyncReport {
-  accepted: Array<{ from: string; node: string }>;
-  unreadable: Array<{ from: string; reason: string }>;
 }
 
 /** Whether `user`'s state holds a secret for this node (read from the state file itself). */

@@ -54,12 +54,12 @@ function runWithFd3(user: TestUser, args: string[], secret: string): Promise<Run
     const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(user.env), stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
     const fd3 = child.stdio[3] as NodeJS.WritableStream & { on: (event: string, f: () => void) => void };
     fd3.on('error', () => undefined); // a child that never reads fd 3 resets the pipe: its exit code tells
     fd3.end(`${secret}\n`);
-    child.stdin!.end();
+    child.stdin.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -115,7 +115,7 @@ describe('reading nodes', () => {
     expect(plain.entry.xhtml).toBeUndefined();
     const rich = byTitle.Second!.entry;
     expect(rich.text).toBe('some *rich* text');
-    expect(parseXmlElement(rich.xhtml!, 'xhtml').toString()).toContain('<em>rich</em>');
+    expect(parseXmlElement(rich.xhtml, 'xhtml').toString()).toContain('<em>rich</em>');
     expect(rich.xhtml).toMatch(/^<div xmlns="http:\/\/www.w3.org\/1999\/xhtml">/);
   });
 

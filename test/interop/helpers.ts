@@ -11,8 +11,11 @@ import type { Element } from '@xmpp/xml';
 import { parseXmlElement } from '../../src/protocol/xml.js';
 import { Session } from '../../src/xmpp/session.js';
 import { setAffiliationsIq, type Affiliation } from '../../src/protocol/pubsub/node.js';
+import { emptyReport, type SyncReport } from '../../src/app/sync.js';
+import type { SecretView } from '../../src/app/secrets/list.js';
+import type { FetchedItemJson } from '../../src/app/fetch.js';
 
-export type { ProcessResult };
+export type { ProcessResult, SyncReport, SecretView, FetchedItemJson as FetchedItem };
 
 export const harness = () => inject('libervia');
 export const jidOf = (name: string) => `${name}@${harness().domain}`;
@@ -96,7 +99,7 @@ export class OxpsDevice {
    * reach the archive a moment later. Returns the sync reports merged.
    */
   async syncUntil(node: string, done: (report: SyncReport) => boolean, timeoutMs = 20_000): Promise<SyncReport> {
-    const merged: SyncReport = { examined: 0, accepted: [], revoked: [], rejected: [], unreadable: [] };
+    const merged = emptyReport();
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const report = await this.json<SyncReport>(['sync']);
@@ -110,8 +113,8 @@ export class OxpsDevice {
     }
   }
 
-  async secrets(service: string, node: string): Promise<OxpsSecret[]> {
-    return (await this.json<{ secrets: OxpsSecret[] }>(['secret', 'list', '-s', service, '-n', node])).secrets;
+  async secrets(service: string, node: string): Promise<SecretView[]> {
+    return (await this.json<{ secrets: SecretView[] }>(['secret', 'list', '-s', service, '-n', node])).secrets;
   }
 
   /** Changes affiliations of one of our nodes from a second, bare session of the account. */
@@ -124,31 +127,6 @@ export class OxpsDevice {
       await session.close();
     }
   }
-}
-
-export interface SyncReport {
-  examined: number;
-  accepted: Array<{ from: string; service: string; node: string; secretId: string; revoked: boolean; firstUse: boolean }>;
-  revoked: Array<{ from: string; service: string; node: string; secretId: string }>;
-  rejected: Array<{ from: string; reason: string; service?: string; node?: string }>;
-  unreadable: unknown[];
-}
-
-export interface OxpsSecret {
-  id: string;
-  timestamp: string;
-  origin: string;
-  revoked: boolean;
-  sharedWith: string[];
-}
-
-export interface FetchedItem {
-  id: string;
-  status: 'decrypted' | 'plaintext' | 'failed';
-  secretId?: string;
-  secretRevoked?: boolean;
-  xml?: string;
-  reason?: string;
 }
 
 /** Child text of `<name>` (Atom title, content…) in an element, or undefined. */

@@ -19,9 +19,10 @@ async function blogPost(node: string, title: string, body: string, service?: str
 /** carol's `oxps fetch`: every item must be decrypted; returns [id, title, text content, secret]. */
 async function carolReads(carol: OxpsDevice, service: string, node: string) {
   const fetched = await carol.json<{ items: FetchedItem[]; counts: Record<string, number> }>(['fetch', '-s', service, '-n', node, '--all']);
-  for (const item of fetched.items) expect(item, `item ${item.id}: ${item.reason ?? ''}`).toMatchObject({ status: 'decrypted' });
+  for (const item of fetched.items) expect(item, `item ${item.id}: ${item.status === 'failed' ? item.reason : ''}`).toMatchObject({ status: 'decrypted' });
   return fetched.items.map((item) => {
-    const entry = parseXmlElement(item.xml!, 'decrypted item');
+    if (item.status !== 'decrypted') throw new Error(`item ${item.id} is ${item.status}`);
+    const entry = parseXmlElement(item.xml, 'decrypted item');
     expect([entry.name, entry.getNS()]).toEqual(['entry', 'http://www.w3.org/2005/Atom']);
     const text = entry.getChildren('content').find((c) => c.attrs.type === 'text')?.getText();
     return { id: item.id, title: childText(entry, 'title'), text, secretId: item.secretId, secretRevoked: item.secretRevoked };

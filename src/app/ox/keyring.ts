@@ -12,6 +12,7 @@ import type { ContactKey, ContactRecord, KeyTrust } from '../state.js';
 import { fetchOneItem } from '../pubsubNode.js';
 import { discoInfoIq } from '../../protocol/pubsub/disco.js';
 import { IqError } from '../../xmpp/session.js';
+import { domainOf } from '../../xmpp/jid.js';
 
 /** A hostile or broken list may announce thousands of keys; nobody has more than a few devices. */
 export const MAX_KEYS_PER_CONTACT = 32;
@@ -185,8 +186,8 @@ export class Keyring {
    */
   private async noKeyError(jid: string): Promise<ContactKeyNotFound> {
     const refused = this.refused.get(jid);
-    const domain = jid.slice(jid.lastIndexOf('@') + 1);
-    if (refused !== undefined && domain !== this.ctx.bareJid.slice(this.ctx.bareJid.lastIndexOf('@') + 1)) {
+    const domain = domainOf(jid);
+    if (refused !== undefined && domain !== domainOf(this.ctx.bareJid)) {
       const unreachable = await (await this.ctx.session()).iq(discoInfoIq(domain), `asking ${domain} what it is`).then(
         () => undefined,
         (error: unknown) => {

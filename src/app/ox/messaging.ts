@@ -1,32 +1,24 @@
 // OX messages (XEP-0373 §3): payload elements packed into a <signcrypt/>, encrypted to the
-// recipient's keys and ours, signed, and sent as Libervia sends them — a message without type
-// or body, with the XEP-0334 store hint, plus the XEP-0380 EME tag. <openpgp/> stays a direct
-// child of <message/>, where Prosody's mod_e2e_policy looks for it.
-import { randomBytes } from 'node:crypto';
-import xml, { type Element } from '@xmpp/xml';
+// recipient's keys and ours, signed, and sent in the stanza of protocol/ox/message.ts.
+import type { Element } from '@xmpp/xml';
 import type * as openpgp from 'openpgp';
 import { OxpsError } from '../../errors.js';
 import { encryptAndSign, decryptAndVerify, SigncryptCryptoError } from '../../crypto/signcrypt.js';
-import { buildOpenpgpElement, parseOpenpgpElement, MalformedOpenpgp } from '../../protocol/ox/openpgpElement.js';
+import { parseOpenpgpElement, MalformedOpenpgp } from '../../protocol/ox/openpgpElement.js';
+import { oxMessage } from '../../protocol/ox/message.js';
 import { buildSigncrypt, parseSigncrypt, SigncryptRejected, type SigncryptContent } from '../../protocol/ox/signcrypt.js';
 import { NS } from '../../protocol/namespaces.js';
 import { parseXmlElement, serializeForEncryption } from '../../protocol/xml.js';
 import { hasXmppUserId } from '../../crypto/keys.js';
 import type { AppContext } from '../context.js';
-
-export function bareJid(jid: string | undefined): string {
-  return (jid ?? '').split('/')[0]!.toLowerCase();
-}
+import { bareJid } from '../../xmpp/jid.js';
 
 /** Builds the OX message for one recipient (its bare JID alone in <to/>, as Libervia does). */
 export async function buildOxMessage(ctx: AppContext, recipient: string, payload: Element[], encryptionKeys: openpgp.PublicKey[]): Promise<Element> {
   const signingKey = await (await ctx.keyring()).ownKey();
   const content = buildSigncrypt({ to: [recipient], time: new Date(), payload });
   const ciphertext = await encryptAndSign(Buffer.from(serializeForEncryption(content), 'utf8'), encryptionKeys, signingKey);
-  return xml('message', { to: recipient, id: randomBytes(9).toString('base64url') },
-    buildOpenpgpElement(ciphertext),
-    xml('store', { xmlns: NS.hints }),
-    xml('encryption', { xmlns: NS.eme, namespace: NS.ox, name: 'OpenPGP for XMPP' }));
+  return oxMessage(recipient, ciphertext);
 }
 
 export class UnreadableMessage extends Error {

@@ -1,6 +1,7 @@
 // The readers of a node we own are its whitelist (XEP-0473 §6, XEP-0060 §8.9 affiliations), the
 // same on every device of the account; whom this device sent a secret to is only its own memory.
 import { IqError } from '../../xmpp/session.js';
+import { isAccountService } from '../../xmpp/jid.js';
 import { readingAffiliates } from '../../protocol/pubsub/node.js';
 import type { AppContext } from '../context.js';
 import { nodeAffiliations } from '../pubsubNode.js';
@@ -13,7 +14,7 @@ export type Readers = { known: true; jids: string[] } | { known: false; reason: 
  * `known: false` when we cannot read them. Another account's PEP node is not ours: no request.
  */
 export async function nodeReaders(ctx: AppContext, service: string, node: string): Promise<Readers> {
-  if (service.includes('@') && service !== ctx.bareJid) return { known: false, reason: `the node belongs to ${service}` };
+  if (isAccountService(service) && service !== ctx.bareJid) return { known: false, reason: `the node belongs to ${service}` };
   try {
     return { known: true, jids: readingAffiliates(await nodeAffiliations(await ctx.session(), service, node), ctx.bareJid) };
   } catch (error) {

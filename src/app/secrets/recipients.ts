@@ -1,17 +1,15 @@
 // Recipient lists: bare JIDs, checked before anything is sent, and the node's whitelist.
 import { OxpsError, isOxpsError } from '../../errors.js';
 import { ContactKeyNotFound } from '../ox/keyring.js';
-import { splitJid, IqError } from '../../xmpp/session.js';
+import { IqError } from '../../xmpp/session.js';
+import { checkBareJid } from '../../xmpp/jid.js';
 import type { Affiliation } from '../../protocol/pubsub/node.js';
 import type { AppContext } from '../context.js';
 import { nodeAffiliations, nodeConfiguration, setNodeAffiliations } from '../pubsubNode.js';
 import { syncAttachmentsWhitelist } from '../signing/attachmentsNode.js';
 
 export function normalizeRecipients(jids: string[], self: string): string[] {
-  const bare = jids.map((jid) => {
-    const { local, domain } = splitJid(jid);
-    return `${local}@${domain}`;
-  });
+  const bare = jids.map(checkBareJid);
   return [...new Set(bare)].filter((jid) => jid !== self);
 }
 

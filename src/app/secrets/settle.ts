@@ -4,7 +4,7 @@ import { OxpsError } from '../../errors.js';
 import { allSecrets } from '../../protocol/oxps/receiving.js';
 import type { AppContext } from '../context.js';
 import { ensureNodeRecord, nodeKey, nodeRecord } from '../state.js';
-import { splitJid } from '../../xmpp/session.js';
+import { checkBareJid } from '../../xmpp/jid.js';
 
 export interface TrustOriginResult {
   service: string;
@@ -17,8 +17,7 @@ export interface TrustOriginResult {
 }
 
 export async function trustOrigin(ctx: AppContext, service: string, node: string, jid: string): Promise<TrustOriginResult> {
-  const { local, domain } = splitJid(jid);
-  const origin = `${local}@${domain}`;
+  const origin = checkBareJid(jid);
   const handle = await ctx.state();
   const record = ensureNodeRecord(handle.data, service, node);
   const all = allSecrets(record);

@@ -8,7 +8,7 @@ import { IqError, type Session } from '../../xmpp/session.js';
 import { attachmentsNodeName } from '../../protocol/attachments/nodeName.js';
 import { createNodeIq, setAffiliationsIq, type Affiliation } from '../../protocol/pubsub/node.js';
 import { discoInfoIq, parseDiscoFeatures, parseServiceNodes, serviceNodesIq } from '../../protocol/pubsub/disco.js';
-import type { FormValues } from '../../protocol/pubsub/dataForm.js';
+import type { FormValues } from '../../protocol/dataForm.js';
 import { NS } from '../../protocol/namespaces.js';
 import type { Element } from '@xmpp/xml';
 import type { AppContext } from '../context.js';

@@ -10,7 +10,7 @@ export function registerCompletion(program: Command): void {
     .command('completion')
     .description('print a shell completion script (bash: source <(oxps completion bash))')
     .addArgument(new Argument('<shell>', 'the shell to complete for').choices(SHELLS))
-    .action(action((rt, shell) => run(rt, program, shell as Shell)));
+    .action(action((rt: Runtime, shell: Shell) => run(rt, program, shell)));
 }
 
 async function run(rt: Runtime, program: Command, shell: Shell): Promise<void> {

@@ -15,12 +15,12 @@ export function registerConfig(program: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, key: unknown, value: unknown): Promise<void> {
+async function run(rt: Runtime, key: 'keystore', value: string): Promise<void> {
   const keystore = KEYSTORES.find((k) => k === value);
-  if (!keystore) throw new OxpsError('USAGE', `keystore "${String(value)}" is not one of ${KEYSTORES.join(', ')}`, 'oxps config set keystore vault');
+  if (!keystore) throw new OxpsError('USAGE', `keystore "${value}" is not one of ${KEYSTORES.join(', ')}`, 'oxps config set keystore vault');
   const { updateConfig } = await import('../../store/config.js');
   await updateConfig((c) => {
     c.keystore = keystore;
   }, rt.globals.lockWait * 1000);
-  rt.output.result({ [String(key)]: keystore }, (r, color) => `${color.green('✔')} default keystore: ${r.keystore}`);
+  rt.output.result({ [key]: keystore }, (r, color) => `${color.green('✔')} default keystore: ${r.keystore}`);
 }

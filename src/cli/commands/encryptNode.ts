@@ -9,8 +9,11 @@ export function registerEncryptNode(program: Command): void {
     .action(action(run));
 }
 
-export async function run(rt: Runtime, options: unknown): Promise<void> {
-  const opts = options as NodeOptions & { yes?: boolean };
+interface EncryptNodeOptions extends NodeOptions {
+  yes?: boolean;
+}
+
+export async function run(rt: Runtime, opts: EncryptNodeOptions): Promise<void> {
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { encryptNode } = await import('../../app/encryptNode.js');

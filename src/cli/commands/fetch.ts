@@ -1,6 +1,7 @@
 // oxps fetch -s SERVICE -n NODE [-m MAX | --all] [-i ID…] [--format xml|text|atom|json] [--max-item-size SIZE]
 import { Option, type Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
+import type { Element } from '@xmpp/xml';
 import { OxpsError } from '../../errors.js';
 import { action, type Runtime } from '../runtime.js';
 import { collect, itemSize, positiveInteger } from '../options.js';
@@ -43,8 +44,8 @@ export function fetchOptions(command: Command): Command {
     .option('--attachments', 'show the items\' other attachments too (XEP-0470: noticed, reactions…), decrypted');
 }
 
-async function run(rt: Runtime, options: unknown): Promise<void> {
-  await fetchAndPrint(rt, options as FetchCliOptions, 'xml');
+async function run(rt: Runtime, opts: FetchCliOptions): Promise<void> {
+  await fetchAndPrint(rt, opts, 'xml');
 }
 
 /** `entries`: with --json, each Atom entry's fields parsed beside its XML (blog read). */
@@ -142,7 +143,7 @@ interface AtomView {
 /** Reading Atom entries, for the text and atom formats (loaded only for them). */
 interface AtomTools {
   /** What a person reads of an entry, and the entry as it goes into a feed (which declares the Atom namespace). */
-  entry(xml: string): { view: AtomView; inFeed: (itemId: string) => string } | undefined;
+  entry(element: Element): { view: AtomView; inFeed: (itemId: string) => string } | undefined;
   /** The feed up to its first entry: entries are streamed after it, then FEED_END. */
   feedStart(service: string, node: string): string;
 }
@@ -150,11 +151,10 @@ interface AtomTools {
 const FEED_END = '</feed>';
 
 async function atomTools(): Promise<AtomTools> {
-  const [{ readAtomEntry, atomFeed, entryForFeed, itemUri, nodeUri }, { parseXmlElement }] = await Promise.all([import('../../protocol/atom.js'), import('../../protocol/xml.js')]);
+  const { readAtomEntry, atomFeed, entryForFeed, itemUri, nodeUri } = await import('../../protocol/atom.js');
   let feed: { service: string; node: string; updated: Date } | undefined;
   return {
-    entry: (xml) => {
-      const element = parseXmlElement(xml, 'entry');
+    entry: (element) => {
       const view = readAtomEntry(element);
       const inFeed = (itemId: string) => {
         if (!feed) throw new Error('an entry is put in a feed before the feed has begun');
@@ -198,7 +198,7 @@ async function outputFor(rt: Runtime, format: FetchFormat, service: string, node
       else if (item.status === 'missing') rt.reporter.warn(`item ${item.id}: not found`);
       else if (item.status === 'encrypted') rt.reporter.warn(`item ${item.id} left encrypted: not in the feed`);
       else {
-        const entry = atom.entry(item.xml);
+        const entry = atom.entry(item.element());
         if (entry) output.text(`${xmlComment(`oxps: ${itemLabel(item)}`)}\n${entry.inFeed(item.id)}`);
         else rt.reporter.warn(`item ${item.id} is not an Atom entry: left out of the feed`);
       }
@@ -210,7 +210,7 @@ async function outputFor(rt: Runtime, format: FetchFormat, service: string, node
 /** The item with its Atom entry's fields: {title, published, updated, author, text, xhtml}, those it has. */
 function withEntry(item: FetchedItem, atom: AtomTools): FetchedItem & { entry?: Record<string, string> } {
   if (item.status !== 'decrypted' && item.status !== 'plaintext') return item;
-  const view = atom.entry(item.xml)?.view;
+  const view = atom.entry(item.element())?.view;
   if (!view) return item;
   const { title, published, updated, author, body, xhtml } = view;
   const entry = Object.fromEntries(Object.entries({ title, published, updated, author, text: body, xhtml }).filter(([, value]) => value !== undefined)) as Record<string, string>;
@@ -272,7 +272,7 @@ function renderXml(item: FetchedItem, color: ChalkInstance): string {
 
 function renderText(item: FetchedItem, atom: AtomTools, color: ChalkInstance): string {
   if (item.status === 'failed' || item.status === 'encrypted' || item.status === 'missing') return renderXml(item, color);
-  const entry = atom.entry(item.xml)?.view;
+  const entry = atom.entry(item.element())?.view;
   if (!entry) return renderXml(item, color);
   const warning = item.status === 'plaintext' ? color.yellow(` · ${NOT_ENCRYPTED}`) : '';
   const signature = signatureOf(item);

@@ -54,21 +54,20 @@ function signOptions(opts: PublishCliOptions): { sign?: boolean; signCompat?: 'l
   return { sign: Boolean(opts.sign || opts.signCompat), ...(opts.signCompat ? { signCompat: opts.signCompat } : {}) };
 }
 
-async function run(rt: Runtime, file: unknown, options: unknown): Promise<void> {
-  const opts = options as PublishCliOptions;
+async function run(rt: Runtime, file: string | undefined, opts: PublishCliOptions): Promise<void> {
   if (opts.jsonl !== undefined) {
     if (file !== undefined || opts.item || opts.atom) throw new OxpsError('USAGE', '--jsonl takes the items from its file: no FILE, -i or --atom with it', 'drop them');
     await runBulk(rt, opts);
     return;
   }
-  await publishOne(rt, file as string | undefined, opts);
+  await publishOne(rt, file, opts);
 }
 
 export async function publishOne(rt: Runtime, file: string | undefined, opts: PublishCliOptions): Promise<void> {
   // a dry run writes nothing, not even what a sync would (it may deliver pending secrets)
   const ctx = opts.dryRun ? await rt.context() : await rt.syncedContext();
   const service = await rt.service(opts.service);
-  const { publishItem, randomItemId } = await import('../../app/publish.js');
+  const { parsePayload, publishItem, randomItemId } = await import('../../app/publish.js');
   const id = opts.item ?? randomItemId();
   let payload;
   if (opts.atom) {
@@ -82,13 +81,11 @@ export async function publishOne(rt: Runtime, file: string | undefined, opts: Pu
     payload = atomEntry({ title: opts.title, content, markdown: Boolean(opts.markdown), authorJid: ctx.bareJid, service, node: opts.node, itemId: id });
   } else {
     if (opts.title || opts.contentFile || opts.markdown) throw new OxpsError('USAGE', '--title, --content-file and --markdown go with --atom', 'add --atom');
-    const { parseXmlElement } = await import('../../protocol/xml.js');
-    payload = parseXmlElement(await readInput(file), file && file !== '-' ? `payload file ${file}` : 'payload on stdin');
-    if (!payload.getNS()) throw new OxpsError('INPUT_INVALID', `payload <${payload.name}> declares no namespace`, 'add an xmlns attribute to the payload element');
+    payload = parsePayload(await readInput(file), file && file !== '-' ? `payload file ${file}` : 'payload on stdin');
   }
   const options = { service, node: opts.node, plaintext: opts.plaintext, force: opts.force, ...signOptions(opts) };
   if (opts.dryRun) {
-    await printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, options, [{ id, payload }]));
+    printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, options, [{ id, payload }]));
     return;
   }
   const result = await publishItem(ctx, options, { id, payload });
@@ -102,7 +99,7 @@ async function runBulk(rt: Runtime, opts: PublishCliOptions): Promise<void> {
   const service = await rt.service(opts.service);
   const { bulkPublish, parseJsonl } = await import('../../app/bulkPublish.js');
   if (opts.dryRun) {
-    await printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force, ...signOptions(opts) }, parseJsonl(text)));
+    printPreview(rt, await (await import('../../app/preview.js')).previewPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force, ...signOptions(opts) }, parseJsonl(text)));
     return;
   }
   const result = await bulkPublish(ctx, { service, node: opts.node, plaintext: opts.plaintext, force: opts.force, ...signOptions(opts), text, window: opts.window, retries: opts.retries, allowDrop: opts.allowDrop });
@@ -112,7 +109,7 @@ async function runBulk(rt: Runtime, opts: PublishCliOptions): Promise<void> {
   });
 }
 
-async function printPreview(rt: Runtime, preview: import('../../app/preview.js').PublishPreview): Promise<void> {
+function printPreview(rt: Runtime, preview: import('../../app/preview.js').PublishPreview): void {
   rt.output.result(preview, (p, color) => [
     `${color.yellow('dry run:')} would publish ${p.items.length} item${p.items.length === 1 ? '' : 's'} to ${p.node} on ${p.service}; nothing sent`,
     ...p.items.map((item) => `${item.id}  ${item.bytes} bytes, ${item.encrypted ? `encrypted with secret ${item.secretId}` : 'in clear'}${item.signature ? `, signed (signature ${item.signature.encrypted ? 'encrypted' : 'in clear'} on ${item.signature.node})` : ''}${p.items.length === 1 ? `\n${[...(item.signature?.stanzas ?? []), item.stanza].join('\n')}` : ''}`),

@@ -7,10 +7,14 @@ export function registerRetract(program: Command): void {
   nodeOptions(program.command('retract').description('delete items from a node (all ids must exist, else nothing is deleted)'))
     .argument('<items...>', 'item ids')
     .option('--dry-run', 'check the ids and print the requests that would be sent, and send nothing')
-    .action(action(async (rt, items, options) => run(rt, items as string[], options as NodeOptions & { dryRun?: boolean })));
+    .action(action(run));
 }
 
-export async function run(rt: Runtime, items: string[], opts: NodeOptions & { dryRun?: boolean }): Promise<void> {
+interface RetractOptions extends NodeOptions {
+  dryRun?: boolean;
+}
+
+export async function run(rt: Runtime, items: string[], opts: RetractOptions): Promise<void> {
   const ctx = await rt.context();
   const service = await rt.service(opts.service);
   const { retractItems } = await import('../../app/retract.js');

@@ -12,8 +12,12 @@ export function registerSync(program: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, options: unknown): Promise<void> {
-  const opts = options as { watch?: boolean; full?: boolean };
+interface SyncOptions {
+  watch?: boolean;
+  full?: boolean;
+}
+
+async function run(rt: Runtime, opts: SyncOptions): Promise<void> {
   const ctx = await rt.context();
   const { syncMessages, watchMessages } = await import('../../app/sync.js');
   await (await ctx.keyring()).ownKey();

@@ -57,7 +57,7 @@ async function knownNodes(typed: TypedOptions): Promise<string[]> {
   const { account, keystoreChoice } = await resolveAccount(typed.profile);
   const choice = (typed.keystore ?? process.env.OXPS_KEYSTORE ?? keystoreChoice ?? 'auto') as KeystoreChoice;
   const passphrase = typed.passphraseFile
-    ? await (await import('../runtime.js')).readSecretFile(typed.passphraseFile, '--passphrase-file')
+    ? await (await import('../secretInput.js')).readSecretFile(typed.passphraseFile, '--passphrase-file')
     : process.env.OXPS_PASSPHRASE || undefined;
   const { openKeystoreQuietly } = await import('../../store/keystore/quiet.js');
   const keystore = await openKeystoreQuietly(choice, passphrase);

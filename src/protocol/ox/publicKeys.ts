@@ -2,7 +2,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
 import { parseXep82DateTime } from '../datetime.js';
-import type { FormValues } from '../pubsub/dataForm.js';
+import type { FormValues } from '../dataForm.js';
 
 export const PUBLIC_KEYS_LIST_NODE = NS.oxPublicKeys;
 export const PUBLIC_KEYS_LIST_ITEM = 'current';

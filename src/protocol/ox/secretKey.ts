@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
-import type { FormValues } from '../pubsub/dataForm.js';
+import type { FormValues } from '../dataForm.js';
 
 export const SECRET_KEY_NODE = NS.oxSecretKey;
 

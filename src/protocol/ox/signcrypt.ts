@@ -5,9 +5,10 @@ import { randomInt } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
 import { parseXep82DateTime, xep82DateTime } from '../datetime.js';
+import { bareJid } from '../../xmpp/jid.js';
 
 /** XEP-0420 §6: how far in the future a <time/> may be before the message is refused. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+export const MAX_FUTURE_TIME_MS = 5 * 60 * 1000;
 
 export class SigncryptRejected extends Error {}
 
@@ -37,18 +38,14 @@ export function buildSigncrypt({ to, time, payload }: SigncryptContent, rpad = r
 
 export function parseSigncrypt(element: Element, check: { ourJid: string; now: Date }): SigncryptContent {
   if (!element.is('signcrypt', NS.ox)) throw new SigncryptRejected(`content is <${element.name}>, not <signcrypt>`);
-  const to = element.getChildren('to').map((t) => bare(t.attrs.jid ?? ''));
+  const to = element.getChildren('to').map((t) => bareJid(t.attrs.jid ?? ''));
   if (!to.includes(check.ourJid)) throw new SigncryptRejected(`our JID ${check.ourJid} is not among the recipients (${to.join(', ') || 'none'})`);
   const times = element.getChildren('time');
   if (times.length !== 1) throw new SigncryptRejected(`expected exactly one <time/>, found ${times.length}`);
   const time = parseXep82DateTime(times[0]!.attrs.stamp);
   if (!time) throw new SigncryptRejected(`<time stamp="${times[0]!.attrs.stamp ?? ''}"/> is not a XEP-0082 datetime`);
-  if (time.getTime() - check.now.getTime() > MAX_CLOCK_SKEW_MS) throw new SigncryptRejected(`<time/> ${times[0]!.attrs.stamp} is in the future`);
+  if (time.getTime() - check.now.getTime() > MAX_FUTURE_TIME_MS) throw new SigncryptRejected(`<time/> ${times[0]!.attrs.stamp} is in the future`);
   const payloads = element.getChildren('payload');
   if (payloads.length !== 1) throw new SigncryptRejected(`expected exactly one <payload/>, found ${payloads.length}`);
   return { to, time, payload: payloads[0]!.getChildElements() };
-}
-
-function bare(jid: string): string {
-  return jid.split('/')[0]!.toLowerCase();
 }

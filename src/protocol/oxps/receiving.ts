@@ -10,6 +10,7 @@
 // neither lock the real owner out nor have us encrypt with a secret they know.
 import { origins, type NodeSecret } from './secrets.js';
 import type { SharedSecret } from './sharedSecret.js';
+import { isAccountService } from '../../xmpp/jid.js';
 import type { Revocation } from './revoke.js';
 import { WEAK_SECRET_LENGTH } from './sharedSecret.js';
 
@@ -51,7 +52,7 @@ export type Verdict =
 
 /** A PEP node (service = an account) is owned by that account only. */
 export function knownOwners(service: string, authority: NodeAuthority = {}): readonly string[] | undefined {
-  return service.includes('@') ? [service] : authority.owners?.length ? authority.owners : undefined;
+  return isAccountService(service) ? [service] : authority.owners?.length ? authority.owners : undefined;
 }
 
 /** Every secret known for the node, the origin's first. */
@@ -114,7 +115,7 @@ function place(record: NodeSecrets, incoming: SharedSecret, sender: string, auth
   const owners = knownOwners(incoming.service, authority);
   if (owners && !owners.includes(sender)) {
     if (established.length) return { reason: notOrigin(record, sender) };
-    return incoming.service.includes('@')
+    return isAccountService(incoming.service)
       ? { reason: `${sender} sent a secret for a node of ${incoming.service}, which only ${incoming.service} can make` }
       : { reason: `${sender} does not own node ${incoming.node} on ${incoming.service} (owners: ${owners.join(', ')})` };
   }

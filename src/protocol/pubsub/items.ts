@@ -2,7 +2,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
 import { MAX_XML_DEPTH, nestingDepth } from '../xml.js';
-import { parseRsm, rsmSet, type PageInfo, type PageRequest } from './rsm.js';
+import { parseRsm, rsmSet, type PageInfo, type PageRequest } from '../rsm.js';
 
 export interface ItemsQuery {
   maxItems?: number;

@@ -1,7 +1,7 @@
 // XEP-0060 node management: create, configure (owner), affiliations (owner), delete.
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
-import { buildSubmitForm, parseFormValues, type FormValues } from './dataForm.js';
+import { buildSubmitForm, parseFormValues, type FormValues } from '../dataForm.js';
 
 export function createNodeIq(service: string, node: string, config?: FormValues): Element {
   return xml('iq', { type: 'set', to: service },

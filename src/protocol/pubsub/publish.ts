@@ -1,7 +1,7 @@
 // XEP-0060 §7.1 publish, with publish-options (§7.1.5) when given.
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
-import { buildSubmitForm, type FormValues } from './dataForm.js';
+import { buildSubmitForm, type FormValues } from '../dataForm.js';
 
 export function publishIq(service: string, node: string, itemId: string | undefined, payload: Element, options?: FormValues): Element {
   return xml('iq', { type: 'set', to: service },

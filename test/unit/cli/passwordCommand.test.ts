@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { passwordFromCommand, splitCommand } from '../../../src/cli/runtime.js';
+import { passwordFromCommand, splitCommand } from '../../../src/cli/secretInput.js';
 import { OxpsError } from '../../../src/errors.js';
 import { rejected } from '../../helpers/thrown.js';
 

@@ -6,7 +6,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSync, closeSync } from 'node:fs';
-import { readSecretFile } from '../../../src/cli/runtime.js';
+import { readSecretFile } from '../../../src/cli/secretInput.js';
 import { OxpsError } from '../../../src/errors.js';
 import { rejected } from '../../helpers/thrown.js';
 

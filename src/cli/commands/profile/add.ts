@@ -1,7 +1,8 @@
 // oxps profile add JID — the password comes from a prompt, --password-file or OXPS_PASSWORD, never argv.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { action, passwordFromCommand, readSecretFile, type Runtime } from '../../runtime.js';
+import { action, type Runtime } from '../../runtime.js';
+import { passwordFromCommand, readSecretFile } from '../../secretInput.js';
 import { OxpsError } from '../../../errors.js';
 import { askSecret, canPrompt, PROMPT_TRIES } from '../../../ui/prompts.js';
 import { port } from '../../options.js';
@@ -32,11 +33,9 @@ export function registerProfileAdd(profile: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, jid: unknown, options: unknown): Promise<void> {
-  const opts = options as AddOptions;
-  const { splitJid } = await import('../../../xmpp/session.js');
-  const { local, domain } = splitJid(String(jid));
-  const bare = `${local}@${domain}`;
+async function run(rt: Runtime, jid: string, opts: AddOptions): Promise<void> {
+  const { checkBareJid } = await import('../../../xmpp/jid.js');
+  const bare = checkBareJid(jid);
   const { checkProfileName } = await import('../../../store/paths.js');
   const name = rt.globals.profile ?? checkProfileName(bare, 'the JID');
   const given = rt.globals.passwordCommand

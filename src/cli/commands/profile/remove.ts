@@ -1,6 +1,7 @@
 // oxps profile remove NAME — also deletes its keystore entries, state and cache.
 import type { Command } from 'commander';
 import { action, type Runtime } from '../../runtime.js';
+import { profileArgument } from './name.js';
 
 export function registerProfileRemove(profile: Command): void {
   profile
@@ -10,10 +11,9 @@ export function registerProfileRemove(profile: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, name: unknown): Promise<void> {
+async function run(rt: Runtime, name: string): Promise<void> {
   const { showProfile, removeProfile } = await import('../../../app/profiles.js');
-  const { checkProfileName } = await import('../../../store/paths.js');
-  const profile = await showProfile(checkProfileName(String(name), 'the command line'));
+  const profile = await showProfile(await profileArgument(name));
   await removeProfile(await rt.keystore(profile.keystore), profile.name);
   rt.output.result({ removed: profile.name }, (r, color) => `${color.green('✔')} profile ${r.removed} removed`);
 }

@@ -9,8 +9,11 @@ export function registerSecretForget(secret: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, options: unknown): Promise<void> {
-  const opts = options as NodeOptions & { yes?: boolean };
+interface ForgetOptions extends NodeOptions {
+  yes?: boolean;
+}
+
+async function run(rt: Runtime, opts: ForgetOptions): Promise<void> {
   const ctx = await rt.context();
   const service = await rt.service(opts.service);
   const { forgetNode } = await import('../../../app/secrets/settle.js');

@@ -9,11 +9,14 @@ export function registerSecretList(secret: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, options: unknown): Promise<void> {
-  const opts = options as NodeOptions & { showSecrets?: boolean };
+interface ListOptions extends NodeOptions {
+  showSecrets?: boolean;
+}
+
+async function run(rt: Runtime, opts: ListOptions): Promise<void> {
   const { ctx, synced } = await rt.syncingContext();
   const service = await rt.service(opts.service);
-  const { listSecrets } = await import('../../../app/secretList.js');
+  const { listSecrets } = await import('../../../app/secrets/list.js');
   const listing = await listSecrets(ctx, service, opts.node, Boolean(opts.showSecrets), synced);
   rt.output.result({ service, node: opts.node, ...listing }, (r, color) => {
     if (r.secrets.length === 0) return `no secret known for node ${r.node} on ${r.service}`;

@@ -13,12 +13,16 @@ export function registerSecretRevoke(secret: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, secretId: unknown, options: unknown): Promise<void> {
-  const opts = options as NodeOptions & { recipient?: string[]; reason?: string };
+interface RevokeOptions extends NodeOptions {
+  recipient?: string[];
+  reason?: string;
+}
+
+async function run(rt: Runtime, secretId: string, opts: RevokeOptions): Promise<void> {
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { revokeSecret } = await import('../../../app/secrets/revoke.js');
-  const result = await revokeSecret(ctx, { service, node: opts.node, secretId: String(secretId), recipients: opts.recipient, reason: opts.reason });
+  const result = await revokeSecret(ctx, { service, node: opts.node, secretId, recipients: opts.recipient, reason: opts.reason });
   rt.output.result(result, (r, color) =>
     [`${color.green('✔')} revoked secret ${r.secretId} of ${r.node}${r.recipients.length ? `; told ${r.recipients.join(', ')}` : ''}`, ...renderDelivery(r, color)].join('\n'));
 }

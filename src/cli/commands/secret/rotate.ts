@@ -14,8 +14,14 @@ export function registerSecretRotate(secret: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, options: unknown): Promise<void> {
-  const opts = options as NodeOptions & { recipient?: string[]; remove?: string[]; reason?: string; dryRun?: boolean };
+interface RotateOptions extends NodeOptions {
+  recipient?: string[];
+  remove?: string[];
+  reason?: string;
+  dryRun?: boolean;
+}
+
+async function run(rt: Runtime, opts: RotateOptions): Promise<void> {
   // a dry run writes nothing, not even what a sync would
   const ctx = opts.dryRun ? await rt.context() : await rt.syncedContext();
   const service = await rt.service(opts.service);

@@ -18,12 +18,16 @@ export const WHITELIST_ONLY = {
   description: 'whitelist them all now; those without a usable OX key get the active secrets once it appears (next sync or command)',
 };
 
-export async function run(rt: Runtime, recipients: unknown, options: unknown): Promise<void> {
-  const opts = options as NodeOptions & { key?: string[]; whitelistOnly?: boolean };
+interface ShareOptions extends NodeOptions {
+  key?: string[];
+  whitelistOnly?: boolean;
+}
+
+export async function run(rt: Runtime, recipients: string[], opts: ShareOptions): Promise<void> {
   const ctx = await rt.syncedContext();
   const service = await rt.service(opts.service);
   const { shareSecrets } = await import('../../../app/secrets/share.js');
-  const result = await shareSecrets(ctx, { service, node: opts.node, secretIds: opts.key, recipients: recipients as string[], whitelistOnly: opts.whitelistOnly });
+  const result = await shareSecrets(ctx, { service, node: opts.node, secretIds: opts.key, recipients, whitelistOnly: opts.whitelistOnly });
   rt.output.result(result, (r, color) => {
     const sentTo = r.recipients.filter((jid) => !r.pending.includes(jid));
     return [`${color.green('✔')} ${sentTo.length ? `shared ${r.secrets.length} secret(s) of ${r.node} on ${r.service} with ${sentTo.join(', ')}` : `nothing sent yet for ${r.node} on ${r.service}`}` +

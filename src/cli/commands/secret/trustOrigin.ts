@@ -9,12 +9,11 @@ export function registerSecretTrustOrigin(secret: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, jid: unknown, options: unknown): Promise<void> {
-  const opts = options as NodeOptions;
+async function run(rt: Runtime, jid: string, opts: NodeOptions): Promise<void> {
   const ctx = await rt.context();
   const service = await rt.service(opts.service);
   const { trustOrigin } = await import('../../../app/secrets/settle.js');
-  const result = await trustOrigin(ctx, service, opts.node, String(jid));
+  const result = await trustOrigin(ctx, service, opts.node, jid);
   rt.output.result(result, (r, color) =>
     `${color.green('✔')} ${r.origin} is the origin of node ${r.node} on ${r.service}: kept ${r.kept.length} secret(s)` +
       (r.dropped.length ? `, dropped ${r.dropped.map((d) => `${d.secretId} (${d.origin})`).join(', ')}` : '') +

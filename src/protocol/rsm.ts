@@ -1,6 +1,6 @@
 // XEP-0059 Result Set Management: request a page, read where the page ends.
 import xml, { type Element } from '@xmpp/xml';
-import { NS } from '../namespaces.js';
+import { NS } from './namespaces.js';
 
 export interface PageRequest {
   max: number;

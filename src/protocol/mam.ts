@@ -1,6 +1,6 @@
 // XEP-0313 Message Archive Management: query our archive from a point on, read the results.
 import xml, { type Element } from '@xmpp/xml';
-import { NS } from '../namespaces.js';
+import { NS } from './namespaces.js';
 import { buildSubmitForm } from './dataForm.js';
 import { parseRsm, rsmSet, type PageInfo } from './rsm.js';
 

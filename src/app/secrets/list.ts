@@ -3,13 +3,13 @@
 // For a node we own, each secret also shows its readers (the whitelist: who should have it) and
 // those of them this device did not send it to, so a gap left by another device or an
 // interrupted run shows.
-import { OxpsError } from '../errors.js';
-import type { AppContext } from './context.js';
-import { byTimestamp, type NodeSecret } from '../protocol/oxps/secrets.js';
-import { conflictingOrigins } from '../protocol/oxps/receiving.js';
-import { nodeRecord, pendingSharesOf } from './state.js';
-import { settleHint } from './nodeOrigin.js';
-import { nodeReaders, type Readers } from './secrets/readers.js';
+import { OxpsError } from '../../errors.js';
+import type { AppContext } from '../context.js';
+import { byTimestamp, type NodeSecret } from '../../protocol/oxps/secrets.js';
+import { conflictingOrigins } from '../../protocol/oxps/receiving.js';
+import { nodeRecord, pendingSharesOf } from '../state.js';
+import { settleHint } from '../nodeOrigin.js';
+import { nodeReaders, type Readers } from './readers.js';
 
 export interface SecretView {
   id: string;

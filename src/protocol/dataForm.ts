@@ -1,6 +1,6 @@
 // XEP-0004 data forms, as far as pubsub configuration and publish-options need them.
 import xml, { type Element } from '@xmpp/xml';
-import { NS } from '../namespaces.js';
+import { NS } from './namespaces.js';
 
 export type FormValues = Record<string, string | string[]>;
 
