@@ -5,10 +5,21 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 /** Imports of these folders of src, from a file of another folder (relative: ../app/…, ../../cli/…). */
-const folders = (...names) => ({ regex: `^(\\.\\./)+(${names.join('|')})/`, message: `this layer may not import ${names.join(', ')} (README, Development: layers)` });
+const folders = (...names) => ({
+  regex: `^(\\.\\./)+(${names.join('|')})/`,
+  message: `this layer may not import ${names.join(', ')} (README, Development: layers)`,
+});
 /** Types may cross layers (an Element, a PublicKey travel as data); the libraries' code may not. */
-const openpgp = { group: ['openpgp', 'openpgp/*'], allowTypeImports: true, message: 'openpgp is imported in src/crypto only' };
-const xmpp = { group: ['@xmpp/*'], allowTypeImports: true, message: 'xmpp.js is imported in src/xmpp and src/protocol only' };
+const openpgp = {
+  group: ['openpgp', 'openpgp/*'],
+  allowTypeImports: true,
+  message: 'openpgp is imported in src/crypto only',
+};
+const xmpp = {
+  group: ['@xmpp/*'],
+  allowTypeImports: true,
+  message: 'xmpp.js is imported in src/xmpp and src/protocol only',
+};
 
 /** What each folder of src may not import. */
 const LAYERS = {
@@ -27,10 +38,16 @@ export default defineConfig(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { caughtErrors: 'none', argsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { caughtErrors: 'none', argsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {
@@ -65,10 +82,15 @@ export default defineConfig(
     // a command handler takes its arguments typed as the command declares them (cli/runtime.ts action)
     files: ['src/cli/commands/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', {
-        selector: 'FunctionDeclaration[id.name="run"] > Identifier[typeAnnotation.typeAnnotation.type="TSUnknownKeyword"]',
-        message: 'type the argument as the command declares it (one options interface per command), not unknown',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'FunctionDeclaration[id.name="run"] > Identifier[typeAnnotation.typeAnnotation.type="TSUnknownKeyword"]',
+          message:
+            'type the argument as the command declares it (one options interface per command), not unknown',
+        },
+      ],
     },
   },
 );

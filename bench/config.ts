@@ -40,7 +40,17 @@ export interface BenchConfig {
   resultsFile: string;
 }
 
-export const SECTIONS = ['fetch', 'signed', 'libervia-made', 'gnupg', 'publish', 'share', 'cold-start', 'login', 'stock'] as const;
+export const SECTIONS = [
+  'fetch',
+  'signed',
+  'libervia-made',
+  'gnupg',
+  'publish',
+  'share',
+  'cold-start',
+  'login',
+  'stock',
+] as const;
 
 function isWritableDir(path: string): boolean {
   try {
@@ -55,25 +65,44 @@ function int(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name}=${raw}: expected an integer ≥ ${min}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name}=${raw}: expected an integer ≥ ${min}`);
   return value;
 }
 
 export function readConfig(defaultResultsFile: string): BenchConfig {
-  const sizes = (process.env.BENCH_ITEMS ?? '1000,10000').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const sizes = (process.env.BENCH_ITEMS ?? '1000,10000')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000)) {
-    throw new Error(`BENCH_ITEMS=${process.env.BENCH_ITEMS}: expected comma-separated item counts between 1 and 100000 (pubsub_max_items)`);
+    throw new Error(
+      `BENCH_ITEMS=${process.env.BENCH_ITEMS}: expected comma-separated item counts between 1 and 100000 (pubsub_max_items)`,
+    );
   }
-  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (process.env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const section of only) {
-    if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`BENCH_ONLY: unknown section "${section}" (sections: ${SECTIONS.join(', ')})`);
+    if (!(SECTIONS as readonly string[]).includes(section))
+      throw new Error(`BENCH_ONLY: unknown section "${section}" (sections: ${SECTIONS.join(', ')})`);
   }
-  const storages = (process.env.BENCH_STORAGE ?? 'internal,sqlite').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const storage of storages) if (storage !== 'sqlite' && storage !== 'internal') throw new Error(`BENCH_STORAGE=${process.env.BENCH_STORAGE}: expected internal, sqlite or both (comma-separated)`);
+  const storages = (process.env.BENCH_STORAGE ?? 'internal,sqlite')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const storage of storages)
+    if (storage !== 'sqlite' && storage !== 'internal')
+      throw new Error(
+        `BENCH_STORAGE=${process.env.BENCH_STORAGE}: expected internal, sqlite or both (comma-separated)`,
+      );
   if (storages.length === 0) throw new Error('BENCH_STORAGE is empty: expected internal, sqlite or both');
   const liberviaDir = process.env.BENCH_LIBERVIA_DIR ?? '/tmp/oxps-bench-libervia';
   // the interop test suite's harness lives there: never start, stop or purge it from here
-  if (liberviaDir.replace(/\/+$/, '') === '/tmp/libervia-interop') throw new Error('BENCH_LIBERVIA_DIR must not be /tmp/libervia-interop (the interop tests\' harness)');
+  if (liberviaDir.replace(/\/+$/, '') === '/tmp/libervia-interop')
+    throw new Error("BENCH_LIBERVIA_DIR must not be /tmp/libervia-interop (the interop tests' harness)");
   return {
     fetchSizes: sizes,
     fetchRuns: int('BENCH_FETCH_RUNS', 3),

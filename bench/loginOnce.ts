@@ -8,7 +8,14 @@ import { Session } from '../src/xmpp/session.js';
 const [jid, password, port, caFile] = process.argv.slice(2);
 const caPem = readFileSync(caFile!, 'utf8');
 const t0 = performance.now();
-const session = await Session.open({ jid: jid!, password: password!, host: '127.0.0.1', port: Number(port), caPem, timeoutSeconds: 20 });
+const session = await Session.open({
+  jid: jid!,
+  password: password!,
+  host: '127.0.0.1',
+  port: Number(port),
+  caPem,
+  timeoutSeconds: 20,
+});
 const t1 = performance.now();
 await session.close();
 process.stdout.write(`${JSON.stringify({ openMs: t1 - t0, totalMs: performance.now() - t0 })}\n`);

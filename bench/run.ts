@@ -40,15 +40,33 @@ async function machine(): Promise<Record<string, string | number | undefined>> {
     const r = await run(cmd, args).catch(() => undefined);
     return r && r.code === 0 ? (pattern.exec(r.stdout + r.stderr)?.[1] ?? undefined) : undefined;
   };
-  const openpgp = JSON.parse(await readFile(fileURLToPath(new URL('../../node_modules/openpgp/package.json', import.meta.url)), 'utf8')) as { version: string };
-  const pkg = JSON.parse(await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
+  const openpgp = JSON.parse(
+    await readFile(
+      fileURLToPath(new URL('../../node_modules/openpgp/package.json', import.meta.url)),
+      'utf8',
+    ),
+  ) as { version: string };
+  const pkg = JSON.parse(
+    await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'),
+  ) as { version: string };
   const prosody = await version('dpkg-query', ['-W', '-f', '${Version}', 'prosody'], /^(\S+)/);
   const libervia = await version('dpkg-query', ['-W', '-f', '${Version}', 'libervia-backend'], /^(\S+)/);
   const gpg = await version('gpg', ['--version'], /gpg \(GnuPG\) (\S+)/);
-  const load = await readFile('/proc/loadavg', 'utf8').then((t) => t.split(' ').slice(0, 3).join(' '), () => undefined);
+  const load = await readFile('/proc/loadavg', 'utf8').then(
+    (t) => t.split(' ').slice(0, 3).join(' '),
+    () => undefined,
+  );
   return {
-    cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
-    node: process.version, oxps: pkg.version, openpgp: openpgp.version, prosody, libervia, gpg, loadAverageAtStart: load,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    oxps: pkg.version,
+    openpgp: openpgp.version,
+    prosody,
+    libervia,
+    gpg,
+    loadAverageAtStart: load,
   };
 }
 
@@ -67,7 +85,9 @@ async function main(): Promise<void> {
     ['stock', benchStock],
   ];
   const host = await machine();
-  log(`${host.cpu}, ${host.cores} cores, Node ${host.node}, Prosody ${host.prosody}, openpgp ${host.openpgp}; load average ${host.loadAverageAtStart}`);
+  log(
+    `${host.cpu}, ${host.cores} cores, Node ${host.node}, Prosody ${host.prosody}, openpgp ${host.openpgp}; load average ${host.loadAverageAtStart}`,
+  );
   const rows: Row[] = [];
   const raw: Record<string, unknown> = {};
   const failures: Record<string, string> = {};
@@ -83,7 +103,10 @@ async function main(): Promise<void> {
     };
     process.once('SIGINT', interrupted);
     process.once('SIGTERM', interrupted);
-    const label = (group: string) => (config.storages.length > 1 && !group.includes(world.storageShort) ? `${group} (${world.storageShort})` : group);
+    const label = (group: string) =>
+      config.storages.length > 1 && !group.includes(world.storageShort)
+        ? `${group} (${world.storageShort})`
+        : group;
     try {
       for (const [name, section] of sections) {
         if (!wants(config, name)) continue;
@@ -94,13 +117,20 @@ async function main(): Promise<void> {
         log(`── ${key}`);
         try {
           const result = await section(world, config, log);
-          rows.push(...result.rows.map((row) => (STORAGE_FREE.has(name) ? row : { ...row, group: label(row.group) })));
+          rows.push(
+            ...result.rows.map((row) => (STORAGE_FREE.has(name) ? row : { ...row, group: label(row.group) })),
+          );
           raw[key] = result.raw;
         } catch (error) {
           failures[key] = (error as Error).stack ?? String(error);
           log(`${key} FAILED: ${(error as Error).message}`);
         }
-        loads.push(`${key}: ${await readFile('/proc/loadavg', 'utf8').then((t) => t.split(' ').slice(0, 3).join(' '), () => '?')}`);
+        loads.push(
+          `${key}: ${await readFile('/proc/loadavg', 'utf8').then(
+            (t) => t.split(' ').slice(0, 3).join(' '),
+            () => '?',
+          )}`,
+        );
         log(`── ${key} done in ${((Date.now() - t) / 1000).toFixed(0)} s (load average ${loads.at(-1)})`);
       }
     } finally {
@@ -115,12 +145,27 @@ async function main(): Promise<void> {
   const storage = `Prosody storage: ${worlds.map((w) => w.storage).join('; ')}`;
   const absent = worlds.find((w) => w.liberviaAbsent && !w.libervia)?.liberviaAbsent;
   const libervia = absent ? `Libervia: not compared — ${absent}` : 'Libervia: compared';
-  process.stdout.write(`\n${table}\n\n${storage}. ${libervia}. ${host.cores} cores (${host.cpu}), Node ${host.node}. Whole run: ${durationS} s.\n${notes.length ? `\nNotes:\n${notes.join('\n')}\n` : ''}`);
-  if (Object.keys(failures).length) process.stdout.write(`\nFAILED sections: ${Object.keys(failures).join(', ')} (details in ${config.resultsFile})\n`);
+  process.stdout.write(
+    `\n${table}\n\n${storage}. ${libervia}. ${host.cores} cores (${host.cpu}), Node ${host.node}. Whole run: ${durationS} s.\n${notes.length ? `\nNotes:\n${notes.join('\n')}\n` : ''}`,
+  );
+  if (Object.keys(failures).length)
+    process.stdout.write(
+      `\nFAILED sections: ${Object.keys(failures).join(', ')} (details in ${config.resultsFile})\n`,
+    );
   const document = {
-    date: new Date(started).toISOString(), durationS, machine: host, storage: worlds.map((w) => w.storage), loadAverageAfterSections: loads,
-    libervia: absent ?? 'compared', config: { ...config, resultsFile: undefined },
-    setup: worlds.map((w) => w.timings), rows, table, notes, raw, failures,
+    date: new Date(started).toISOString(),
+    durationS,
+    machine: host,
+    storage: worlds.map((w) => w.storage),
+    loadAverageAfterSections: loads,
+    libervia: absent ?? 'compared',
+    config: { ...config, resultsFile: undefined },
+    setup: worlds.map((w) => w.timings),
+    rows,
+    table,
+    notes,
+    raw,
+    failures,
   };
   const tmp = `${config.resultsFile}.tmp`;
   await writeFile(tmp, `${JSON.stringify(document, null, 2)}\n`);

@@ -43,15 +43,27 @@ export interface World {
 
 export const SINGLE_SHARES = 3;
 
-export async function buildWorld(config: BenchConfig, storage: BenchConfig['storages'][number], log: (message: string) => void): Promise<World> {
+export async function buildWorld(
+  config: BenchConfig,
+  storage: BenchConfig['storages'][number],
+  log: (message: string) => void,
+): Promise<World> {
   const timings: Record<string, number> = {};
   const root = await mkdtemp(join(tmpdir(), 'oxps-bench-'));
   // The server's data in RAM (tmpfs) where there is one: Prosody's SQLite storage syncs to disk
   // on every publish, which made the server, not oxps, the bottleneck (55 items/s on this VM's
   // disk, 285/s on tmpfs). The oxps and Libervia clients keep their files on the normal disk.
   // Prosody's file storage as people run it: on disk (issue 14), unless BENCH_SERVER_DIR says otherwise
-  const serverRoot = await mkdtemp(join(storage === 'internal' ? (config.serverDirGiven ? config.serverDir : tmpdir()) : config.serverDir, 'oxps-bench-prosody-'));
-  const recipientNames = Array.from({ length: config.recipients }, (_, i) => `r${String(i + 1).padStart(2, '0')}`);
+  const serverRoot = await mkdtemp(
+    join(
+      storage === 'internal' ? (config.serverDirGiven ? config.serverDir : tmpdir()) : config.serverDir,
+      'oxps-bench-prosody-',
+    ),
+  );
+  const recipientNames = Array.from(
+    { length: config.recipients },
+    (_, i) => `r${String(i + 1).padStart(2, '0')}`,
+  );
   const singleNames = Array.from({ length: SINGLE_SHARES }, (_, i) => `single${i + 1}`);
   const sqlite = storage === 'sqlite';
   let t = Date.now();
@@ -62,7 +74,9 @@ export async function buildWorld(config: BenchConfig, storage: BenchConfig['stor
     pubsubAdmins: [`alice@${DOMAIN}`, `carol@${DOMAIN}`],
   });
   timings.prosodyStartMs = Date.now() - t;
-  log(`Prosody (${sqlite ? 'SQLite' : 'internal file'} storage) on 127.0.0.1:${server.port}, ${4 + 1 + singleNames.length + recipientNames.length} accounts, in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  log(
+    `Prosody (${sqlite ? 'SQLite' : 'internal file'} storage) on 127.0.0.1:${server.port}, ${4 + 1 + singleNames.length + recipientNames.length} accounts, in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+  );
   const address: ServerAddress = { port: server.port, certFile: server.certFile, domain: DOMAIN };
   const devicesDir = join(root, 'devices');
   await mkdir(devicesDir, { recursive: true });
@@ -81,7 +95,10 @@ export async function buildWorld(config: BenchConfig, storage: BenchConfig['stor
   };
   try {
     t = Date.now();
-    const [carol, dave] = await Promise.all([OxpsDevice.create('carol', devicesDir, address), OxpsDevice.create('dave', devicesDir, address)]);
+    const [carol, dave] = await Promise.all([
+      OxpsDevice.create('carol', devicesDir, address),
+      OxpsDevice.create('dave', devicesDir, address),
+    ]);
     const recipients: OxpsDevice[] = [];
     const singles: OxpsDevice[] = [];
     for (const name of [...singleNames, ...recipientNames]) {
@@ -92,7 +109,9 @@ export async function buildWorld(config: BenchConfig, storage: BenchConfig['stor
       (singleNames.includes(name) ? singles : recipients).push(device);
     }
     timings.devicesMs = Date.now() - t;
-    log(`oxps devices carol, dave and ${singles.length + recipients.length} recipients with OX keys in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    log(
+      `oxps devices carol, dave and ${singles.length + recipients.length} recipients with OX keys in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    );
 
     if (!liberviaAbsent) {
       t = Date.now();
@@ -100,7 +119,9 @@ export async function buildWorld(config: BenchConfig, storage: BenchConfig['stor
       try {
         await libervia.start(['alice', 'bob']);
         timings.liberviaStartMs = Date.now() - t;
-        log(`Libervia backend and profiles alice, bob (INTEROP_DIR=${config.liberviaDir}) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+        log(
+          `Libervia backend and profiles alice, bob (INTEROP_DIR=${config.liberviaDir}) in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+        );
       } catch (error) {
         liberviaAbsent = `Libervia failed to start: ${(error as Error).message.split('\n')[0]}`;
         log(liberviaAbsent);
@@ -110,7 +131,22 @@ export async function buildWorld(config: BenchConfig, storage: BenchConfig['stor
     } else {
       log(`Libervia: ${liberviaAbsent}`);
     }
-    return { server, address, storageShort: sqlite ? 'SQLite' : 'file storage', storage: `${sqlite ? 'SQLite (Prosody storage = "sql", lua-dbi-sqlite3)' : 'Prosody internal file storage'}, data in ${serverRoot}`, root, carol, dave, recipients, singles, libervia, liberviaAbsent, timings, shared: {}, stop };
+    return {
+      server,
+      address,
+      storageShort: sqlite ? 'SQLite' : 'file storage',
+      storage: `${sqlite ? 'SQLite (Prosody storage = "sql", lua-dbi-sqlite3)' : 'Prosody internal file storage'}, data in ${serverRoot}`,
+      root,
+      carol,
+      dave,
+      recipients,
+      singles,
+      libervia,
+      liberviaAbsent,
+      timings,
+      shared: {},
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

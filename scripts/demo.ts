@@ -21,7 +21,11 @@ const env: NodeJS.ProcessEnv = {
 
 function step(title: string, args: string[], input?: string): void {
   process.stdout.write(`\n\x1b[1m▶ ${title}\x1b[0m\n$ oxps ${args.join(' ')}\n`);
-  const result = spawnSync(process.execPath, [bin, ...args], { env, input, stdio: ['pipe', 'inherit', 'inherit'] });
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    env,
+    input,
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
   if (result.status !== 0) throw new Error(`step "${title}" failed with exit code ${result.status}`);
 }
 
@@ -32,12 +36,23 @@ try {
   const node = 'urn:example:oxps:demo';
   env.OXPS_PASSWORD = 'alicepass';
   step('add a profile (password from OXPS_PASSWORD, stored in the encrypted vault)', [
-    'profile', 'add', 'alice@localhost', '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile,
+    'profile',
+    'add',
+    'alice@localhost',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(server.port),
+    '--tls-ca',
+    server.certFile,
   ]);
   delete env.OXPS_PASSWORD;
   step('make an encrypted node (whitelist access model, first secret)', ['encrypt-node', '-n', node]);
-  step('publish an Atom entry, encrypted', ['publish', '-n', node, '-'],
-    "<entry xmlns='http://www.w3.org/2005/Atom'><title>Hello from oxps</title><content>Only whitelisted readers with the secret can read this.</content></entry>");
+  step(
+    'publish an Atom entry, encrypted',
+    ['publish', '-n', node, '-'],
+    "<entry xmlns='http://www.w3.org/2005/Atom'><title>Hello from oxps</title><content>Only whitelisted readers with the secret can read this.</content></entry>",
+  );
   step('fetch and decrypt', ['fetch', '-n', node]);
   step('list the node secrets', ['secret', 'list', '-n', node]);
   process.stdout.write('\n\x1b[32m✔ demo finished\x1b[0m\n');

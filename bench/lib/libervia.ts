@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { ProcessAborted, ProcessTimeout, run, type ProcessResult } from './proc.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-export const HARNESS_DIR = process.env.OXPS_LIBERVIA_HARNESS ?? resolve(REPO_ROOT, '..', 'shared', 'interop', 'libervia');
+export const HARNESS_DIR =
+  process.env.OXPS_LIBERVIA_HARNESS ?? resolve(REPO_ROOT, '..', 'shared', 'interop', 'libervia');
 
 /** libervia-cli prints this harmless warning on every run (Debian's jinja2 is too new for it). */
 const JINJA_NOISE = /^Can't import sat_frontends\.jp\.output_template plugin.*\n?/gm;
@@ -17,9 +18,11 @@ const JINJA_NOISE = /^Can't import sat_frontends\.jp\.output_template plugin.*\n
 /** Why Libervia cannot be compared with here, or undefined when it can. */
 export async function liberviaMissing(): Promise<string | undefined> {
   const cli = await run('sh', ['-c', 'command -v libervia-cli']);
-  if (cli.code !== 0) return 'libervia-cli is not installed (Debian package libervia-backend; see ../shared/interop/libervia/install.sh)';
+  if (cli.code !== 0)
+    return 'libervia-cli is not installed (Debian package libervia-backend; see ../shared/interop/libervia/install.sh)';
   const deps = await run('/usr/bin/python3', ['-c', 'import gpg, xmlschema']);
-  if (deps.code !== 0) return "Libervia's OX plugin lacks python3-gpg / python3-xmlschema (apt-get install python3-gpg python3-xmlschema)";
+  if (deps.code !== 0)
+    return "Libervia's OX plugin lacks python3-gpg / python3-xmlschema (apt-get install python3-gpg python3-xmlschema)";
   const harness = await run('test', ['-f', resolve(HARNESS_DIR, 'start-libervia.sh')]);
   if (harness.code !== 0) return `the Libervia harness is missing at ${HARNESS_DIR}`;
   return undefined;
@@ -28,7 +31,10 @@ export async function liberviaMissing(): Promise<string | undefined> {
 export class LiberviaPeer {
   private readonly env: NodeJS.ProcessEnv;
 
-  constructor(readonly interopDir: string, readonly port: number) {
+  constructor(
+    readonly interopDir: string,
+    readonly port: number,
+  ) {
     this.env = { ...process.env, LANG: 'C.UTF-8', INTEROP_DIR: interopDir, C2S_PORT: String(port) };
   }
 
@@ -51,29 +57,60 @@ export class LiberviaPeer {
     await this.script('start-libervia.sh', [], 180_000);
     await this.script('setup-profiles.sh', profiles, 300_000);
     // setup-profiles.sh does not stop on errors: check that each profile is really connected
-    for (const profile of profiles) await this.li(['profile', 'connect', '-c', '-p', profile, '--pwd', `${profile}pass`]);
+    for (const profile of profiles)
+      await this.li(['profile', 'connect', '-c', '-p', profile, '--pwd', `${profile}pass`]);
   }
 
   /** stop.sh --purge: only the PIDs this harness instance recorded, then its directory. */
   async stop(): Promise<void> {
-    await this.script('stop.sh', ['--purge'], 120_000).catch((error: unknown) => process.stderr.write(`[bench] stopping Libervia: ${(error as Error).message}\n`));
+    await this.script('stop.sh', ['--purge'], 120_000).catch((error: unknown) =>
+      process.stderr.write(`[bench] stopping Libervia: ${(error as Error).message}\n`),
+    );
   }
 
   /** `source env.sh; li ARGS…` (libervia-cli against this backend); throws unless it exits 0. */
   async li(args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<ProcessResult> {
     const result = await this.liRaw(args, options);
-    if (result.code !== 0) throw new Error(`li ${args.join(' ')} exited ${result.code}:\n${result.stdout.slice(-2000)}${result.stderr.slice(-2000)}`);
+    if (result.code !== 0)
+      throw new Error(
+        `li ${args.join(' ')} exited ${result.code}:\n${result.stdout.slice(-2000)}${result.stderr.slice(-2000)}`,
+      );
     return result;
   }
 
-  async liRaw(args: string[], options: { input?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ProcessResult> {
-    const result = await run('bash', ['-c', 'source "$0/env.sh" && li "$@"', HARNESS_DIR, ...args], { env: this.env, input: options.input, timeoutMs: options.timeoutMs ?? 120_000, signal: options.signal, processGroup: true });
-    return { ...result, stdout: result.stdout.replace(JINJA_NOISE, ''), stderr: result.stderr.replace(JINJA_NOISE, '') };
+  async liRaw(
+    args: string[],
+    options: { input?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ProcessResult> {
+    const result = await run('bash', ['-c', 'source "$0/env.sh" && li "$@"', HARNESS_DIR, ...args], {
+      env: this.env,
+      input: options.input,
+      timeoutMs: options.timeoutMs ?? 120_000,
+      signal: options.signal,
+      processGroup: true,
+    });
+    return {
+      ...result,
+      stdout: result.stdout.replace(JINJA_NOISE, ''),
+      stderr: result.stderr.replace(JINJA_NOISE, ''),
+    };
   }
 
   /** The ids of the secrets a profile knows for a node (`pubsub secret list -O json`). */
   async secretIds(profile: string, service: string, node: string): Promise<string[]> {
-    const result = await this.liRaw(['pubsub', 'secret', 'list', '-p', profile, '-s', service, '-n', node, '-O', 'json']);
+    const result = await this.liRaw([
+      'pubsub',
+      'secret',
+      'list',
+      '-p',
+      profile,
+      '-s',
+      service,
+      '-n',
+      node,
+      '-O',
+      'json',
+    ]);
     if (result.code !== 0) return [];
     try {
       return (JSON.parse(result.stdout) as Array<{ id: string }>).map((s) => s.id);
@@ -83,10 +120,19 @@ export class LiberviaPeer {
   }
 
   /** Libervia handles incoming secret messages asynchronously: poll until the secret is there. */
-  async waitForSecret(profile: string, service: string, node: string, secretId: string, timeoutMs = 60_000): Promise<void> {
+  async waitForSecret(
+    profile: string,
+    service: string,
+    node: string,
+    secretId: string,
+    timeoutMs = 60_000,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await this.secretIds(profile, service, node)).includes(secretId)) {
-      if (Date.now() > deadline) throw new Error(`Libervia profile ${profile} did not receive secret ${secretId} of ${node} within ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Libervia profile ${profile} did not receive secret ${secretId} of ${node} within ${timeoutMs / 1000} s`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -99,9 +145,19 @@ export class LiberviaPeer {
    * the time until the last item was decrypted (the printing never happens: a lower bound), and
    * the command is stopped. At the timeout, the figure is the timeout (a lower bound too).
    */
-  async watchedGet(profile: string, service: string, node: string, count: number, timeoutMs: number, max = count): Promise<LiberviaGet> {
+  async watchedGet(
+    profile: string,
+    service: string,
+    node: string,
+    count: number,
+    timeoutMs: number,
+    max = count,
+  ): Promise<LiberviaGet> {
     const log = join(this.interopDir, 'logs', 'libervia.log');
-    const from = await stat(log).then((s) => s.size, () => 0);
+    const from = await stat(log).then(
+      (s) => s.size,
+      () => 0,
+    );
     const started = performance.now();
     const abort = new AbortController();
     let decrypted = 0;
@@ -131,13 +187,31 @@ export class LiberviaPeer {
       })();
     }, 250);
     try {
-      const result = await this.liRaw(['pubsub', 'get', '-p', profile, '-s', service, '-n', node, '-M', String(max), '-O', 'xml-raw'], { timeoutMs, signal: abort.signal });
-      if (result.code !== 0) throw new Error(`li pubsub get exited ${result.code}: ${result.stderr.slice(-1000)}`);
+      const result = await this.liRaw(
+        ['pubsub', 'get', '-p', profile, '-s', service, '-n', node, '-M', String(max), '-O', 'xml-raw'],
+        { timeoutMs, signal: abort.signal },
+      );
+      if (result.code !== 0)
+        throw new Error(`li pubsub get exited ${result.code}: ${result.stderr.slice(-1000)}`);
       const printed = countLiberviaItems(result.stdout);
-      return { ms: result.ms, outcome: 'returned', decrypted, items: printed.items, stillEncrypted: printed.encrypted };
+      return {
+        ms: result.ms,
+        outcome: 'returned',
+        decrypted,
+        items: printed.items,
+        stillEncrypted: printed.encrypted,
+      };
     } catch (error) {
-      if (error instanceof ProcessAborted) return { ms: allDecryptedAt!, outcome: 'never-returned', decrypted, items: 0, stillEncrypted: 0 };
-      if (error instanceof ProcessTimeout) return { ms: error.ms, outcome: 'timeout', decrypted, items: countLiberviaItems(error.partial.stdout).items, stillEncrypted: 0 };
+      if (error instanceof ProcessAborted)
+        return { ms: allDecryptedAt!, outcome: 'never-returned', decrypted, items: 0, stillEncrypted: 0 };
+      if (error instanceof ProcessTimeout)
+        return {
+          ms: error.ms,
+          outcome: 'timeout',
+          decrypted,
+          items: countLiberviaItems(error.partial.stdout).items,
+          stillEncrypted: 0,
+        };
       throw error;
     } finally {
       clearInterval(poll);
@@ -146,7 +220,10 @@ export class LiberviaPeer {
 
   private async script(name: string, args: string[], timeoutMs: number): Promise<ProcessResult> {
     const result = await run('bash', [resolve(HARNESS_DIR, name), ...args], { env: this.env, timeoutMs });
-    if (result.code !== 0) throw new Error(`${name} exited ${result.code}:\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
+    if (result.code !== 0)
+      throw new Error(
+        `${name} exited ${result.code}:\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`,
+      );
     return result;
   }
 }

@@ -18,7 +18,11 @@ export class OxpsDevice {
   readonly jid: string;
   readonly env: NodeJS.ProcessEnv;
 
-  constructor(readonly name: string, readonly home: string, readonly server: ServerAddress) {
+  constructor(
+    readonly name: string,
+    readonly home: string,
+    readonly server: ServerAddress,
+  ) {
     this.jid = `${name}@${server.domain}`;
     this.env = {
       PATH: process.env.PATH,
@@ -30,11 +34,29 @@ export class OxpsDevice {
   }
 
   /** A profile for the account on the bench server, and (unless told otherwise) a published OX key. */
-  static async create(name: string, root: string, server: ServerAddress, options: { key?: boolean } = {}): Promise<OxpsDevice> {
+  static async create(
+    name: string,
+    root: string,
+    server: ServerAddress,
+    options: { key?: boolean } = {},
+  ): Promise<OxpsDevice> {
     const home = join(root, name);
     await mkdir(home, { recursive: true, mode: 0o700 });
     const device = new OxpsDevice(name, home, server);
-    await device.ok(['profile', 'add', device.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile], { env: { OXPS_PASSWORD: `${name}pass` } });
+    await device.ok(
+      [
+        'profile',
+        'add',
+        device.jid,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(server.port),
+        '--tls-ca',
+        server.certFile,
+      ],
+      { env: { OXPS_PASSWORD: `${name}pass` } },
+    );
     if (options.key !== false) await device.ok(['key', 'generate']);
     return device;
   }
@@ -54,7 +76,9 @@ export class OxpsDevice {
       return { result, doc: JSON.parse(result.stdout) as T };
     } catch {
       const out = result.stdout;
-      throw new Error(`oxps ${args.join(' ')}: not JSON (${out.length} bytes, exit ${result.code}): ${out.slice(0, 300)} … ${out.slice(-300)}\n${result.stderr.slice(-2000)}`);
+      throw new Error(
+        `oxps ${args.join(' ')}: not JSON (${out.length} bytes, exit ${result.code}): ${out.slice(0, 300)} … ${out.slice(-300)}\n${result.stderr.slice(-2000)}`,
+      );
     }
   }
 }

@@ -36,13 +36,21 @@ export interface RunOptions {
 }
 
 export class ProcessAborted extends Error {
-  constructor(readonly command: string, readonly ms: number, readonly partial: { stdout: string; stderr: string }) {
+  constructor(
+    readonly command: string,
+    readonly ms: number,
+    readonly partial: { stdout: string; stderr: string },
+  ) {
     super(`${command} was stopped after ${Math.round(ms / 1000)} s`);
   }
 }
 
 export class ProcessTimeout extends Error {
-  constructor(readonly command: string, readonly ms: number, readonly partial: { stdout: string; stderr: string }) {
+  constructor(
+    readonly command: string,
+    readonly ms: number,
+    readonly partial: { stdout: string; stderr: string },
+  ) {
     super(`${command} did not finish within ${Math.round(ms / 1000)} s`);
   }
 }
@@ -51,11 +59,17 @@ const GNU_TIME = '/usr/bin/time';
 export const HAVE_GNU_TIME = existsSync(GNU_TIME);
 
 export async function run(command: string, args: string[], options: RunOptions = {}): Promise<ProcessResult> {
-  const rssFile = options.rss && HAVE_GNU_TIME ? join(await mkdtemp(join(tmpdir(), 'oxps-bench-rss-')), 'rss') : undefined;
+  const rssFile =
+    options.rss && HAVE_GNU_TIME ? join(await mkdtemp(join(tmpdir(), 'oxps-bench-rss-')), 'rss') : undefined;
   const [file, argv] = rssFile ? [GNU_TIME, ['-f', '%M', '-o', rssFile, command, ...args]] : [command, args];
   const started = performance.now();
   const result = await new Promise<ProcessResult>((resolve, reject) => {
-    const child = spawn(file, argv, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: Boolean(options.processGroup) });
+    const child = spawn(file, argv, {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: Boolean(options.processGroup),
+    });
     const killGroup = () => {
       try {
         if (options.processGroup && child.pid) process.kill(-child.pid, 'SIGKILL');
@@ -64,10 +78,19 @@ export async function run(command: string, args: string[], options: RunOptions =
         child.kill('SIGKILL');
       }
     };
-    const partial = () => ({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
+    const partial = () => ({
+      stdout: Buffer.concat(stdout).toString('utf8'),
+      stderr: Buffer.concat(stderr).toString('utf8'),
+    });
     const onAbort = () => {
       killGroup();
-      reject(new ProcessAborted(`${command} ${args.join(' ')}`.slice(0, 200), performance.now() - started, partial()));
+      reject(
+        new ProcessAborted(
+          `${command} ${args.join(' ')}`.slice(0, 200),
+          performance.now() - started,
+          partial(),
+        ),
+      );
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const stdout: Buffer[] = [];
@@ -75,7 +98,8 @@ export async function run(command: string, args: string[], options: RunOptions =
     child.stdout.on('data', (d: Buffer) => stdout.push(d));
     child.stderr.on('data', (d: Buffer) => stderr.push(d));
     let hwm = 0;
-    const poller = options.rss && !rssFile ? setInterval(() => (hwm = Math.max(hwm, vmHwm(child.pid))), 20) : undefined;
+    const poller =
+      options.rss && !rssFile ? setInterval(() => (hwm = Math.max(hwm, vmHwm(child.pid))), 20) : undefined;
     const timeoutMs = options.timeoutMs ?? 300_000;
     const timer = setTimeout(() => {
       killGroup();
@@ -113,10 +137,16 @@ export async function run(command: string, args: string[], options: RunOptions =
 }
 
 /** Like run(), but throws with the output unless the process exits 0. */
-export async function runOk(command: string, args: string[], options: RunOptions = {}): Promise<ProcessResult> {
+export async function runOk(
+  command: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<ProcessResult> {
   const result = await run(command, args, options);
   if (result.code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.code}:\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`,
+    );
   }
   return result;
 }

@@ -34,7 +34,10 @@ export function ratioOf(oxps: Figure, baseline: Figure | undefined): number | un
 
 export function formatFigure(figure: Figure | undefined): string {
   if (!figure || !Number.isFinite(figure.value)) return '—';
-  const main = figure.unit === 'MB' ? `${figure.value.toFixed(0)} MB` : `${formatMs(figure.value)}${figure.unit === 'ms' ? '' : figure.unit.slice(2)}`;
+  const main =
+    figure.unit === 'MB'
+      ? `${figure.value.toFixed(0)} MB`
+      : `${formatMs(figure.value)}${figure.unit === 'ms' ? '' : figure.unit.slice(2)}`;
   return figure.detail ? `${main} (${figure.detail})` : main;
 }
 
@@ -45,7 +48,16 @@ function mark(row: Row): string {
 
 /** The table as Markdown (printed, and pasted into BENCHMARKS.md). */
 export function renderMarkdown(rows: Row[]): string {
-  const header = ['benchmark', 'oxps', 'figure', 'compared with', 'figure', 'ratio (oxps ÷ other)', 'target', ''];
+  const header = [
+    'benchmark',
+    'oxps',
+    'figure',
+    'compared with',
+    'figure',
+    'ratio (oxps ÷ other)',
+    'target',
+    '',
+  ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   let lastGroup = '';
   for (const row of rows) {

@@ -29,27 +29,58 @@ export interface SeededNode {
 }
 
 /** An encrypted node on pubsub.localhost with `count` items from `oxps publish --jsonl`. */
-export async function seedNode(world: World, device: OxpsDevice, prefix: string, count: number): Promise<SeededNode> {
+export async function seedNode(
+  world: World,
+  device: OxpsDevice,
+  prefix: string,
+  count: number,
+): Promise<SeededNode> {
   const node = `${prefix}-${randomBytes(3).toString('hex')}`;
-  const { doc: created } = await device.json<{ secret: { id: string } }>(['encrypt-node', '-s', PUBSUB, '-n', node]);
+  const { doc: created } = await device.json<{ secret: { id: string } }>([
+    'encrypt-node',
+    '-s',
+    PUBSUB,
+    '-n',
+    node,
+  ]);
   const file = join(world.root, `${node}.jsonl`);
   await writeFile(file, jsonl(count));
-  const { result, doc } = await device.json<{ published: number }>(['publish', '-s', PUBSUB, '-n', node, '--jsonl', file], { timeoutMs: 1_800_000 });
-  if (doc.published !== count) throw new Error(`seeding ${node}: ${doc.published} of ${count} items published`);
+  const { result, doc } = await device.json<{ published: number }>(
+    ['publish', '-s', PUBSUB, '-n', node, '--jsonl', file],
+    { timeoutMs: 1_800_000 },
+  );
+  if (doc.published !== count)
+    throw new Error(`seeding ${node}: ${doc.published} of ${count} items published`);
   return { node, secretId: created.secret.id, items: count, publishMs: result.ms };
 }
 
-async function fetchRun(device: OxpsDevice, node: string, flags: string[], expect: { status: string; count: number }): Promise<ProcessResult> {
-  const { result, doc } = await device.json<FetchDoc>(['fetch', '-s', PUBSUB, '-n', node, '--all', ...flags], { rss: true, timeoutMs: 1_800_000 });
-  const got = (doc).counts?.[expect.status] ?? 0;
+async function fetchRun(
+  device: OxpsDevice,
+  node: string,
+  flags: string[],
+  expect: { status: string; count: number },
+): Promise<ProcessResult> {
+  const { result, doc } = await device.json<FetchDoc>(
+    ['fetch', '-s', PUBSUB, '-n', node, '--all', ...flags],
+    { rss: true, timeoutMs: 1_800_000 },
+  );
+  const got = doc.counts?.[expect.status] ?? 0;
   if (got !== expect.count || doc.items.length !== expect.count) {
-    throw new Error(`oxps fetch ${flags.join(' ')} of ${node}: ${got} ${expect.status} items of ${doc.items.length}, expected ${expect.count} (${JSON.stringify(doc.counts)})`);
+    throw new Error(
+      `oxps fetch ${flags.join(' ')} of ${node}: ${got} ${expect.status} items of ${doc.items.length}, expected ${expect.count} (${JSON.stringify(doc.counts)})`,
+    );
   }
   return result;
 }
 
 /** `li pubsub get -M N` by a Libervia profile, watched through the backend log (see watchedGet). */
-export async function liberviaFetch(world: World, config: BenchConfig, profile: string, node: string, count: number): Promise<LiberviaGet> {
+export async function liberviaFetch(
+  world: World,
+  config: BenchConfig,
+  profile: string,
+  node: string,
+  count: number,
+): Promise<LiberviaGet> {
   return world.libervia!.watchedGet(profile, PUBSUB, node, count, config.liberviaTimeoutMs);
 }
 
@@ -58,7 +89,14 @@ export function liberviaFigure(li: LiberviaGet, count: number): { figure: Figure
   const perItem = `${formatMs(li.ms / count)}/item`;
   if (li.outcome === 'returned') {
     const complete = li.items === count && li.stillEncrypted === 0;
-    return { figure: { value: li.ms, unit: 'ms', detail: perItem }, ...(complete ? {} : { note: `libervia-cli printed ${li.items} of ${count} items, ${li.stillEncrypted} still encrypted` }) };
+    return {
+      figure: { value: li.ms, unit: 'ms', detail: perItem },
+      ...(complete
+        ? {}
+        : {
+            note: `libervia-cli printed ${li.items} of ${count} items, ${li.stillEncrypted} still encrypted`,
+          }),
+    };
   }
   if (li.outcome === 'never-returned') {
     return {
@@ -68,11 +106,14 @@ export function liberviaFigure(li: LiberviaGet, count: number): { figure: Figure
   }
   const projected = li.decrypted > 0 ? li.ms * (count / li.decrypted) : undefined;
   return {
-    figure: { value: li.ms, unit: 'ms', detail: `killed at the timeout, ${formatCount(li.decrypted)} of ${formatCount(count)} decrypted: a lower bound` },
+    figure: {
+      value: li.ms,
+      unit: 'ms',
+      detail: `killed at the timeout, ${formatCount(li.decrypted)} of ${formatCount(count)} decrypted: a lower bound`,
+    },
     note: `libervia-cli was killed after ${formatMs(li.ms)} (BENCH_LIBERVIA_TIMEOUT) with ${formatCount(li.decrypted)} of ${formatCount(count)} items decrypted by the backend${projected ? `; at that rate all would take about ${formatMs(projected)}` : ''}: its figure is a lower bound, the ratio an upper bound`,
   };
 }
-
 
 interface OxpsFetches {
   size: number;
@@ -84,10 +125,17 @@ interface OxpsFetches {
 }
 
 /** Seeds the node, shares it with Libervia's bob, and runs the three oxps fetches, interleaved. */
-async function oxpsFetches(world: World, config: BenchConfig, size: number, log: (m: string) => void): Promise<OxpsFetches> {
+async function oxpsFetches(
+  world: World,
+  config: BenchConfig,
+  size: number,
+  log: (m: string) => void,
+): Promise<OxpsFetches> {
   const { carol, libervia } = world;
   const seeded = await seedNode(world, carol, `bench-fetch-${size}`, size);
-  log(`seeded ${seeded.node}: ${formatCount(size)} items by oxps publish --jsonl in ${formatMs(seeded.publishMs)} (${(size / (seeded.publishMs / 1000)).toFixed(0)} items/s)`);
+  log(
+    `seeded ${seeded.node}: ${formatCount(size)} items by oxps publish --jsonl in ${formatMs(seeded.publishMs)} (${(size / (seeded.publishMs / 1000)).toFixed(0)} items/s)`,
+  );
   if (libervia) {
     await carol.json(['secret', 'share', '-s', PUBSUB, '-n', seeded.node, `bob@${world.address.domain}`]);
     await libervia.waitForSecret('bob', PUBSUB, seeded.node, seeded.secretId);
@@ -96,11 +144,17 @@ async function oxpsFetches(world: World, config: BenchConfig, size: number, log:
   const first = await fetchRun(carol, seeded.node, [], { status: 'decrypted', count: size });
   const runs: OxpsFetches = { size, seeded, first, decrypting: [], plain: [], cached: [] };
   for (let i = 0; i < config.fetchRuns; i++) {
-    runs.decrypting.push(await fetchRun(carol, seeded.node, ['--no-cache'], { status: 'decrypted', count: size }));
-    runs.plain.push(await fetchRun(carol, seeded.node, ['--no-decrypt'], { status: 'encrypted', count: size }));
+    runs.decrypting.push(
+      await fetchRun(carol, seeded.node, ['--no-cache'], { status: 'decrypted', count: size }),
+    );
+    runs.plain.push(
+      await fetchRun(carol, seeded.node, ['--no-decrypt'], { status: 'encrypted', count: size }),
+    );
     runs.cached.push(await fetchRun(carol, seeded.node, [], { status: 'decrypted', count: size }));
   }
-  log(`${seeded.node}: decrypting ${formatMs(msOf(runs.decrypting))}, without decrypting ${formatMs(msOf(runs.plain))}, cached ${formatMs(msOf(runs.cached))} (medians of ${config.fetchRuns})`);
+  log(
+    `${seeded.node}: decrypting ${formatMs(msOf(runs.decrypting))}, without decrypting ${formatMs(msOf(runs.plain))}, cached ${formatMs(msOf(runs.cached))} (medians of ${config.fetchRuns})`,
+  );
   return runs;
 }
 
@@ -111,17 +165,27 @@ const msOf = (runs: ProcessResult[]) => median(runs.map((r) => r.ms));
  * item, so a big node can outlast BENCH_LIBERVIA_TIMEOUT: the figure is then a lower bound, and
  * the backend, still working on the request, is restarted before the next node.
  */
-async function liberviaFetches(world: World, config: BenchConfig, nodes: OxpsFetches[], log: (m: string) => void): Promise<Map<number, LiberviaGet>> {
+async function liberviaFetches(
+  world: World,
+  config: BenchConfig,
+  nodes: OxpsFetches[],
+  log: (m: string) => void,
+): Promise<Map<number, LiberviaGet>> {
   const results = new Map<number, LiberviaGet>();
   for (const [index, { size, seeded }] of nodes.entries()) {
     const runs: LiberviaGet[] = [];
     for (let i = 0; i < config.liberviaRuns; i++) {
       const r = await liberviaFetch(world, config, 'bob', seeded.node, size);
       runs.push(r);
-      log(`${seeded.node}: libervia-cli pubsub get: ${r.outcome}, ${formatMs(r.ms)}, ${r.decrypted} items decrypted by the backend, ${r.items} printed, ${r.stillEncrypted} left encrypted`);
+      log(
+        `${seeded.node}: libervia-cli pubsub get: ${r.outcome}, ${formatMs(r.ms)}, ${r.decrypted} items decrypted by the backend, ${r.items} printed, ${r.stillEncrypted} left encrypted`,
+      );
       if (r.outcome !== 'returned') break;
     }
-    results.set(size, runs.find((r) => r.outcome !== 'returned') ?? { ...runs[0]!, ms: median(runs.map((r) => r.ms)) });
+    results.set(
+      size,
+      runs.find((r) => r.outcome !== 'returned') ?? { ...runs[0]!, ms: median(runs.map((r) => r.ms)) },
+    );
     if (runs.some((r) => r.outcome === 'timeout') && index < nodes.length - 1) {
       log('restarting the Libervia backend (it is still decrypting the abandoned request)');
       await world.libervia!.restart(['alice', 'bob']);
@@ -132,7 +196,11 @@ async function liberviaFetches(world: World, config: BenchConfig, nodes: OxpsFet
 
 const mb = (kb: number | undefined) => (kb ?? Number.NaN) / 1024;
 
-export async function benchFetch(world: World, config: BenchConfig, log: (m: string) => void): Promise<{ rows: Row[]; raw: unknown[] }> {
+export async function benchFetch(
+  world: World,
+  config: BenchConfig,
+  log: (m: string) => void,
+): Promise<{ rows: Row[]; raw: unknown[] }> {
   const nodes: OxpsFetches[] = [];
   for (const size of config.fetchSizes) nodes.push(await oxpsFetches(world, config, size, log));
   const libervia = world.libervia ? await liberviaFetches(world, config, nodes, log) : undefined;
@@ -142,14 +210,22 @@ export async function benchFetch(world: World, config: BenchConfig, log: (m: str
   for (const { size, seeded, first, decrypting, plain, cached } of nodes) {
     const group = `fetch + decrypt ${formatCount(size)} oxps-made items`;
     const perItem = (total: number) => `${formatMs(total / size)}/item`;
-    const fig = (runs: ProcessResult[]): Figure => ({ value: msOf(runs), unit: 'ms', detail: perItem(msOf(runs)) });
+    const fig = (runs: ProcessResult[]): Figure => ({
+      value: msOf(runs),
+      unit: 'ms',
+      detail: perItem(msOf(runs)),
+    });
     const decrypt = fig(decrypting);
     const atTarget = size === TARGET_SIZE;
     const noDecrypt = fig(plain);
     const vsPlain = ratioOf(decrypt, noDecrypt);
     rows.push({
-      group, what: '`oxps fetch --all --no-cache` (decrypting)', oxps: decrypt,
-      versus: 'same, `--no-decrypt`', baseline: noDecrypt, ratio: vsPlain,
+      group,
+      what: '`oxps fetch --all --no-cache` (decrypting)',
+      oxps: decrypt,
+      versus: 'same, `--no-decrypt`',
+      baseline: noDecrypt,
+      ratio: vsPlain,
       ...(atTarget ? { target: 'within 2×', met: vsPlain !== undefined && vsPlain <= 2 } : {}),
     });
 
@@ -158,30 +234,71 @@ export async function benchFetch(world: World, config: BenchConfig, log: (m: str
       const { figure: baseline, note } = liberviaFigure(li, size);
       const ratio = ratioOf(decrypt, baseline);
       rows.push({
-        group, what: '`oxps fetch --all --no-cache` (decrypting)', oxps: decrypt,
-        versus: `\`libervia-cli pubsub get -M ${size}\` (bob)`, baseline, ratio, lowerBound: li.outcome !== 'returned',
+        group,
+        what: '`oxps fetch --all --no-cache` (decrypting)',
+        oxps: decrypt,
+        versus: `\`libervia-cli pubsub get -M ${size}\` (bob)`,
+        baseline,
+        ratio,
+        lowerBound: li.outcome !== 'returned',
         ...(atTarget ? { target: '≥5× faster', met: ratio !== undefined && ratio <= 0.2 } : {}),
         ...(note ? { note } : {}),
       });
     } else {
-      rows.push({ group, what: '`oxps fetch --all --no-cache` (decrypting)', oxps: decrypt, versus: '`libervia-cli pubsub get`', note: `Libervia not measured: ${world.liberviaAbsent}` });
+      rows.push({
+        group,
+        what: '`oxps fetch --all --no-cache` (decrypting)',
+        oxps: decrypt,
+        versus: '`libervia-cli pubsub get`',
+        note: `Libervia not measured: ${world.liberviaAbsent}`,
+      });
     }
 
     const cache = fig(cached);
-    rows.push({ group, what: 'second `oxps fetch --all` (from the cache)', oxps: cache, versus: 'decrypting fetch', baseline: decrypt, ratio: ratioOf(cache, decrypt) });
+    rows.push({
+      group,
+      what: 'second `oxps fetch --all` (from the cache)',
+      oxps: cache,
+      versus: 'decrypting fetch',
+      baseline: decrypt,
+      ratio: ratioOf(cache, decrypt),
+    });
 
     const peak = Math.max(...decrypting.map((r) => mb(r.maxRssKb)));
     const peakPlain = Math.max(...plain.map((r) => mb(r.maxRssKb)));
     const peakCached = Math.max(...cached.map((r) => mb(r.maxRssKb)));
     rows.push({
-      group, what: 'peak RSS of `oxps fetch --all --no-cache`', oxps: { value: peak, unit: 'MB', detail: `--no-decrypt ${peakPlain.toFixed(0)} MB, cached ${peakCached.toFixed(0)} MB` },
+      group,
+      what: 'peak RSS of `oxps fetch --all --no-cache`',
+      oxps: {
+        value: peak,
+        unit: 'MB',
+        detail: `--no-decrypt ${peakPlain.toFixed(0)} MB, cached ${peakCached.toFixed(0)} MB`,
+      },
       ...(atTarget ? { target: '< 250 MB', met: peak < 250 } : {}),
     });
-    rows.push({ group, what: `seeding: \`oxps publish --jsonl\` of ${formatCount(size)} items`, oxps: { value: seeded.publishMs / size, unit: 'ms/item', detail: `${formatMs(seeded.publishMs)}, ${(size / (seeded.publishMs / 1000)).toFixed(0)} items/s` } });
+    rows.push({
+      group,
+      what: `seeding: \`oxps publish --jsonl\` of ${formatCount(size)} items`,
+      oxps: {
+        value: seeded.publishMs / size,
+        unit: 'ms/item',
+        detail: `${formatMs(seeded.publishMs)}, ${(size / (seeded.publishMs / 1000)).toFixed(0)} items/s`,
+      },
+    });
     raw.push({
-      size, node: seeded.node, seedPublishMs: seeded.publishMs, firstFetchWithCacheMs: first.ms,
-      decryptingMs: decrypting.map((r) => r.ms), noDecryptMs: plain.map((r) => r.ms), cachedMs: cached.map((r) => r.ms),
-      rssKb: { decrypting: decrypting.map((r) => r.maxRssKb), noDecrypt: plain.map((r) => r.maxRssKb), cached: cached.map((r) => r.maxRssKb) },
+      size,
+      node: seeded.node,
+      seedPublishMs: seeded.publishMs,
+      firstFetchWithCacheMs: first.ms,
+      decryptingMs: decrypting.map((r) => r.ms),
+      noDecryptMs: plain.map((r) => r.ms),
+      cachedMs: cached.map((r) => r.ms),
+      rssKb: {
+        decrypting: decrypting.map((r) => r.maxRssKb),
+        noDecrypt: plain.map((r) => r.maxRssKb),
+        cached: cached.map((r) => r.maxRssKb),
+      },
       libervia: li,
     });
   }

@@ -20,24 +20,77 @@ interface FetchDoc {
   counts: Record<string, number>;
 }
 
-export async function benchLiberviaMade(world: World, config: BenchConfig, log: (m: string) => void): Promise<{ rows: Row[]; raw: unknown }> {
+export async function benchLiberviaMade(
+  world: World,
+  config: BenchConfig,
+  log: (m: string) => void,
+): Promise<{ rows: Row[]; raw: unknown }> {
   const count = config.liberviaItems;
   const group = `fetch + decrypt ${formatCount(count)} Libervia-made items (GnuPG S2K)`;
   const { libervia, dave } = world;
   if (!libervia) {
-    return { rows: [{ group, what: '`oxps fetch --all --no-cache`', oxps: { value: Number.NaN, unit: 'ms/item' }, versus: '`libervia-cli pubsub get`', note: `Libervia not measured: ${world.liberviaAbsent}` }], raw: undefined };
+    return {
+      rows: [
+        {
+          group,
+          what: '`oxps fetch --all --no-cache`',
+          oxps: { value: Number.NaN, unit: 'ms/item' },
+          versus: '`libervia-cli pubsub get`',
+          note: `Libervia not measured: ${world.liberviaAbsent}`,
+        },
+      ],
+      raw: undefined,
+    };
   }
   const domain = world.address.domain;
   const node = `bench-libervia-made-${randomBytes(3).toString('hex')}`;
-  const post = (i: number) => libervia.li(['blog', 'set', '-p', 'alice', '-s', PUBSUB, '-n', node, '-T', `Libervia bench post ${i}`, '-e'], { input: blogBody(i) });
+  const post = (i: number) =>
+    libervia.li(
+      ['blog', 'set', '-p', 'alice', '-s', PUBSUB, '-n', node, '-T', `Libervia bench post ${i}`, '-e'],
+      { input: blogBody(i) },
+    );
   const blogSetMs: number[] = [(await post(0)).ms];
   // Libervia creates the node with Prosody's defaults (open, few items): as XEP-0473 asks, a
   // whitelist node, readable by the two readers, keeping every item
-  await libervia.li(['pubsub', 'node', 'set', '-p', 'alice', '-s', PUBSUB, '-n', node, '-f', 'access_model', 'whitelist', '-f', 'max_items', String(Math.max(1000, count))]);
-  await libervia.li(['pubsub', 'node', 'affiliations', 'set', '-p', 'alice', '-s', PUBSUB, '-n', node, '-a', `dave@${domain}`, 'member', '-a', `bob@${domain}`, 'member']);
+  await libervia.li([
+    'pubsub',
+    'node',
+    'set',
+    '-p',
+    'alice',
+    '-s',
+    PUBSUB,
+    '-n',
+    node,
+    '-f',
+    'access_model',
+    'whitelist',
+    '-f',
+    'max_items',
+    String(Math.max(1000, count)),
+  ]);
+  await libervia.li([
+    'pubsub',
+    'node',
+    'affiliations',
+    'set',
+    '-p',
+    'alice',
+    '-s',
+    PUBSUB,
+    '-n',
+    node,
+    '-a',
+    `dave@${domain}`,
+    'member',
+    '-a',
+    `bob@${domain}`,
+    'member',
+  ]);
   for (let i = 1; i < count; i++) {
     blogSetMs.push((await post(i)).ms);
-    if (i % 50 === 0) log(`${node}: ${i} of ${count} Libervia posts (median ${formatMs(median(blogSetMs))} each)`);
+    if (i % 50 === 0)
+      log(`${node}: ${i} of ${count} Libervia posts (median ${formatMs(median(blogSetMs))} each)`);
   }
   world.shared.liberviaBlogSetMs = blogSetMs;
   log(`${node}: ${count} items by li blog set -e, median ${formatMs(median(blogSetMs))} each`);
@@ -57,8 +110,12 @@ export async function benchLiberviaMade(world: World, config: BenchConfig, log: 
   }
   const oxpsMs: number[] = [];
   for (let i = 0; i < config.fetchRuns; i++) {
-    const { result, doc } = await dave.json<FetchDoc>(['fetch', '-s', PUBSUB, '-n', node, '--all', '--no-cache'], { timeoutMs: 1_800_000 });
-    if (doc.counts.decrypted !== count) throw new Error(`oxps fetch of ${node}: ${JSON.stringify(doc.counts)}, expected ${count} decrypted`);
+    const { result, doc } = await dave.json<FetchDoc>(
+      ['fetch', '-s', PUBSUB, '-n', node, '--all', '--no-cache'],
+      { timeoutMs: 1_800_000 },
+    );
+    if (doc.counts.decrypted !== count)
+      throw new Error(`oxps fetch of ${node}: ${JSON.stringify(doc.counts)}, expected ${count} decrypted`);
     oxpsMs.push(result.ms);
   }
 
@@ -69,19 +126,39 @@ export async function benchLiberviaMade(world: World, config: BenchConfig, log: 
     liRuns.push(r);
     if (r.outcome !== 'returned') break;
   }
-  const li = liRuns.find((r) => r.outcome !== 'returned') ?? { ...liRuns[0]!, ms: median(liRuns.map((r) => r.ms)) };
+  const li = liRuns.find((r) => r.outcome !== 'returned') ?? {
+    ...liRuns[0]!,
+    ms: median(liRuns.map((r) => r.ms)),
+  };
   const oxpsTotal = median(oxpsMs);
-  log(`${node}: oxps fetch ${formatMs(oxpsTotal)} (${formatMs(oxpsTotal / count)}/item), libervia-cli pubsub get ${formatMs(li.ms)} (${formatMs(li.ms / count)}/item), ${li.items} items, ${li.stillEncrypted} left encrypted`);
+  log(
+    `${node}: oxps fetch ${formatMs(oxpsTotal)} (${formatMs(oxpsTotal / count)}/item), libervia-cli pubsub get ${formatMs(li.ms)} (${formatMs(li.ms / count)}/item), ${li.items} items, ${li.stillEncrypted} left encrypted`,
+  );
 
-  const oxps: Figure = { value: oxpsTotal / count, unit: 'ms/item', detail: `${formatMs(oxpsTotal)} for ${count}, median of ${oxpsMs.length}` };
+  const oxps: Figure = {
+    value: oxpsTotal / count,
+    unit: 'ms/item',
+    detail: `${formatMs(oxpsTotal)} for ${count}, median of ${oxpsMs.length}`,
+  };
   const { figure, note } = liberviaFigure(li, count);
-  const baseline: Figure = { value: figure.value / count, unit: 'ms/item', detail: `${formatMs(figure.value)} for ${count}${li.outcome === 'returned' ? '' : ': a lower bound'}` };
+  const baseline: Figure = {
+    value: figure.value / count,
+    unit: 'ms/item',
+    detail: `${formatMs(figure.value)} for ${count}${li.outcome === 'returned' ? '' : ': a lower bound'}`,
+  };
   return {
-    rows: [{
-      group, what: '`oxps sync` then `oxps fetch --all --no-cache` (dave)', oxps,
-      versus: `\`libervia-cli pubsub get -M ${count}\` (bob)`, baseline, ratio: ratioOf(oxps, baseline), lowerBound: li.outcome !== 'returned',
-      ...(note ? { note } : {}),
-    }],
+    rows: [
+      {
+        group,
+        what: '`oxps sync` then `oxps fetch --all --no-cache` (dave)',
+        oxps,
+        versus: `\`libervia-cli pubsub get -M ${count}\` (bob)`,
+        baseline,
+        ratio: ratioOf(oxps, baseline),
+        lowerBound: li.outcome !== 'returned',
+        ...(note ? { note } : {}),
+      },
+    ],
     raw: { node, blogSetMs, oxpsFetchMs: oxpsMs, libervia: liRuns },
   };
 }

@@ -20,15 +20,24 @@ async function share(world: World, recipients: OxpsDevice[]): Promise<number> {
   const { carol } = world;
   const node = `bench-share-${recipients.length}-${randomBytes(3).toString('hex')}`;
   await carol.json(['encrypt-node', '-s', PUBSUB, '-n', node]);
-  const { result, doc } = await carol.json<ShareDoc>(['secret', 'share', '-s', PUBSUB, '-n', node, ...recipients.map((r) => r.jid)], { timeoutMs: 600_000 });
+  const { result, doc } = await carol.json<ShareDoc>(
+    ['secret', 'share', '-s', PUBSUB, '-n', node, ...recipients.map((r) => r.jid)],
+    { timeoutMs: 600_000 },
+  );
   const reached = new Set(doc.delivered.map((d) => d.recipient));
   if (recipients.some((r) => !reached.has(r.jid)) || doc.whitelisted.length !== recipients.length) {
-    throw new Error(`secret share to ${recipients.length}: delivered to ${reached.size}, whitelisted ${doc.whitelisted.length}, dropped ${JSON.stringify(doc.dropped)}`);
+    throw new Error(
+      `secret share to ${recipients.length}: delivered to ${reached.size}, whitelisted ${doc.whitelisted.length}, dropped ${JSON.stringify(doc.dropped)}`,
+    );
   }
   return result.ms;
 }
 
-export async function benchShare(world: World, _config: BenchConfig, log: (m: string) => void): Promise<{ rows: Row[]; raw: unknown }> {
+export async function benchShare(
+  world: World,
+  _config: BenchConfig,
+  log: (m: string) => void,
+): Promise<{ rows: Row[]; raw: unknown }> {
   const one: number[] = [];
   for (const single of world.singles) one.push(await share(world, [single]));
   const many = await share(world, world.recipients);
@@ -36,12 +45,30 @@ export async function benchShare(world: World, _config: BenchConfig, log: (m: st
   log(`secret share: to 1 ${formatMs(median(one))} (median of ${one.length}), to ${n} ${formatMs(many)}`);
   const group = `share one secret with ${n} recipients`;
   const oneFig: Figure = { value: median(one), unit: 'ms', detail: `median of ${one.length} runs` };
-  const manyFig: Figure = { value: many, unit: 'ms', detail: `${formatMs(many / n)}/recipient; ${formatMs((many - oneFig.value) / (n - 1))} per extra recipient` };
+  const manyFig: Figure = {
+    value: many,
+    unit: 'ms',
+    detail: `${formatMs(many / n)}/recipient; ${formatMs((many - oneFig.value) / (n - 1))} per extra recipient`,
+  };
   const perRecipient: Figure = { value: many / n, unit: 'ms/recipient' };
   return {
     rows: [
-      { group, what: `\`oxps secret share\` to ${n} (whole run)`, oxps: manyFig, versus: 'sharing to 1 (whole run)', baseline: oneFig, ratio: ratioOf(manyFig, oneFig) },
-      { group, what: `per recipient, sharing to ${n} at once`, oxps: perRecipient, versus: 'one `secret share` per recipient', baseline: { value: oneFig.value, unit: 'ms/recipient' }, ratio: ratioOf(perRecipient, oneFig) },
+      {
+        group,
+        what: `\`oxps secret share\` to ${n} (whole run)`,
+        oxps: manyFig,
+        versus: 'sharing to 1 (whole run)',
+        baseline: oneFig,
+        ratio: ratioOf(manyFig, oneFig),
+      },
+      {
+        group,
+        what: `per recipient, sharing to ${n} at once`,
+        oxps: perRecipient,
+        versus: 'one `secret share` per recipient',
+        baseline: { value: oneFig.value, unit: 'ms/recipient' },
+        ratio: ratioOf(perRecipient, oneFig),
+      },
     ],
     raw: { oneMs: one, manyMs: many, recipients: n },
   };

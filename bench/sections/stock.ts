@@ -53,33 +53,69 @@ async function cpuMs(pid: number | undefined): Promise<number | undefined> {
 }
 
 async function backendPid(libervia: LiberviaPeer): Promise<number | undefined> {
-  const text = await readFile(join(libervia.interopDir, 'pids', 'libervia-backend.pid'), 'utf8').catch(() => undefined);
+  const text = await readFile(join(libervia.interopDir, 'pids', 'libervia-backend.pid'), 'utf8').catch(
+    () => undefined,
+  );
   return text ? Number(text.trim()) : undefined;
 }
 
-async function oxpsFetch(device: OxpsDevice, service: string, node: string, flags: string[], expect: { status: string; count: number }): Promise<number> {
-  const { result, doc } = await device.json<FetchDoc>(['fetch', '-s', service, '-n', node, ...flags], { timeoutMs: 600_000 });
-  if ((doc.counts[expect.status] ?? 0) !== expect.count) throw new Error(`oxps fetch ${flags.join(' ')} of ${node}: ${JSON.stringify(doc.counts)}, expected ${expect.count} ${expect.status}`);
+async function oxpsFetch(
+  device: OxpsDevice,
+  service: string,
+  node: string,
+  flags: string[],
+  expect: { status: string; count: number },
+): Promise<number> {
+  const { result, doc } = await device.json<FetchDoc>(['fetch', '-s', service, '-n', node, ...flags], {
+    timeoutMs: 600_000,
+  });
+  if ((doc.counts[expect.status] ?? 0) !== expect.count)
+    throw new Error(
+      `oxps fetch ${flags.join(' ')} of ${node}: ${JSON.stringify(doc.counts)}, expected ${expect.count} ${expect.status}`,
+    );
   return result.ms;
 }
 
 /** `li pubsub get` that must complete with every item decrypted. */
-async function liberviaGet(world: World, config: BenchConfig, service: string, node: string, count: number, max = count): Promise<LiberviaGet & { backendCpuMs?: number }> {
+async function liberviaGet(
+  world: World,
+  config: BenchConfig,
+  service: string,
+  node: string,
+  count: number,
+  max = count,
+): Promise<LiberviaGet & { backendCpuMs?: number }> {
   const libervia = world.libervia!;
   const pid = await backendPid(libervia);
   const before = await cpuMs(pid);
   const got = await libervia.watchedGet('bob', service, node, max, config.liberviaTimeoutMs, count);
   const after = await cpuMs(pid);
   if (got.outcome !== 'returned' || got.items !== count || got.stillEncrypted !== 0) {
-    throw new Error(`libervia-cli pubsub get of ${node}: ${got.outcome}, ${got.items} of ${count} items, ${got.stillEncrypted} still encrypted`);
+    throw new Error(
+      `libervia-cli pubsub get of ${node}: ${got.outcome}, ${got.items} of ${count} items, ${got.stillEncrypted} still encrypted`,
+    );
   }
   return { ...got, ...(before !== undefined && after !== undefined ? { backendCpuMs: after - before } : {}) };
 }
 
-export async function benchStock(world: World, config: BenchConfig, log: (m: string) => void): Promise<{ rows: Row[]; raw: unknown }> {
+export async function benchStock(
+  world: World,
+  config: BenchConfig,
+  log: (m: string) => void,
+): Promise<{ rows: Row[]; raw: unknown }> {
   const { libervia } = world;
   if (!libervia) {
-    return { rows: [{ group: 'issue 14 (stock servers)', what: 'oxps beside libervia-cli', oxps: { value: Number.NaN, unit: 'ms' }, note: `Libervia not measured: ${world.liberviaAbsent}` }], raw: undefined };
+    return {
+      rows: [
+        {
+          group: 'issue 14 (stock servers)',
+          what: 'oxps beside libervia-cli',
+          oxps: { value: Number.NaN, unit: 'ms' },
+          note: `Libervia not measured: ${world.liberviaAbsent}`,
+        },
+      ],
+      raw: undefined,
+    };
   }
   const runs = config.stockRuns;
   const rows: Row[] = [];
@@ -91,7 +127,14 @@ export async function benchStock(world: World, config: BenchConfig, log: (m: str
   return { rows, raw };
 }
 
-async function pepNode(world: World, config: BenchConfig, runs: number, rows: Row[], raw: Record<string, unknown>, log: (m: string) => void): Promise<void> {
+async function pepNode(
+  world: World,
+  config: BenchConfig,
+  runs: number,
+  rows: Row[],
+  raw: Record<string, unknown>,
+  log: (m: string) => void,
+): Promise<void> {
   const { carol, libervia } = world;
   const service = carol.jid;
   const node = `bench-pep-${randomBytes(3).toString('hex')}`;
@@ -113,25 +156,68 @@ async function pepNode(world: World, config: BenchConfig, runs: number, rows: Ro
   for (let i = 0; i < runs; i++) {
     all.push(await oxpsFetch(carol, service, node, ['--all', '--no-cache'], expect));
     max.push(await oxpsFetch(carol, service, node, ['-m', String(PEP_ITEMS), '--no-cache'], expect));
-    plain.push(await oxpsFetch(carol, service, node, ['--all', '--no-decrypt'], { status: 'encrypted', count: PEP_ITEMS }));
+    plain.push(
+      await oxpsFetch(carol, service, node, ['--all', '--no-decrypt'], {
+        status: 'encrypted',
+        count: PEP_ITEMS,
+      }),
+    );
     const got = await liberviaGet(world, config, service, node, PEP_ITEMS, 300);
     li.push(got.ms);
     if (got.backendCpuMs !== undefined) liCpu.push(got.backendCpuMs);
-    log(`${node} run ${i + 1}: --all ${formatMs(all.at(-1)!)}, -m ${formatMs(max.at(-1)!)}, --no-decrypt ${formatMs(plain.at(-1)!)}, libervia-cli ${formatMs(got.ms)} (backend CPU ${formatMs(got.backendCpuMs ?? Number.NaN)})`);
+    log(
+      `${node} run ${i + 1}: --all ${formatMs(all.at(-1)!)}, -m ${formatMs(max.at(-1)!)}, --no-decrypt ${formatMs(plain.at(-1)!)}, libervia-cli ${formatMs(got.ms)} (backend CPU ${formatMs(got.backendCpuMs ?? Number.NaN)})`,
+    );
   }
   raw.pep = { allMs: all, maxMs: max, noDecryptMs: plain, liberviaMs: li, liberviaBackendCpuMs: liCpu };
   const group = `${formatCount(PEP_ITEMS)} oxps-made items on a PEP node (${world.storageShort})`;
   const fAll = figure(all);
   const fMax = figure(max);
-  const fLi = figure(li, liCpu.length ? `; backend CPU ${formatMs(median(liCpu))}, ${formatMs(median(liCpu) / PEP_ITEMS)}/item` : '');
+  const fLi = figure(
+    li,
+    liCpu.length
+      ? `; backend CPU ${formatMs(median(liCpu))}, ${formatMs(median(liCpu) / PEP_ITEMS)}/item`
+      : '',
+  );
   const vsMax = ratioOf(fAll, fMax);
   const vsLi = ratioOf(fAll, fLi);
-  rows.push({ group, what: '`oxps fetch --all --no-cache`', oxps: fAll, versus: `\`oxps fetch -m ${PEP_ITEMS} --no-cache\``, baseline: fMax, ratio: vsMax, target: '≤ 1.2×', met: vsMax !== undefined && vsMax <= 1.2 });
-  rows.push({ group, what: '`oxps fetch --all --no-cache`', oxps: fAll, versus: '`libervia-cli pubsub get -M 300` (bob)', baseline: fLi, ratio: vsLi, target: '≥ 5× faster', met: vsLi !== undefined && vsLi <= 0.2 });
-  rows.push({ group, what: '`oxps fetch --all --no-decrypt`', oxps: figure(plain), versus: '`oxps fetch --all --no-cache`', baseline: fAll, ratio: ratioOf(figure(plain), fAll) });
+  rows.push({
+    group,
+    what: '`oxps fetch --all --no-cache`',
+    oxps: fAll,
+    versus: `\`oxps fetch -m ${PEP_ITEMS} --no-cache\``,
+    baseline: fMax,
+    ratio: vsMax,
+    target: '≤ 1.2×',
+    met: vsMax !== undefined && vsMax <= 1.2,
+  });
+  rows.push({
+    group,
+    what: '`oxps fetch --all --no-cache`',
+    oxps: fAll,
+    versus: '`libervia-cli pubsub get -M 300` (bob)',
+    baseline: fLi,
+    ratio: vsLi,
+    target: '≥ 5× faster',
+    met: vsLi !== undefined && vsLi <= 0.2,
+  });
+  rows.push({
+    group,
+    what: '`oxps fetch --all --no-decrypt`',
+    oxps: figure(plain),
+    versus: '`oxps fetch --all --no-cache`',
+    baseline: fAll,
+    ratio: ratioOf(figure(plain), fAll),
+  });
 }
 
-async function oneShots(world: World, runs: number, rows: Row[], raw: Record<string, unknown>, log: (m: string) => void): Promise<void> {
+async function oneShots(
+  world: World,
+  runs: number,
+  rows: Row[],
+  raw: Record<string, unknown>,
+  log: (m: string) => void,
+): Promise<void> {
   const { carol, libervia } = world;
   const li = libervia!;
   const service = carol.jid;
@@ -139,29 +225,48 @@ async function oneShots(world: World, runs: number, rows: Row[], raw: Record<str
   const domain = world.address.domain;
   // alice's Libervia node for her share and publish (blog set -e: pubsub set --encrypt publishes plaintext)
   const liNode = `bench-li-oneshot-${randomBytes(3).toString('hex')}`;
-  await li.li(['blog', 'set', '-p', 'alice', '-s', PUBSUB, '-n', liNode, '-T', 'first', '-e'], { input: blogBody(0) });
+  await li.li(['blog', 'set', '-p', 'alice', '-s', PUBSUB, '-n', liNode, '-T', 'first', '-e'], {
+    input: blogBody(0),
+  });
   const recipients = [...world.singles, ...world.recipients];
-  if (recipients.length < runs) throw new Error(`one-shot shares need ${runs} recipients, the world has ${recipients.length} (raise BENCH_RECIPIENTS)`);
-  const cases: Array<{ what: string; versus: string; oxps: (i: number) => Promise<ProcessResult>; libervia: (i: number) => Promise<ProcessResult> }> = [
+  if (recipients.length < runs)
+    throw new Error(
+      `one-shot shares need ${runs} recipients, the world has ${recipients.length} (raise BENCH_RECIPIENTS)`,
+    );
+  const cases: Array<{
+    what: string;
+    versus: string;
+    oxps: (i: number) => Promise<ProcessResult>;
+    libervia: (i: number) => Promise<ProcessResult>;
+  }> = [
     {
-      what: '`oxps fetch -m 10`', versus: '`libervia-cli pubsub get -M 10` (bob)',
+      what: '`oxps fetch -m 10`',
+      versus: '`libervia-cli pubsub get -M 10` (bob)',
       oxps: () => carol.ok(['fetch', '-n', node, '-m', '10']),
-      libervia: () => li.li(['pubsub', 'get', '-p', 'bob', '-s', service, '-n', node, '-M', '10', '-O', 'xml-raw']),
+      libervia: () =>
+        li.li(['pubsub', 'get', '-p', 'bob', '-s', service, '-n', node, '-M', '10', '-O', 'xml-raw']),
     },
     {
-      what: '`oxps secret list`', versus: '`libervia-cli pubsub secret list` (alice)',
+      what: '`oxps secret list`',
+      versus: '`libervia-cli pubsub secret list` (alice)',
       oxps: () => carol.ok(['secret', 'list', '-n', node]),
       libervia: () => li.li(['pubsub', 'secret', 'list', '-p', 'alice', '-s', PUBSUB, '-n', liNode]),
     },
     {
-      what: '`oxps secret share` to one', versus: '`libervia-cli pubsub secret share` to one (alice → bob)',
+      what: '`oxps secret share` to one',
+      versus: '`libervia-cli pubsub secret share` to one (alice → bob)',
       oxps: (i) => carol.ok(['secret', 'share', '-n', node, recipients[i]!.jid]),
-      libervia: () => li.li(['pubsub', 'secret', 'share', '-p', 'alice', '-s', PUBSUB, '-n', liNode, `bob@${domain}`]),
+      libervia: () =>
+        li.li(['pubsub', 'secret', 'share', '-p', 'alice', '-s', PUBSUB, '-n', liNode, `bob@${domain}`]),
     },
     {
-      what: '`oxps publish` of one item', versus: '`libervia-cli blog set -e` of one item',
+      what: '`oxps publish` of one item',
+      versus: '`libervia-cli blog set -e` of one item',
       oxps: (i) => carol.ok(['publish', '-n', node, '-i', `one-${i}`, '-'], { input: atomEntry(1000 + i) }),
-      libervia: (i) => li.li(['blog', 'set', '-p', 'alice', '-s', PUBSUB, '-n', liNode, '-T', `one ${i}`, '-e'], { input: blogBody(i) }),
+      libervia: (i) =>
+        li.li(['blog', 'set', '-p', 'alice', '-s', PUBSUB, '-n', liNode, '-T', `one ${i}`, '-e'], {
+          input: blogBody(i),
+        }),
     },
   ];
   const measured: Record<string, { oxpsMs: number[]; liberviaMs: number[] }> = {};
@@ -177,20 +282,72 @@ async function oneShots(world: World, runs: number, rows: Row[], raw: Record<str
     const fo = figure(o);
     const fl = figure(l);
     const ratio = ratioOf(fo, fl);
-    rows.push({ group: `one-shot commands (${world.storageShort})`, what: c.what, oxps: fo, versus: c.versus, baseline: fl, ratio, target: '≤ 0.7×', met: ratio !== undefined && ratio <= 0.7 });
+    rows.push({
+      group: `one-shot commands (${world.storageShort})`,
+      what: c.what,
+      oxps: fo,
+      versus: c.versus,
+      baseline: fl,
+      ratio,
+      target: '≤ 0.7×',
+      met: ratio !== undefined && ratio <= 0.7,
+    });
   }
   raw.oneShots = measured;
 }
 
-async function liberviaMade(world: World, config: BenchConfig, runs: number, rows: Row[], raw: Record<string, unknown>, log: (m: string) => void): Promise<void> {
+async function liberviaMade(
+  world: World,
+  config: BenchConfig,
+  runs: number,
+  rows: Row[],
+  raw: Record<string, unknown>,
+  log: (m: string) => void,
+): Promise<void> {
   const { libervia, dave } = world;
   const li = libervia!;
   const domain = world.address.domain;
   const node = `bench-li-made-${randomBytes(3).toString('hex')}`;
-  const post = (i: number) => li.li(['blog', 'set', '-p', 'alice', '-s', PUBSUB, '-n', node, '-T', `Libervia bench post ${i}`, '-e'], { input: blogBody(i) });
+  const post = (i: number) =>
+    li.li(['blog', 'set', '-p', 'alice', '-s', PUBSUB, '-n', node, '-T', `Libervia bench post ${i}`, '-e'], {
+      input: blogBody(i),
+    });
   await post(0);
-  await li.li(['pubsub', 'node', 'set', '-p', 'alice', '-s', PUBSUB, '-n', node, '-f', 'access_model', 'whitelist', '-f', 'max_items', '1000']);
-  await li.li(['pubsub', 'node', 'affiliations', 'set', '-p', 'alice', '-s', PUBSUB, '-n', node, '-a', `dave@${domain}`, 'member', '-a', `bob@${domain}`, 'member']);
+  await li.li([
+    'pubsub',
+    'node',
+    'set',
+    '-p',
+    'alice',
+    '-s',
+    PUBSUB,
+    '-n',
+    node,
+    '-f',
+    'access_model',
+    'whitelist',
+    '-f',
+    'max_items',
+    '1000',
+  ]);
+  await li.li([
+    'pubsub',
+    'node',
+    'affiliations',
+    'set',
+    '-p',
+    'alice',
+    '-s',
+    PUBSUB,
+    '-n',
+    node,
+    '-a',
+    `dave@${domain}`,
+    'member',
+    '-a',
+    `bob@${domain}`,
+    'member',
+  ]);
   await li.li(['pubsub', 'secret', 'share', '-p', 'alice', '-s', PUBSUB, '-n', node, `dave@${domain}`]);
   await li.li(['pubsub', 'secret', 'share', '-p', 'alice', '-s', PUBSUB, '-n', node, `bob@${domain}`]);
   const [secretId] = await li.secretIds('alice', PUBSUB, node);
@@ -203,7 +360,8 @@ async function liberviaMade(world: World, config: BenchConfig, runs: number, row
   }
   await li.waitForSecret('bob', PUBSUB, node, secretId!);
   // 20, then (BENCH_LIBERVIA_ITEMS, default 100) the same node grown: 20 alone when it is ≤ 20
-  const sizes = config.liberviaItems > SMALL_LIBERVIA ? [SMALL_LIBERVIA, config.liberviaItems] : [SMALL_LIBERVIA];
+  const sizes =
+    config.liberviaItems > SMALL_LIBERVIA ? [SMALL_LIBERVIA, config.liberviaItems] : [SMALL_LIBERVIA];
   let posted = 1;
   const measured: Record<number, unknown> = {};
   for (const size of sizes) {
@@ -212,32 +370,52 @@ async function liberviaMade(world: World, config: BenchConfig, runs: number, row
     const l: number[] = [];
     const cpu: number[] = [];
     for (let i = 0; i < runs; i++) {
-      o.push(await oxpsFetch(dave, PUBSUB, node, ['--all', '--no-cache'], { status: 'decrypted', count: size }));
+      o.push(
+        await oxpsFetch(dave, PUBSUB, node, ['--all', '--no-cache'], { status: 'decrypted', count: size }),
+      );
       const got = await liberviaGet(world, config, PUBSUB, node, size);
       l.push(got.ms);
       if (got.backendCpuMs !== undefined) cpu.push(got.backendCpuMs);
     }
     measured[size] = { oxpsMs: o, liberviaMs: l, liberviaBackendCpuMs: cpu };
-    log(`${node} (${size} Libervia-made items): oxps ${formatMs(median(o))}, libervia-cli ${formatMs(median(l))}`);
+    log(
+      `${node} (${size} Libervia-made items): oxps ${formatMs(median(o))}, libervia-cli ${formatMs(median(l))}`,
+    );
     const fo = figure(o, `; ${formatMs(median(o) / size)}/item`);
-    const fl = figure(l, `; ${formatMs(median(l) / size)}/item${cpu.length ? `; backend CPU ${formatMs(median(cpu))}` : ''}`);
+    const fl = figure(
+      l,
+      `; ${formatMs(median(l) / size)}/item${cpu.length ? `; backend CPU ${formatMs(median(cpu))}` : ''}`,
+    );
     const ratio = ratioOf(fo, fl);
     rows.push({
-      group: `${size} Libervia-made items, GnuPG S2K (${world.storageShort})`, what: '`oxps fetch --all --no-cache` (dave)', oxps: fo,
-      versus: `\`libervia-cli pubsub get -M ${size}\` (bob)`, baseline: fl, ratio,
-      ...(size === SMALL_LIBERVIA ? { target: '≥ 2.5× faster', met: ratio !== undefined && ratio <= 0.4 } : {}),
+      group: `${size} Libervia-made items, GnuPG S2K (${world.storageShort})`,
+      what: '`oxps fetch --all --no-cache` (dave)',
+      oxps: fo,
+      versus: `\`libervia-cli pubsub get -M ${size}\` (bob)`,
+      baseline: fl,
+      ratio,
+      ...(size === SMALL_LIBERVIA
+        ? { target: '≥ 2.5× faster', met: ratio !== undefined && ratio <= 0.4 }
+        : {}),
     });
   }
   raw.liberviaMade = { node, measured };
 }
 
 /** 20 GnuPG-made items in-process: the pool (workers and the main thread) beside one thread. */
-async function decryptPool(runs: number, rows: Row[], raw: Record<string, unknown>, log: (m: string) => void): Promise<void> {
+async function decryptPool(
+  runs: number,
+  rows: Row[],
+  raw: Record<string, unknown>,
+  log: (m: string) => void,
+): Promise<void> {
   const { ciphertext, secret } = await recordedLiberviaItem();
   const once = async (maxWorkers?: number): Promise<number> => {
     const decryptor = new Decryptor(maxWorkers === undefined ? {} : { maxWorkers });
     const started = performance.now();
-    await Promise.all(Array.from({ length: SMALL_LIBERVIA }, () => decryptor.decrypt(new Uint8Array(ciphertext), secret)));
+    await Promise.all(
+      Array.from({ length: SMALL_LIBERVIA }, () => decryptor.decrypt(new Uint8Array(ciphertext), secret)),
+    );
     const ms = performance.now() - started;
     await decryptor.close();
     return ms;
@@ -249,9 +427,20 @@ async function decryptPool(runs: number, rows: Row[], raw: Record<string, unknow
     pool.push(await once());
   }
   raw.decryptPool = { serialMs: serial, poolMs: pool };
-  log(`decrypt pool, ${SMALL_LIBERVIA} GnuPG-made items: serial ${formatMs(median(serial))}, pool ${formatMs(median(pool))}`);
+  log(
+    `decrypt pool, ${SMALL_LIBERVIA} GnuPG-made items: serial ${formatMs(median(serial))}, pool ${formatMs(median(pool))}`,
+  );
   const fp = figure(pool);
   const fs = figure(serial);
   const ratio = ratioOf(fp, fs);
-  rows.push({ group: `${SMALL_LIBERVIA} GnuPG-made items in-process`, what: 'decrypt pool (workers + main thread), from the first item', oxps: fp, versus: 'the same items on one thread', baseline: fs, ratio, target: '≤ 0.6× serial', met: ratio !== undefined && ratio <= 0.6 });
+  rows.push({
+    group: `${SMALL_LIBERVIA} GnuPG-made items in-process`,
+    what: 'decrypt pool (workers + main thread), from the first item',
+    oxps: fp,
+    versus: 'the same items on one thread',
+    baseline: fs,
+    ratio,
+    target: '≤ 0.6× serial',
+    met: ratio !== undefined && ratio <= 0.6,
+  });
 }

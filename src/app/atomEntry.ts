@@ -17,7 +17,14 @@ export interface AtomRequest {
 export function atomEntry(request: AtomRequest): Element {
   const { title, content, markdown, authorJid, service, node, itemId } = request;
   const xhtml = markdown ? markdownToXhtml(content) : undefined;
-  return buildAtomEntry({ title, text: content, xhtml, authorJid, id: itemUri(service, node, itemId), date: new Date() });
+  return buildAtomEntry({
+    title,
+    text: content,
+    xhtml,
+    authorJid,
+    id: itemUri(service, node, itemId),
+    date: new Date(),
+  });
 }
 
 function markdownToXhtml(source: string): Element {

@@ -9,7 +9,13 @@ import { paths } from '../store/paths.js';
 import type { AppContext } from './context.js';
 import { ensureCapacity, heldItems } from './nodeCapacity.js';
 import { ENCRYPTED_NODE_CONFIG } from './pubsubNode.js';
-import { openPublisher, parsePayload, randomItemId, type ItemToPublish, type PublishOptions } from './publish.js';
+import {
+  openPublisher,
+  parsePayload,
+  randomItemId,
+  type ItemToPublish,
+  type PublishOptions,
+} from './publish.js';
 
 export interface BulkOptions extends PublishOptions {
   /** The JSONL input: one {"id"?: string, "payload": "<xml…>"} per line. */
@@ -44,15 +50,35 @@ export function parseJsonl(text: string): ItemToPublish[] {
     try {
       record = JSON.parse(line) as typeof record;
     } catch (error) {
-      throw new OxpsError('INPUT_INVALID', `${where} is not JSON: ${(error as Error).message}`, 'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>", "sign": optional true or false}');
+      throw new OxpsError(
+        'INPUT_INVALID',
+        `${where} is not JSON: ${(error as Error).message}`,
+        'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>", "sign": optional true or false}',
+      );
     }
-    if (typeof record.payload !== 'string') throw new OxpsError('INPUT_INVALID', `${where} has no "payload" string`, 'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>", "sign": optional true or false}');
-    if (record.id !== undefined && (typeof record.id !== 'string' || !record.id)) throw new OxpsError('INPUT_INVALID', `${where}: "id" must be a non-empty string`);
-    if (record.sign !== undefined && typeof record.sign !== 'boolean') throw new OxpsError('INPUT_INVALID', `${where}: "sign" must be true or false`);
+    if (typeof record.payload !== 'string')
+      throw new OxpsError(
+        'INPUT_INVALID',
+        `${where} has no "payload" string`,
+        'one object per line: {"id": "optional", "payload": "<element xmlns=…>…</element>", "sign": optional true or false}',
+      );
+    if (record.id !== undefined && (typeof record.id !== 'string' || !record.id))
+      throw new OxpsError('INPUT_INVALID', `${where}: "id" must be a non-empty string`);
+    if (record.sign !== undefined && typeof record.sign !== 'boolean')
+      throw new OxpsError('INPUT_INVALID', `${where}: "sign" must be true or false`);
     const payload = parsePayload(record.payload, `the payload of ${where}`);
-    items.push({ ...(record.id ? { id: record.id } : {}), payload, ...(record.sign === undefined ? {} : { sign: record.sign }) });
+    items.push({
+      ...(record.id ? { id: record.id } : {}),
+      payload,
+      ...(record.sign === undefined ? {} : { sign: record.sign }),
+    });
   });
-  if (items.length === 0) throw new OxpsError('INPUT_INVALID', 'the JSONL input holds no item', 'one object per line: {"payload": "<element xmlns=…/>"}');
+  if (items.length === 0)
+    throw new OxpsError(
+      'INPUT_INVALID',
+      'the JSONL input holds no item',
+      'one object per line: {"payload": "<element xmlns=…/>"}',
+    );
   return items;
 }
 
@@ -61,40 +87,68 @@ const RETRYABLE = new Set(['CONNECTION_LOST', 'TIMEOUT', 'CONNECT_FAILED']);
 export async function bulkPublish(ctx: AppContext, options: BulkOptions): Promise<BulkResult> {
   const { service, node } = options;
   const items = parseJsonl(options.text);
-  const digest = createHash('sha256').update(`${service}\n${node}\n${options.plaintext ? 'clear' : 'encrypted'}\n`).update(options.text).digest('hex').slice(0, 32);
+  const digest = createHash('sha256')
+    .update(`${service}\n${node}\n${options.plaintext ? 'clear' : 'encrypted'}\n`)
+    .update(options.text)
+    .digest('hex')
+    .slice(0, 32);
   const journalPath = join(paths.journalDir(ctx.account.profile), `${digest}.journal`);
   const journal = await Journal.open(journalPath, () => ({
-    version: 1, service, node, created: xep82DateTime(new Date()),
+    version: 1,
+    service,
+    node,
+    created: xep82DateTime(new Date()),
     ids: items.map((item) => item.id ?? randomItemId()),
     ...(options.sign ? { sign: true } : {}),
   }));
   // the same lines, resumed with or without --sign, would leave the batch half signed
   if (Boolean(journal.header.sign) !== Boolean(options.sign)) {
     await journal.close();
-    throw new OxpsError('USAGE', `this batch was started ${journal.header.sign ? 'with' : 'without'} --sign: resume it the same way`, `${journal.header.sign ? 'add' : 'drop'} --sign (or remove ${journalPath} to start afresh: items already published would be published again)`);
+    throw new OxpsError(
+      'USAGE',
+      `this batch was started ${journal.header.sign ? 'with' : 'without'} --sign: resume it the same way`,
+      `${journal.header.sign ? 'add' : 'drop'} --sign (or remove ${journalPath} to start afresh: items already published would be published again)`,
+    );
   }
   const ids = journal.header.ids;
   let capacity;
   try {
-    capacity = await ensureCapacity(ctx, { service, node, ids, allowDrop: Boolean(options.allowDrop), creationConfig: options.plaintext ? {} : ENCRYPTED_NODE_CONFIG });
+    capacity = await ensureCapacity(ctx, {
+      service,
+      node,
+      ids,
+      allowDrop: Boolean(options.allowDrop),
+      creationConfig: options.plaintext ? {} : ENCRYPTED_NODE_CONFIG,
+    });
   } catch (error) {
     await journal.close();
     throw error;
   }
   const alreadyDone = journal.done.size;
   const todo = items.map((_, index) => index).filter((index) => !journal.done.has(index));
-  if (alreadyDone > 0) ctx.reporter.notice(`resuming: ${alreadyDone} of ${items.length} items were published by an earlier run`);
+  if (alreadyDone > 0)
+    ctx.reporter.notice(`resuming: ${alreadyDone} of ${items.length} items were published by an earlier run`);
   const progress = ctx.reporter.progress('publishing', todo.length);
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await publishAll(ctx, options, items, journal, todo.filter((index) => !journal.done.has(index)), () => progress.tick());
+        await publishAll(
+          ctx,
+          options,
+          items,
+          journal,
+          todo.filter((index) => !journal.done.has(index)),
+          () => progress.tick(),
+        );
         break;
       } catch (error) {
         await journal.flush();
-        if (!(error instanceof OxpsError && RETRYABLE.has(error.code)) || attempt >= options.retries) throw error;
+        if (!(error instanceof OxpsError && RETRYABLE.has(error.code)) || attempt >= options.retries)
+          throw error;
         const delay = Math.min(30_000, 500 * 2 ** attempt);
-        ctx.reporter.warn(`${error.message}; reconnecting in ${delay / 1000} s (attempt ${attempt + 1} of ${options.retries})`);
+        ctx.reporter.warn(
+          `${error.message}; reconnecting in ${delay / 1000} s (attempt ${attempt + 1} of ${options.retries})`,
+        );
         await ctx.reconnect();
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
@@ -106,14 +160,34 @@ export async function bulkPublish(ctx: AppContext, options: BulkOptions): Promis
   await (await ctx.state()).save();
   const held = await heldItems(ctx, service, node, ids);
   const keeps = capacity.keeps !== undefined && Number.isFinite(capacity.keeps) ? capacity.keeps : undefined;
-  const result: BulkResult = { service, node, total: items.length, published: items.length - alreadyDone, alreadyDone, ...(held === undefined ? {} : { held }), ...(keeps === undefined ? {} : { keeps }), journal: journalPath };
+  const result: BulkResult = {
+    service,
+    node,
+    total: items.length,
+    published: items.length - alreadyDone,
+    alreadyDone,
+    ...(held === undefined ? {} : { held }),
+    ...(keeps === undefined ? {} : { keeps }),
+    journal: journalPath,
+  };
   if (held !== undefined && held < items.length && !options.allowDrop) {
-    throw new OxpsError('PARTIAL', `node ${node} on ${service} holds only ${held} of the ${items.length} items published: the service dropped the others (pubsub#max_items)`, 'ask the node\'s owner to raise its max_items, or publish to a node that keeps more');
+    throw new OxpsError(
+      'PARTIAL',
+      `node ${node} on ${service} holds only ${held} of the ${items.length} items published: the service dropped the others (pubsub#max_items)`,
+      "ask the node's owner to raise its max_items, or publish to a node that keeps more",
+    );
   }
   return result;
 }
 
-async function publishAll(ctx: AppContext, options: BulkOptions, items: ItemToPublish[], journal: Journal, todo: number[], tick: () => void): Promise<void> {
+async function publishAll(
+  ctx: AppContext,
+  options: BulkOptions,
+  items: ItemToPublish[],
+  journal: Journal,
+  todo: number[],
+  tick: () => void,
+): Promise<void> {
   const publisher = await openPublisher(ctx, options);
   let next = 0;
   let failure: unknown;

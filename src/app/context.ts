@@ -46,7 +46,11 @@ export class AppContext {
 
   /** The profile state, locked for the rest of the run (concurrent runs wait, see --lock-wait). */
   async state(): Promise<ProfileStateHandle> {
-    this.stateHandle ??= await ProfileStateHandle.open(this.account.profile, this.keystore, this.options.lockWaitMs);
+    this.stateHandle ??= await ProfileStateHandle.open(
+      this.account.profile,
+      this.keystore,
+      this.options.lockWaitMs,
+    );
     return this.stateHandle;
   }
 
@@ -92,7 +96,8 @@ export class AppContext {
 
   private async connect(): Promise<Session> {
     const { jid, host, port, tlsCa, profile } = this.account;
-    const password = (await this.options.passwordOverride?.()) ?? (await this.keystore.get(profile, 'password'));
+    const password =
+      (await this.options.passwordOverride?.()) ?? (await this.keystore.get(profile, 'password'));
     if (!password) {
       throw new OxpsError(
         'PROFILE_NOT_FOUND',
@@ -119,10 +124,18 @@ export async function readCaFile(path: string): Promise<string> {
   try {
     pem = await readFile(path, 'utf8');
   } catch (error) {
-    throw new OxpsError('INPUT_INVALID', `cannot read the CA file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'give a readable PEM file to --tls-ca');
+    throw new OxpsError(
+      'INPUT_INVALID',
+      `cannot read the CA file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'give a readable PEM file to --tls-ca',
+    );
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new OxpsError('INPUT_INVALID', `the CA file ${path} holds no PEM certificate`, 'give a PEM file (-----BEGIN CERTIFICATE-----) to --tls-ca');
+    throw new OxpsError(
+      'INPUT_INVALID',
+      `the CA file ${path} holds no PEM certificate`,
+      'give a PEM file (-----BEGIN CERTIFICATE-----) to --tls-ca',
+    );
   }
   return pem;
 }

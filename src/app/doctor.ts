@@ -10,7 +10,11 @@ import { domainOf } from '../xmpp/jid.js';
 import { discoInfoIq, parseDiscoFeatures } from '../protocol/pubsub/disco.js';
 import { defaultConfigurationIq, parseAccessModels } from '../protocol/pubsub/defaultConfig.js';
 import { entityTimeIq, parseEntityTime } from '../protocol/entityTime.js';
-import { PUBLIC_KEYS_LIST_ITEM, PUBLIC_KEYS_LIST_NODE, parsePublicKeysList } from '../protocol/ox/publicKeys.js';
+import {
+  PUBLIC_KEYS_LIST_ITEM,
+  PUBLIC_KEYS_LIST_NODE,
+  parsePublicKeysList,
+} from '../protocol/ox/publicKeys.js';
 import { NS } from '../protocol/namespaces.js';
 import type { Account, AppContext } from './context.js';
 import { fetchOneItem } from './pubsubNode.js';
@@ -65,23 +69,44 @@ async function attempt<T>(work: () => Promise<T>): Promise<Outcome<T>> {
 }
 
 function failed(error: unknown): Omit<DoctorCheck, 'name'> {
-  if (error instanceof OxpsError) return { ok: false, detail: error.message, ...(error.hint ? { hint: error.hint } : {}) };
-  return { ok: false, detail: `unexpected error: ${(error as Error)?.message ?? String(error)}`, hint: 'run again with -v; if it persists, report it' };
+  if (error instanceof OxpsError)
+    return { ok: false, detail: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  return {
+    ok: false,
+    detail: `unexpected error: ${(error as Error)?.message ?? String(error)}`,
+    hint: 'run again with -v; if it persists, report it',
+  };
 }
 
 function skipped(name: string, because: string): DoctorCheck {
   return { name, ok: false, detail: `not checked: ${because}`, skipped: true };
 }
 
-const SERVER_CHECKS = ['openpgp-key', 'pep', 'mam', 'offline-storage', 'publish-options', 'whitelist', 'clock'] as const;
+const SERVER_CHECKS = [
+  'openpgp-key',
+  'pep',
+  'mam',
+  'offline-storage',
+  'publish-options',
+  'whitelist',
+  'clock',
+] as const;
 
 export async function runDoctor(setup: DoctorSetup, now: () => number = Date.now): Promise<DoctorCheck[]> {
   const profile = await attempt(() => setup.account());
   const profileName = profile.ok ? profile.value.account.profile : undefined;
   const store = await attempt(() => setup.keystore(profile.ok ? profile.value.keystoreChoice : undefined));
-  const keystore = store.ok ? await keystoreCheck(store.value.keystore, store.value.requested, profileName) : { name: 'keystore', ...store.check };
-  const checks: DoctorCheck[] = [keystore, profile.ok ? await profileCheck(profile.value.account) : { name: 'profile', ...profile.check }];
-  const skipRest = (because: string) => [...checks, ...['login', ...SERVER_CHECKS, 'state'].map((name) => skipped(name, because))];
+  const keystore = store.ok
+    ? await keystoreCheck(store.value.keystore, store.value.requested, profileName)
+    : { name: 'keystore', ...store.check };
+  const checks: DoctorCheck[] = [
+    keystore,
+    profile.ok ? await profileCheck(profile.value.account) : { name: 'profile', ...profile.check },
+  ];
+  const skipRest = (because: string) => [
+    ...checks,
+    ...['login', ...SERVER_CHECKS, 'state'].map((name) => skipped(name, because)),
+  ];
 
   if (!profile.ok) return skipRest('no profile');
   if (!keystore.ok) return skipRest('the keystore is not usable');
@@ -91,19 +116,35 @@ export async function runDoctor(setup: DoctorSetup, now: () => number = Date.now
   const login = await attempt(() => ctx.session());
   checks.push(login.ok ? loginCheck(ctx, login.value) : { name: 'login', ...login.check });
   if (login.ok) checks.push(...(await serverChecks(ctx, login.value, now)));
-  else checks.push(await ownKeyCheck(ctx, undefined), ...SERVER_CHECKS.slice(1).map((name) => skipped(name, 'login failed')));
+  else
+    checks.push(
+      await ownKeyCheck(ctx, undefined),
+      ...SERVER_CHECKS.slice(1).map((name) => skipped(name, 'login failed')),
+    );
   checks.push(await stateCheck(ctx));
   return checks;
 }
 
-async function keystoreCheck(keystore: Keystore, requested: KeystoreChoice, profile: string | undefined): Promise<DoctorCheck> {
+async function keystoreCheck(
+  keystore: Keystore,
+  requested: KeystoreChoice,
+  profile: string | undefined,
+): Promise<DoctorCheck> {
   // reading an entry proves that the keychain answers, or that the vault passphrase is right
   const read = await attempt(() => keystore.get(profile ?? 'doctor', 'password'));
   if (!read.ok) return { name: 'keystore', ...read.check };
-  if (keystore.kind === 'keychain') return { name: 'keystore', ok: true, detail: `${keystore.description} answers` };
-  const exists = await stat(paths.vaultFile()).then(() => true, () => false);
+  if (keystore.kind === 'keychain')
+    return { name: 'keystore', ok: true, detail: `${keystore.description} answers` };
+  const exists = await stat(paths.vaultFile()).then(
+    () => true,
+    () => false,
+  );
   const why = requested === 'auto' ? ' (the OS keychain did not answer)' : '';
-  return { name: 'keystore', ok: true, detail: `${keystore.description}${exists ? ' opens with the passphrase' : ' (made on first use)'}${why}` };
+  return {
+    name: 'keystore',
+    ok: true,
+    detail: `${keystore.description}${exists ? ' opens with the passphrase' : ' (made on first use)'}${why}`,
+  };
 }
 
 async function profileCheck(account: Account): Promise<DoctorCheck> {
@@ -112,7 +153,10 @@ async function profileCheck(account: Account): Promise<DoctorCheck> {
   const origin = {
     host: 'host given: profile add --host or OXPS_HOST',
     srv: `DNS SRV record _xmpp-client._tcp.${domain}`,
-    domain: domain === 'localhost' ? 'the domain itself' : `the domain: no DNS SRV record _xmpp-client._tcp.${domain}`,
+    domain:
+      domain === 'localhost'
+        ? 'the domain itself'
+        : `the domain: no DNS SRV record _xmpp-client._tcp.${domain}`,
   }[source];
   const server = `${host}:${port} (${origin})`;
   const ca = account.tlsCa ? `TLS CA ${account.tlsCa}` : 'system TLS roots';
@@ -121,7 +165,11 @@ async function profileCheck(account: Account): Promise<DoctorCheck> {
 
 function loginCheck(ctx: AppContext, session: Session): DoctorCheck {
   const trust = ctx.account.tlsCa ? `the system roots and ${ctx.account.tlsCa}` : 'the system roots';
-  return { name: 'login', ok: true, detail: `logged in as ${session.fullJid} over TLS (certificate verified against ${trust})` };
+  return {
+    name: 'login',
+    ok: true,
+    detail: `logged in as ${session.fullJid} over TLS (certificate verified against ${trust})`,
+  };
 }
 
 async function serverChecks(ctx: AppContext, session: Session, now: () => number): Promise<DoctorCheck[]> {
@@ -138,15 +186,29 @@ async function serverChecks(ctx: AppContext, session: Session, now: () => number
     attempt(() => discover(ctx.bareJid)),
     clockCheck(session, domain, now),
     attempt(async () => {
-      const models = parseAccessModels(await session.iq(defaultConfigurationIq(ctx.bareJid), `reading the default node configuration of ${ctx.bareJid}`));
-      ctx.reporter.verbose(`access models in the default node configuration of ${ctx.bareJid}: ${models?.join(' ') ?? 'none listed'}`);
+      const models = parseAccessModels(
+        await session.iq(
+          defaultConfigurationIq(ctx.bareJid),
+          `reading the default node configuration of ${ctx.bareJid}`,
+        ),
+      );
+      ctx.reporter.verbose(
+        `access models in the default node configuration of ${ctx.bareJid}: ${models?.join(' ') ?? 'none listed'}`,
+      );
       return models;
     }),
   ]);
-  const feature = (name: string, where: 'account' | 'server', wanted: string, missing: Omit<DoctorCheck, 'name' | 'ok'>): DoctorCheck => {
+  const feature = (
+    name: string,
+    where: 'account' | 'server',
+    wanted: string,
+    missing: Omit<DoctorCheck, 'name' | 'ok'>,
+  ): DoctorCheck => {
     const [jid, info] = where === 'account' ? [ctx.bareJid, accountInfo] : [domain, serverInfo];
     if (!info.ok) return { name, ...info.check };
-    return info.value.features.includes(wanted) ? { name, ok: true, detail: `${wanted} advertised by ${jid}` } : { name, ok: false, ...missing };
+    return info.value.features.includes(wanted)
+      ? { name, ok: true, detail: `${wanted} advertised by ${jid}` }
+      : { name, ok: false, ...missing };
   };
   return [
     key,
@@ -196,11 +258,20 @@ function whitelistCheck(
   accessModels: Outcome<string[] | undefined>,
 ): DoctorCheck {
   const name = 'whitelist';
-  const sources: Array<[string, Outcome<DiscoInfo>]> = [[account, accountInfo], [domain, serverInfo]];
-  const advertisedBy = sources.find(([, info]) => info.ok && info.value.features.includes(FEATURES.whitelist))?.[0];
+  const sources: Array<[string, Outcome<DiscoInfo>]> = [
+    [account, accountInfo],
+    [domain, serverInfo],
+  ];
+  const advertisedBy = sources.find(
+    ([, info]) => info.ok && info.value.features.includes(FEATURES.whitelist),
+  )?.[0];
   if (advertisedBy) return { name, ok: true, detail: `${FEATURES.whitelist} advertised by ${advertisedBy}` };
   if (accessModels.ok && accessModels.value?.includes('whitelist')) {
-    return { name, ok: true, detail: `the default node configuration of ${account} offers the whitelist access model` };
+    return {
+      name,
+      ok: true,
+      detail: `the default node configuration of ${account} offers the whitelist access model`,
+    };
   }
   return {
     name,
@@ -222,15 +293,33 @@ async function ownKeyCheck(ctx: AppContext, session: Session | undefined): Promi
   if (!found.ok) return { name, ...found.check };
   const fingerprint = found.value;
   if (!fingerprint) {
-    return { name, ok: false, detail: `profile "${ctx.account.profile}" has no OpenPGP key in ${ctx.keystore.description}`, hint: 'make one: oxps key generate (or restore a backup: oxps key restore)' };
+    return {
+      name,
+      ok: false,
+      detail: `profile "${ctx.account.profile}" has no OpenPGP key in ${ctx.keystore.description}`,
+      hint: 'make one: oxps key generate (or restore a backup: oxps key restore)',
+    };
   }
-  if (!session) return { name, ok: false, detail: `key ${fingerprint} present; not checked whether it is published (login failed)`, skipped: true };
+  if (!session)
+    return {
+      name,
+      ok: false,
+      detail: `key ${fingerprint} present; not checked whether it is published (login failed)`,
+      skipped: true,
+    };
   const listed = await attempt(() => publishedFingerprints(session, ctx.bareJid));
   if (!listed.ok) return { name, ...listed.check };
   if (!listed.value.includes(fingerprint)) {
-    return { name, ok: false, detail: `key ${fingerprint} is not on the public keys list of ${ctx.bareJid} (PEP node ${PUBLIC_KEYS_LIST_NODE})`, hint: 'contacts cannot send you secrets until it is: oxps key publish' };
+    return {
+      name,
+      ok: false,
+      detail: `key ${fingerprint} is not on the public keys list of ${ctx.bareJid} (PEP node ${PUBLIC_KEYS_LIST_NODE})`,
+      hint: 'contacts cannot send you secrets until it is: oxps key publish',
+    };
   }
-  const keys = await attempt(async () => (await (await import('./ox/keys.js')).listKeys(ctx, undefined)).keys);
+  const keys = await attempt(
+    async () => (await (await import('./ox/keys.js')).listKeys(ctx, undefined)).keys,
+  );
   if (!keys.ok) return { name, ...keys.check };
   const others = keys.value.filter((k) => !k.local && !k.withdrawn);
   const undecided = others.filter((k) => k.trust === 'undecided');
@@ -239,17 +328,24 @@ async function ownKeyCheck(ctx: AppContext, session: Session | undefined): Promi
     ok: true,
     detail: `key ${fingerprint}, on the public keys list of ${ctx.bareJid}${others.length ? ` with ${plural(others.length, 'other key')}` : ''}`,
     keys: keys.value,
-    ...(undecided.length ? { hint: `make sure every other key is one of your devices: oxps key trust ${ctx.bareJid} FINGERPRINT (or add --distrust)` } : {}),
+    ...(undecided.length
+      ? {
+          hint: `make sure every other key is one of your devices: oxps key trust ${ctx.bareJid} FINGERPRINT (or add --distrust)`,
+        }
+      : {}),
   };
 }
 
 async function publishedFingerprints(session: Session, bareJid: string): Promise<string[]> {
   let item;
   try {
-    item = (await fetchOneItem(session, bareJid, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM)) ?? (await fetchOneItem(session, bareJid, PUBLIC_KEYS_LIST_NODE));
+    item =
+      (await fetchOneItem(session, bareJid, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM)) ??
+      (await fetchOneItem(session, bareJid, PUBLIC_KEYS_LIST_NODE));
   } catch (error) {
     // Prosody answers forbidden for a PEP node that does not exist
-    if (error instanceof IqError && (error.condition === 'forbidden' || error.condition === 'item-not-found')) return [];
+    if (error instanceof IqError && (error.condition === 'forbidden' || error.condition === 'item-not-found'))
+      return [];
     throw error;
   }
   return parsePublicKeysList(item, MAX_KEYS_PER_CONTACT).keys.map((k) => k.fingerprint);
@@ -259,16 +355,28 @@ async function publishedFingerprints(session: Session, bareJid: string): Promise
 async function clockCheck(session: Session, domain: string, now: () => number): Promise<DoctorCheck> {
   const name = 'clock';
   const sent = now();
-  const answer = await attempt(() => session.iq(entityTimeIq(domain), `asking ${domain} for its time (XEP-0202)`));
+  const answer = await attempt(() =>
+    session.iq(entityTimeIq(domain), `asking ${domain} for its time (XEP-0202)`),
+  );
   const received = now();
-  if (!answer.ok) return { name, ...answer.check, hint: 'the server does not tell its time (XEP-0202: Prosody mod_time, ejabberd mod_time)' };
+  if (!answer.ok)
+    return {
+      name,
+      ...answer.check,
+      hint: 'the server does not tell its time (XEP-0202: Prosody mod_time, ejabberd mod_time)',
+    };
   const serverTime = parseEntityTime(answer.value);
   if (!serverTime) return { name, ok: false, detail: `${domain} answered no valid time (XEP-0202)` };
   const skew = (sent + received) / 2 - serverTime.getTime();
   const amount = `${(Math.abs(skew) / 1000).toFixed(1)} s`;
   const detail = `our clock is ${amount} ${skew >= 0 ? 'ahead of' : 'behind'} ${domain}'s`;
   if (Math.abs(skew) <= CLOCK_SKEW_WARNING_MS) return { name, ok: true, detail };
-  return { name, ok: false, detail, hint: 'signature times and secret timestamps depend on it: set the system clock (e.g. timedatectl set-ntp true)' };
+  return {
+    name,
+    ok: false,
+    detail,
+    hint: 'signature times and secret timestamps depend on it: set the system clock (e.g. timedatectl set-ntp true)',
+  };
 }
 
 /** The state file opens and decrypts; what it holds. */
@@ -276,7 +384,10 @@ async function stateCheck(ctx: AppContext): Promise<DoctorCheck> {
   const name = 'state';
   const file = paths.stateFile(ctx.account.profile);
   // a file that exists but cannot be stat'ed is for ctx.state() to explain
-  const exists = await stat(file).then(() => true, (error: NodeJS.ErrnoException) => error.code !== 'ENOENT');
+  const exists = await stat(file).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => error.code !== 'ENOENT',
+  );
   if (!exists) return { name, ok: true, detail: `${file}: none yet (made on first use)` };
   const opened = await attempt(() => ctx.state());
   if (!opened.ok) return { name, ...opened.check };
@@ -286,7 +397,9 @@ async function stateCheck(ctx: AppContext): Promise<DoctorCheck> {
   await ctx.releaseState();
   const shares = pendingShares.length ? `, ${plural(pendingShares.length, 'pending share')}` : '';
   return {
-    name, ok: true, detail: `${file}: ${plural(records.length, 'node')}, ${plural(secrets, 'secret')}, ${plural(pending.length, 'pending notification')}${shares}`,
+    name,
+    ok: true,
+    detail: `${file}: ${plural(records.length, 'node')}, ${plural(secrets, 'secret')}, ${plural(pending.length, 'pending notification')}${shares}`,
     ...(pendingShares.length ? { pendingShares: pendingShares.map((p) => ({ ...p })) } : {}),
   };
 }

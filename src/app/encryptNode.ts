@@ -1,7 +1,13 @@
 // `oxps encrypt-node`: make a node ready for encrypted items — whitelist access model
 // (XEP-0473 §6), created or converted — and give it a first secret.
 import { OxpsError } from '../errors.js';
-import { currentSecret, generateSecret, mayGenerateSecret, origins, type NodeSecret } from '../protocol/oxps/secrets.js';
+import {
+  currentSecret,
+  generateSecret,
+  mayGenerateSecret,
+  origins,
+  type NodeSecret,
+} from '../protocol/oxps/secrets.js';
 import type { AppContext } from './context.js';
 import { ensureNodeRecord } from './state.js';
 import { noticeForeignSecret, settleBeforeEncrypting } from './nodeOrigin.js';
@@ -27,7 +33,10 @@ export interface EncryptNodeResult {
   keeps?: number;
 }
 
-export async function encryptNode(ctx: AppContext, { service, node, confirmConversion }: EncryptNodeRequest): Promise<EncryptNodeResult> {
+export async function encryptNode(
+  ctx: AppContext,
+  { service, node, confirmConversion }: EncryptNodeRequest,
+): Promise<EncryptNodeResult> {
   const session = await ctx.session();
   const config = await nodeConfiguration(session, service, node);
   let created = false;
@@ -39,7 +48,11 @@ export async function encryptNode(ctx: AppContext, { service, node, confirmConve
     ctx.reporter.verbose(`created node ${node} on ${service} (access model whitelist)`);
   } else if (previousAccessModel !== 'whitelist') {
     if (!(await confirmConversion(previousAccessModel ?? 'unknown'))) {
-      throw new OxpsError('USAGE', `node ${node} on ${service} was left unchanged (access model ${previousAccessModel})`, 'pass --yes to convert it to the whitelist access model');
+      throw new OxpsError(
+        'USAGE',
+        `node ${node} on ${service} was left unchanged (access model ${previousAccessModel})`,
+        'pass --yes to convert it to the whitelist access model',
+      );
     }
     await configureNode(session, service, node, { 'pubsub#access_model': 'whitelist' });
     converted = true;
@@ -54,7 +67,11 @@ export async function encryptNode(ctx: AppContext, { service, node, confirmConve
   const newSecret = !secret;
   if (!secret) {
     if (!mayGenerateSecret(record.secrets, ctx.bareJid)) {
-      throw new OxpsError('NOT_ORIGIN', `only ${origins(record.secrets).join(', ')} may make a new secret for node ${node}`, 'ask them to rotate the secret (oxps secret rotate)');
+      throw new OxpsError(
+        'NOT_ORIGIN',
+        `only ${origins(record.secrets).join(', ')} may make a new secret for node ${node}`,
+        'ask them to rotate the secret (oxps secret rotate)',
+      );
     }
     secret = generateSecret(ctx.bareJid);
     record.secrets.push(secret);
@@ -62,5 +79,14 @@ export async function encryptNode(ctx: AppContext, { service, node, confirmConve
   } else {
     noticeForeignSecret(ctx, record, secret);
   }
-  return { service, node, created, converted, previousAccessModel, secret: { id: secret.id, timestamp: secret.timestamp, origin: secret.origin }, newSecret, ...(keeps !== undefined && Number.isFinite(keeps) ? { keeps } : {}) };
+  return {
+    service,
+    node,
+    created,
+    converted,
+    previousAccessModel,
+    secret: { id: secret.id, timestamp: secret.timestamp, origin: secret.origin },
+    newSecret,
+    ...(keeps !== undefined && Number.isFinite(keeps) ? { keeps } : {}),
+  };
 }

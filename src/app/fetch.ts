@@ -90,7 +90,11 @@ const READ_AHEAD_BYTES = 16 * 1024 * 1024;
  * `before`: work that may change the node's secrets (the quick sync); the first request for the
  * items goes out beside it, and decryption waits for it.
  */
-export async function* fetchItems(ctx: AppContext, request: FetchRequest, before: Promise<void> = Promise.resolve()): AsyncGenerator<FetchedItem> {
+export async function* fetchItems(
+  ctx: AppContext,
+  request: FetchRequest,
+  before: Promise<void> = Promise.resolve(),
+): AsyncGenerator<FetchedItem> {
   const state = await ctx.state();
   const retrieval = new RetrievalMemory(request.service, state.data.itemsRetrieval?.[request.service]);
   const retrieved = retrieveItems(ctx, request, retrieval);
@@ -108,8 +112,17 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest, before
   // cron job that wants to publish (the cache file is replaced atomically, last writer wins).
   await ctx.releaseState();
   const maxItemBytes = request.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES;
-  const cache = request.noCache || request.noDecrypt ? undefined : await openCache(ctx, request.service, request.node, maxItemBytes);
-  const reader = new ItemReader(record, cache, new Decryptor({ maxPlaintextBytes: maxItemBytes }), maxItemBytes, Boolean(request.noDecrypt));
+  const cache =
+    request.noCache || request.noDecrypt
+      ? undefined
+      : await openCache(ctx, request.service, request.node, maxItemBytes);
+  const reader = new ItemReader(
+    record,
+    cache,
+    new Decryptor({ maxPlaintextBytes: maxItemBytes }),
+    maxItemBytes,
+    Boolean(request.noDecrypt),
+  );
   const readAhead = Math.max(1, Math.min(READ_AHEAD, Math.floor(READ_AHEAD_BYTES / maxItemBytes)));
   const ahead: Array<Promise<FetchedItem>> = [];
   const seen = new Set<string>();
@@ -126,7 +139,11 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest, before
       const item = step.value;
       seen.add(item.id);
       const attached = verifier?.start(item);
-      ahead.push(attached ? reader.read(item).then((read) => withAttachments(read, item, attached)) : reader.read(item));
+      ahead.push(
+        attached
+          ? reader.read(item).then((read) => withAttachments(read, item, attached))
+          : reader.read(item),
+      );
       if (ahead.length >= readAhead) yield await next();
     }
     while (ahead.length) yield await next();
@@ -136,7 +153,10 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest, before
       if (request.all) await cache.prune(seen);
     }
     const { main, workers } = reader.decryptor.costly;
-    if (main + workers > 0) ctx.reporter.verbose(`${main + workers} costly item(s) (GnuPG-made S2K) decrypted: ${main} on the main thread, ${workers} on worker threads`);
+    if (main + workers > 0)
+      ctx.reporter.verbose(
+        `${main + workers} costly item(s) (GnuPG-made S2K) decrypted: ${main} on the main thread, ${workers} on worker threads`,
+      );
     await retrieval.save(ctx);
   } finally {
     await retrieved.return(undefined);
@@ -145,14 +165,31 @@ export async function* fetchItems(ctx: AppContext, request: FetchRequest, before
   }
 }
 
-async function signatureVerifier(ctx: AppContext, request: FetchRequest, record: NodeRecord | undefined, owner: string | undefined, decryptor: Decryptor): Promise<SignatureVerifier | undefined> {
+async function signatureVerifier(
+  ctx: AppContext,
+  request: FetchRequest,
+  record: NodeRecord | undefined,
+  owner: string | undefined,
+  decryptor: Decryptor,
+): Promise<SignatureVerifier | undefined> {
   if (request.noDecrypt || !(request.verify || request.attachments)) return undefined;
   const { SignatureVerifier } = await import('./signatures.js');
-  return new SignatureVerifier(ctx, { service: request.service, node: request.node, owner, record, decryptor, keepAttachments: Boolean(request.attachments) });
+  return new SignatureVerifier(ctx, {
+    service: request.service,
+    node: request.node,
+    owner,
+    record,
+    decryptor,
+    keepAttachments: Boolean(request.attachments),
+  });
 }
 
 /** The item with its signature's verdict (and attachments): readable items only. */
-async function withAttachments(item: FetchedItem, pubsubItem: PubsubItem, attached: (plaintext: (() => Element | undefined) | undefined) => Promise<ItemAttachments>): Promise<FetchedItem> {
+async function withAttachments(
+  item: FetchedItem,
+  pubsubItem: PubsubItem,
+  attached: (plaintext: (() => Element | undefined) | undefined) => Promise<ItemAttachments>,
+): Promise<FetchedItem> {
   if (item.status !== 'decrypted' && item.status !== 'plaintext') {
     await attached(undefined);
     return item;
@@ -160,16 +197,30 @@ async function withAttachments(item: FetchedItem, pubsubItem: PubsubItem, attach
   // the payload as it came (its namespaces declared up the stanza), or the decrypted one
   const plaintext = item.status === 'plaintext' ? () => pubsubItem.payload : () => item.element();
   const { signature, attachments, problems } = await attached(plaintext);
-  return { ...item, signature, ...(attachments && { attachments }), ...(problems?.length ? { attachmentProblems: problems } : {}) };
+  return {
+    ...item,
+    signature,
+    ...(attachments && { attachments }),
+    ...(problems?.length ? { attachmentProblems: problems } : {}),
+  };
 }
 
 /** Whether the user asked that every item of the node be signed (oxps node set --require-signed). */
-export async function nodeRequiresSignatures(ctx: AppContext, service: string, node: string): Promise<boolean> {
+export async function nodeRequiresSignatures(
+  ctx: AppContext,
+  service: string,
+  node: string,
+): Promise<boolean> {
   return Boolean(nodeRecord((await ctx.state()).data, service, node)?.requireSigned);
 }
 
 /** Stores the node's local settings (oxps node set); returns the record's settings after the change. */
-export async function setNodeSettings(ctx: AppContext, service: string, node: string, settings: { requireSigned?: boolean }): Promise<{ service: string; node: string; requireSigned: boolean }> {
+export async function setNodeSettings(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  settings: { requireSigned?: boolean },
+): Promise<{ service: string; node: string; requireSigned: boolean }> {
   const state = await ctx.state();
   const record = ensureNodeRecord(state.data, service, node);
   if (settings.requireSigned !== undefined) {
@@ -189,12 +240,21 @@ export function knownOwner(service: string): string | undefined {
  * XEP-0473 does not authenticate publishers, but where the server names one (Prosody's PEP does
  * not; components may) an item someone other than the owner published deserves a word.
  */
-export function foreignPublisherWarning(owner: string | undefined, node: string, item: { id: string; publisher?: string }): string | undefined {
+export function foreignPublisherWarning(
+  owner: string | undefined,
+  node: string,
+  item: { id: string; publisher?: string },
+): string | undefined {
   if (!owner || !item.publisher || bareJid(item.publisher) === owner) return undefined;
   return `item ${item.id} of ${node} was published by ${item.publisher}, not by the node's owner ${owner}`;
 }
 
-async function openCache(ctx: AppContext, service: string, node: string, maxItemBytes: number): Promise<ItemCache> {
+async function openCache(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  maxItemBytes: number,
+): Promise<ItemCache> {
   const { profile } = ctx.account;
   let key = await ctx.keystore.get(profile, 'cache-key');
   if (!key) {
@@ -202,10 +262,17 @@ async function openCache(ctx: AppContext, service: string, node: string, maxItem
     await ctx.keystore.set(profile, 'cache-key', key);
   }
   const note = (message: string) => ctx.reporter.verbose(message);
-  return ItemCache.open(paths.profileCacheDir(profile), Buffer.from(key, 'base64'), service, node, { maxEntryBytes: maxItemBytes, note });
+  return ItemCache.open(paths.profileCacheDir(profile), Buffer.from(key, 'base64'), service, node, {
+    maxEntryBytes: maxItemBytes,
+    note,
+  });
 }
 
-async function* retrieveItems(ctx: AppContext, request: FetchRequest, retrieval: RetrievalMemory): AsyncGenerator<PubsubItem> {
+async function* retrieveItems(
+  ctx: AppContext,
+  request: FetchRequest,
+  retrieval: RetrievalMemory,
+): AsyncGenerator<PubsubItem> {
   try {
     yield* requestItems(ctx, request, retrieval);
   } catch (error) {
@@ -219,23 +286,38 @@ async function* retrieveItems(ctx: AppContext, request: FetchRequest, retrieval:
  */
 export function nodeAccessError(error: IqError, service: string, node: string): OxpsError {
   if (error.condition === 'item-not-found') {
-    return new OxpsError('NODE_NOT_FOUND', `node ${node} does not exist on ${service}`, 'check the node name (-n) and the service (-s)');
+    return new OxpsError(
+      'NODE_NOT_FOUND',
+      `node ${node} does not exist on ${service}`,
+      'check the node name (-n) and the service (-s)',
+    );
   }
   if (error.condition === 'forbidden' || error.condition === 'not-authorized') {
     const owner = knownOwner(service);
     const where = owner ? `on ${owner}'s account` : `on ${service}`;
     const whom = owner ?? `the owner of ${node} on ${service}`;
-    return new OxpsError('SERVER_ERROR', `you are not a reader of ${node} ${where} (the owner has not shared it with you, or removed you; ${service} answered ${error.condition})`, `ask ${whom} to share it with you; if they have, check the node name`);
+    return new OxpsError(
+      'SERVER_ERROR',
+      `you are not a reader of ${node} ${where} (the owner has not shared it with you, or removed you; ${service} answered ${error.condition})`,
+      `ask ${whom} to share it with you; if they have, check the node name`,
+    );
   }
   return error;
 }
 
-async function* requestItems(ctx: AppContext, request: FetchRequest, retrieval: RetrievalMemory): AsyncGenerator<PubsubItem> {
+async function* requestItems(
+  ctx: AppContext,
+  request: FetchRequest,
+  retrieval: RetrievalMemory,
+): AsyncGenerator<PubsubItem> {
   const { service, node, max, all, ids } = request;
   const session = await ctx.session();
   const what = `fetching items of node ${node} on ${service}`;
   if (ids?.length || !all) {
-    const result = await session.iq(itemsIq(service, node, { ids, maxItems: ids?.length ? undefined : (max ?? 10) }), what);
+    const result = await session.iq(
+      itemsIq(service, node, { ids, maxItems: ids?.length ? undefined : (max ?? 10) }),
+      what,
+    );
     yield* parseItemsResult(result).items;
     return;
   }
@@ -254,12 +336,15 @@ async function* requestItems(ctx: AppContext, request: FetchRequest, retrieval: 
   const answer = parseItemsResult(await session.iq(itemsIq(service, node), what));
   yield* answer.items;
   // a <set/> is only a reason to ask the listing: its count sizes nothing here
-  const saysMore = answer.rsm !== undefined && (answer.rsm.count === undefined || answer.rsm.count > answer.items.length);
+  const saysMore =
+    answer.rsm !== undefined && (answer.rsm.count === undefined || answer.rsm.count > answer.items.length);
   const listed = listing ? await listing : saysMore ? await itemIds(ctx, service, node) : undefined;
   const received = new Set(answer.items.map((item) => item.id));
   const missing = (listed ?? []).filter((id) => !received.has(id));
   if (missing.length > 0) {
-    ctx.reporter.verbose(`${service} answered with ${answer.items.length} of the ${listed!.length} items it lists: fetching the other ${missing.length} by id`);
+    ctx.reporter.verbose(
+      `${service} answered with ${answer.items.length} of the ${listed!.length} items it lists: fetching the other ${missing.length} by id`,
+    );
     retrieval.learn('by-id');
     yield* fetchByIds(ctx, service, node, missing, batches);
   } else if (saysMore && !listed && answer.rsm?.last && answer.items.length > 0) {
@@ -278,7 +363,12 @@ async function* rsmPages(ctx: AppContext, request: FetchRequest, after?: string)
   const { service, node } = request;
   const session = await ctx.session();
   for (;;) {
-    const page = parseItemsResult(await session.iq(itemsIq(service, node, { page: { max: request.batch ?? 100, after } }), `fetching items of node ${node} on ${service}`));
+    const page = parseItemsResult(
+      await session.iq(
+        itemsIq(service, node, { page: { max: request.batch ?? 100, after } }),
+        `fetching items of node ${node} on ${service}`,
+      ),
+    );
     yield* page.items;
     if (!page.rsm?.last || page.items.length === 0 || page.rsm.last === after) return;
     after = page.rsm.last;
@@ -304,23 +394,36 @@ class RetrievalMemory {
     (handle.data.itemsRetrieval ??= {})[this.service] = this.learnt;
     await handle.save();
     await ctx.releaseState();
-    ctx.reporter.verbose(`remembered: ${this.service} ${this.learnt === 'whole' ? 'answers a request for all items whole' : 'cuts answers short, items are fetched by id'}`);
+    ctx.reporter.verbose(
+      `remembered: ${this.service} ${this.learnt === 'whole' ? 'answers a request for all items whole' : 'cuts answers short, items are fetched by id'}`,
+    );
   }
 }
 
 /** The node's item ids from disco#items, or undefined when the service does not list them. */
 async function itemIds(ctx: AppContext, service: string, node: string): Promise<string[] | undefined> {
   try {
-    const ids = parseNodeItemIds(await (await ctx.session()).iq(nodeItemIdsIq(service, node), `listing the items of node ${node} on ${service}`));
+    const ids = parseNodeItemIds(
+      await (
+        await ctx.session()
+      ).iq(nodeItemIdsIq(service, node), `listing the items of node ${node} on ${service}`),
+    );
     return ids.length ? ids : undefined;
   } catch (error) {
-    if (error instanceof IqError && error.condition !== 'forbidden' && error.condition !== 'item-not-found') return undefined;
+    if (error instanceof IqError && error.condition !== 'forbidden' && error.condition !== 'item-not-found')
+      return undefined;
     throw error;
   }
 }
 
 /** Items by id, `batch` per request, `window` requests in flight, yielded in order. */
-async function* fetchByIds(ctx: AppContext, service: string, node: string, ids: string[], { batch, window }: { batch: number; window: number }): AsyncGenerator<PubsubItem> {
+async function* fetchByIds(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  ids: string[],
+  { batch, window }: { batch: number; window: number },
+): AsyncGenerator<PubsubItem> {
   const session = await ctx.session();
   const progress = ctx.reporter.progress('fetching', ids.length);
   const requests: Array<Promise<PubsubItem[]>> = [];
@@ -328,7 +431,11 @@ async function* fetchByIds(ctx: AppContext, service: string, node: string, ids: 
   const request = () => {
     const chunk = ids.slice(next, next + batch);
     next += batch;
-    requests.push(session.iq(itemsIq(service, node, { ids: chunk }), `fetching items of node ${node} on ${service}`).then((r) => parseItemsResult(r).items));
+    requests.push(
+      session
+        .iq(itemsIq(service, node, { ids: chunk }), `fetching items of node ${node} on ${service}`)
+        .then((r) => parseItemsResult(r).items),
+    );
   };
   try {
     while (next < ids.length && requests.length < window) request();
@@ -358,34 +465,55 @@ class ItemReader {
   async read(item: PubsubItem): Promise<FetchedItem> {
     const base: ItemBase = { id: item.id, ...(item.publisher ? { publisher: item.publisher } : {}) };
     if (!item.payload) return { ...base, status: 'failed', reason: item.problem ?? 'item has no payload' };
-    if (!item.payload.is('encrypted', NS.oxps)) return { ...base, status: 'plaintext', ...payload(item.payload.toString()) };
+    if (!item.payload.is('encrypted', NS.oxps))
+      return { ...base, status: 'plaintext', ...payload(item.payload.toString()) };
     if (this.noDecrypt) return { ...base, status: 'encrypted', ...payload(item.payload.toString()) };
     let secretId: string | undefined;
     try {
       const encrypted = parseEncrypted(item.payload);
       secretId = encrypted.secretId;
       if (encrypted.ciphertext.length > MAX_CIPHERTEXT_BYTES) {
-        return { ...base, status: 'failed', secretId, reason: `item too large (${encrypted.ciphertext.length} bytes of ciphertext; oxps reads at most ${MAX_CIPHERTEXT_BYTES})` };
+        return {
+          ...base,
+          status: 'failed',
+          secretId,
+          reason: `item too large (${encrypted.ciphertext.length} bytes of ciphertext; oxps reads at most ${MAX_CIPHERTEXT_BYTES})`,
+        };
       }
       const secret = readingSecret(this.record, secretId);
-      if (!secret) return { ...base, status: 'failed', secretId, reason: unknownSecretReason(this.record, secretId) };
+      if (!secret)
+        return { ...base, status: 'failed', secretId, reason: unknownSecretReason(this.record, secretId) };
       const hash = ItemCache.hash(encrypted.ciphertext);
       const cached = await this.cache?.get(item.id, hash);
       // a failure under a smaller size limit than now may have been only the item's size
-      if (cached?.e !== undefined && cached.m !== undefined && this.maxItemBytes <= cached.m) return { ...base, status: 'failed', secretId, reason: cached.e };
+      if (cached?.e !== undefined && cached.m !== undefined && this.maxItemBytes <= cached.m)
+        return { ...base, status: 'failed', secretId, reason: cached.e };
       if (cached?.x !== undefined && cached.s === secretId) {
         this.assertSize(Buffer.byteLength(cached.x, 'utf8'));
         this.cacheHits++;
-        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, ...payload(cached.x) };
+        return {
+          ...base,
+          status: 'decrypted',
+          secretId,
+          secretRevoked: secret.revoked,
+          ...payload(cached.x),
+        };
       }
       try {
         const plaintext = await this.decryptor.decrypt(encrypted.ciphertext, secret.key);
         const { xml, element } = decodePlaintext(plaintext);
         await this.cache?.put(item.id, { h: hash, s: secretId, x: xml });
-        return { ...base, status: 'decrypted', secretId, secretRevoked: secret.revoked, ...payload(xml, element) };
+        return {
+          ...base,
+          status: 'decrypted',
+          secretId,
+          secretRevoked: secret.revoked,
+          ...payload(xml, element),
+        };
       } catch (error) {
         // with the right secret known, a failure is permanent for this ciphertext: remember it
-        if (error instanceof ItemDecryptError || error instanceof OxpsError) await this.cache?.put(item.id, { h: hash, s: secretId, e: error.message, m: this.maxItemBytes });
+        if (error instanceof ItemDecryptError || error instanceof OxpsError)
+          await this.cache?.put(item.id, { h: hash, s: secretId, e: error.message, m: this.maxItemBytes });
         throw error;
       }
     } catch (error) {
@@ -397,7 +525,10 @@ class ItemReader {
   }
 
   private assertSize(bytes: number): void {
-    if (bytes > this.maxItemBytes) throw new ItemDecryptError(`decrypted payload larger than ${this.maxItemBytes} bytes (${bytes}); to read it, raise --max-item-size`);
+    if (bytes > this.maxItemBytes)
+      throw new ItemDecryptError(
+        `decrypted payload larger than ${this.maxItemBytes} bytes (${bytes}); to read it, raise --max-item-size`,
+      );
   }
 }
 

@@ -43,7 +43,9 @@ export async function ensureCapacity(ctx: AppContext, request: CapacityRequest):
     setting = await maxItems(session, service, node);
   }
   if (setting === 'missing' || setting === 'unreadable') {
-    ctx.reporter.warn(`cannot read the configuration of node ${node} on ${service} (only its owner may): it may keep fewer than the ${needed} items; the count is checked after publishing`);
+    ctx.reporter.warn(
+      `cannot read the configuration of node ${node} on ${service} (only its owner may): it may keep fewer than the ${needed} items; the count is checked after publishing`,
+    );
     return { needed, keeps: undefined };
   }
   let keeps = keptItems(setting);
@@ -55,13 +57,19 @@ export async function ensureCapacity(ctx: AppContext, request: CapacityRequest):
       ctx.reporter.verbose(`node ${node} on ${service}: max_items ${setting.value} → max (${keeps})`);
     } catch (error) {
       if (!(error instanceof IqError)) throw error;
-      ctx.reporter.verbose(`node ${node} on ${service}: max_items stays ${setting.value} (${error.condition})`);
+      ctx.reporter.verbose(
+        `node ${node} on ${service}: max_items stays ${setting.value} (${error.condition})`,
+      );
     }
   }
   if (keeps !== undefined && keeps < needed) {
     const what = `node ${node} on ${service} keeps at most ${keeps} items (pubsub#max_items${setting.cap ? `; the service allows no more than ${setting.cap}` : ''}), and would hold ${needed}`;
     if (!request.allowDrop) {
-      throw new OxpsError('NODE_CAPACITY', `${what}: nothing published`, `publish fewer items, use a node on a service that keeps more, or add --allow-drop to let the oldest ${needed - keeps} go`);
+      throw new OxpsError(
+        'NODE_CAPACITY',
+        `${what}: nothing published`,
+        `publish fewer items, use a node on a service that keeps more, or add --allow-drop to let the oldest ${needed - keeps} go`,
+      );
     }
     ctx.reporter.warn(`${what}: the oldest ${needed - keeps} will be dropped (--allow-drop)`);
   }
@@ -69,7 +77,12 @@ export async function ensureCapacity(ctx: AppContext, request: CapacityRequest):
 }
 
 /** How many of these ids the node holds now; undefined when it will not list its items. */
-export async function heldItems(ctx: AppContext, service: string, node: string, ids: string[]): Promise<number | undefined> {
+export async function heldItems(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  ids: string[],
+): Promise<number | undefined> {
   const present = await itemIds(await ctx.session(), service, node);
   if (!present) return undefined;
   const set = new Set(present);
@@ -80,7 +93,11 @@ export async function heldItems(ctx: AppContext, service: string, node: string, 
  * For a node that is to keep every item (an encrypted node, a blog): max_items raised to "max"
  * where it is not; returns how many items it keeps (undefined when we may not read it).
  */
-export async function raiseMaxItems(ctx: AppContext, service: string, node: string): Promise<number | undefined> {
+export async function raiseMaxItems(
+  ctx: AppContext,
+  service: string,
+  node: string,
+): Promise<number | undefined> {
   const session = await ctx.session();
   let setting = await maxItems(session, service, node);
   if (typeof setting !== 'object') return undefined;
@@ -94,16 +111,28 @@ export async function raiseMaxItems(ctx: AppContext, service: string, node: stri
     }
   }
   const keeps = keptItems(setting);
-  if (keeps !== undefined && keeps < FEW_ITEMS) ctx.reporter.warn(`node ${node} on ${service} keeps only ${keeps} item${keeps === 1 ? '' : 's'} (pubsub#max_items): publishing more drops the oldest`);
+  if (keeps !== undefined && keeps < FEW_ITEMS)
+    ctx.reporter.warn(
+      `node ${node} on ${service} keeps only ${keeps} item${keeps === 1 ? '' : 's'} (pubsub#max_items): publishing more drops the oldest`,
+    );
   return keeps;
 }
 
 /** Below this, a node meant to keep items looks misconfigured enough to say so. */
 const FEW_ITEMS = 20;
 
-async function maxItems(session: Session, service: string, node: string): Promise<MaxItems | 'missing' | 'unreadable'> {
+async function maxItems(
+  session: Session,
+  service: string,
+  node: string,
+): Promise<MaxItems | 'missing' | 'unreadable'> {
   try {
-    return parseMaxItems(await session.iq(getConfigurationIq(service, node), `reading the configuration of node ${node} on ${service}`));
+    return parseMaxItems(
+      await session.iq(
+        getConfigurationIq(service, node),
+        `reading the configuration of node ${node} on ${service}`,
+      ),
+    );
   } catch (error) {
     if (!(error instanceof IqError)) throw error;
     return error.condition === 'item-not-found' ? 'missing' : 'unreadable';
@@ -112,7 +141,9 @@ async function maxItems(session: Session, service: string, node: string): Promis
 
 async function itemIds(session: Session, service: string, node: string): Promise<string[] | undefined> {
   try {
-    return parseNodeItemIds(await session.iq(nodeItemIdsIq(service, node), `listing the items of node ${node} on ${service}`));
+    return parseNodeItemIds(
+      await session.iq(nodeItemIdsIq(service, node), `listing the items of node ${node} on ${service}`),
+    );
   } catch (error) {
     if (error instanceof IqError) return undefined;
     throw error;

@@ -14,10 +14,15 @@ export function settleHint(service: string, node: string): string {
 }
 
 /** Why an item's secret is not known, naming a conflict over the node's origin when there is one. */
-export function unknownSecretReason(record: (NodeSecrets & { service: string; node: string }) | undefined, secretId: string): string {
+export function unknownSecretReason(
+  record: (NodeSecrets & { service: string; node: string }) | undefined,
+  secretId: string,
+): string {
   const competing = record && conflictingOrigins(record);
   const base = `unknown secret ${secretId} (not shared with us)`;
-  return competing ? `${base}; this node's secrets come from ${competing.join(', ')}: see oxps secret list -s ${record.service} -n ${record.node}` : base;
+  return competing
+    ? `${base}; this node's secrets come from ${competing.join(', ')}: see oxps secret list -s ${record.service} -n ${record.node}`
+    : base;
 }
 
 /** Any secret of the node, candidates included: reading with them is safe, they name their id. */
@@ -29,7 +34,11 @@ export function readingSecret(record: NodeSecrets | undefined, secretId: string)
 export function assertSettled(record: NodeRecord, what: string): void {
   const competing = conflictingOrigins(record);
   if (competing) {
-    throw new OxpsError('NOT_ORIGIN', `the secrets of node ${record.node} on ${record.service} come from ${competing.join(', ')}, and the service does not tell which of them owns it: ${what}`, settleHint(record.service, record.node));
+    throw new OxpsError(
+      'NOT_ORIGIN',
+      `the secrets of node ${record.node} on ${record.service} come from ${competing.join(', ')}, and the service does not tell which of them owns it: ${what}`,
+      settleHint(record.service, record.node),
+    );
   }
 }
 
@@ -37,7 +46,11 @@ export function assertSettled(record: NodeRecord, what: string): void {
  * Before we encrypt for a node: where we own it, secrets of non-owners are dropped (they cannot be
  * the node's, whoever sent them first); then a remaining conflict stops us.
  */
-export async function settleBeforeEncrypting(ctx: AppContext, record: NodeRecord, what: string): Promise<void> {
+export async function settleBeforeEncrypting(
+  ctx: AppContext,
+  record: NodeRecord,
+  what: string,
+): Promise<void> {
   const foreign = allSecrets(record).filter((s) => s.origin !== ctx.bareJid);
   if (foreign.length === 0) return;
   const owners = await nodeOwners(await ctx.session(), record.service, record.node);
@@ -50,7 +63,9 @@ export async function settleBeforeEncrypting(ctx: AppContext, record: NodeRecord
       await (await ctx.state()).save();
       for (const origin of new Set(strangers.map((s) => s.origin))) {
         const ids = strangers.filter((s) => s.origin === origin).map((s) => s.id);
-        ctx.reporter.warn(`dropped secret(s) ${ids.join(', ')} that ${origin} sent for node ${record.node} on ${record.service}: you own this node and ${origin} does not, so they were not made for it`);
+        ctx.reporter.warn(
+          `dropped secret(s) ${ids.join(', ')} that ${origin} sent for node ${record.node} on ${record.service}: you own this node and ${origin} does not, so they were not made for it`,
+        );
       }
     }
   }
@@ -59,5 +74,8 @@ export async function settleBeforeEncrypting(ctx: AppContext, record: NodeRecord
 
 /** Says whose secret we encrypt with when it is not ours. */
 export function noticeForeignSecret(ctx: AppContext, record: NodeRecord, secret: NodeSecret): void {
-  if (secret.origin !== ctx.bareJid) ctx.reporter.notice(`encrypting for node ${record.node} on ${record.service} with secret ${secret.id}, made by ${secret.origin}`);
+  if (secret.origin !== ctx.bareJid)
+    ctx.reporter.notice(
+      `encrypting for node ${record.node} on ${record.service} with secret ${secret.id}, made by ${secret.origin}`,
+    );
 }

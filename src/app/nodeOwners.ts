@@ -9,11 +9,17 @@ import { nodeAffiliations } from './pubsubNode.js';
 import type { AppContext } from './context.js';
 
 /** The node's owners, or undefined when the service does not tell us (not an owner, no such node). */
-export async function nodeOwners(session: Session, service: string, node: string): Promise<string[] | undefined> {
+export async function nodeOwners(
+  session: Session,
+  service: string,
+  node: string,
+): Promise<string[] | undefined> {
   const pep = knownOwners(service);
   if (pep) return [...pep];
   try {
-    const named = parseNodeOwners(await session.iq(discoInfoIq(service, node), `reading the meta-data of node ${node} on ${service}`));
+    const named = parseNodeOwners(
+      await session.iq(discoInfoIq(service, node), `reading the meta-data of node ${node} on ${service}`),
+    );
     if (named.length) return named;
     const affiliations = await nodeAffiliations(session, service, node);
     const owners = [...affiliations].filter(([, affiliation]) => affiliation === 'owner').map(([jid]) => jid);
@@ -41,7 +47,9 @@ export class OwnerLookups {
     let answer = this.asked.get(key);
     if (!answer) {
       if (this.asked.size >= this.limit) {
-        this.ctx.reporter.verbose(`not asking who owns node ${node} on ${service}: ${this.limit} nodes asked already in this run`);
+        this.ctx.reporter.verbose(
+          `not asking who owns node ${node} on ${service}: ${this.limit} nodes asked already in this run`,
+        );
         return Promise.resolve(undefined);
       }
       answer = this.ctx.session().then((session) => nodeOwners(session, service, node));

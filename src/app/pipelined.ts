@@ -1,6 +1,10 @@
 // Runs `work` over `inputs` with at most `window` calls in flight (requests to one server: the
 // round trips overlap instead of adding up). The first failure stops new calls and is thrown.
-export async function pipelined<T>(inputs: readonly T[], window: number, work: (input: T) => Promise<void>): Promise<void> {
+export async function pipelined<T>(
+  inputs: readonly T[],
+  window: number,
+  work: (input: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {

@@ -27,12 +27,20 @@ export async function addProfile(keystore: Keystore, request: AddProfileRequest)
   const { name, profile, password } = request;
   const existing = (await loadConfig()).profiles[name];
   if (existing && !request.replace) {
-    throw new OxpsError('PROFILE_EXISTS', `profile "${name}" already exists (${existing.jid})`, `replace it with: oxps profile add --force …, or choose another name with -p`);
+    throw new OxpsError(
+      'PROFILE_EXISTS',
+      `profile "${name}" already exists (${existing.jid})`,
+      `replace it with: oxps profile add --force …, or choose another name with -p`,
+    );
   }
   if (request.verify) {
     const session = await Session.open({
-      jid: profile.jid, password, host: profile.host, port: profile.port,
-      caPem: profile.tlsCa ? await readCaFile(profile.tlsCa) : undefined, timeoutSeconds: request.timeoutSeconds,
+      jid: profile.jid,
+      password,
+      host: profile.host,
+      port: profile.port,
+      caPem: profile.tlsCa ? await readCaFile(profile.tlsCa) : undefined,
+      timeoutSeconds: request.timeoutSeconds,
     });
     await session.close();
   }
@@ -58,7 +66,12 @@ export async function showProfile(name: string): Promise<ProfileView> {
 
 /** A profile as used: one saved before the keystore was recorded has the configured default, else auto. */
 function profileView(name: string, profile: ProfileConfig, config: Config): ProfileView {
-  return { name, ...profile, keystore: profile.keystore ?? config.keystore ?? 'auto', default: config.defaultProfile === name };
+  return {
+    name,
+    ...profile,
+    keystore: profile.keystore ?? config.keystore ?? 'auto',
+    default: config.defaultProfile === name,
+  };
 }
 
 const ENTRIES: SecretEntry[] = ['password', 'openpgp-key', 'state-key', 'cache-key'];
@@ -79,7 +92,12 @@ export async function removeProfile(keystore: Keystore, name: string): Promise<v
  * Makes `to` the keystore of the profile: its entries are copied there, the choice recorded,
  * then the entries deleted from `from` (a crash in between leaves a copy, never nothing).
  */
-export async function moveProfileKeystore(name: string, choice: KeystoreChoice, from: Keystore, to: Keystore): Promise<ProfileView> {
+export async function moveProfileKeystore(
+  name: string,
+  choice: KeystoreChoice,
+  from: Keystore,
+  to: Keystore,
+): Promise<ProfileView> {
   await showProfile(name);
   const moved: SecretEntry[] = [];
   if (from.kind !== to.kind) {
@@ -101,6 +119,8 @@ export function profileNotFound(name: string, known: string[]): OxpsError {
   return new OxpsError(
     'PROFILE_NOT_FOUND',
     `no profile "${name}"${known.length ? ` (known: ${known.join(', ')})` : ''}`,
-    known.length ? 'pick one with -p NAME' : 'create one: oxps profile add JID (or set OXPS_JID and OXPS_PASSWORD)',
+    known.length
+      ? 'pick one with -p NAME'
+      : 'create one: oxps profile add JID (or set OXPS_JID and OXPS_PASSWORD)',
   );
 }

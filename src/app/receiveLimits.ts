@@ -39,7 +39,8 @@ export class ReceiveLimits {
 
   /** The elements of a message that are read; the rest are counted as dropped. */
   elementsOf<T>(elements: readonly T[], sender: string): readonly T[] {
-    if (elements.length > MAX_ELEMENTS_PER_MESSAGE) this.drop(sender, 'per message', elements.length - MAX_ELEMENTS_PER_MESSAGE);
+    if (elements.length > MAX_ELEMENTS_PER_MESSAGE)
+      this.drop(sender, 'per message', elements.length - MAX_ELEMENTS_PER_MESSAGE);
     return elements.slice(0, MAX_ELEMENTS_PER_MESSAGE);
   }
 
@@ -63,7 +64,11 @@ export class ReceiveLimits {
 
   /** What was dropped since the last call, one entry per sender and limit. */
   takeDropped(): Dropped[] {
-    const entries = [...this.dropped.values()].map(({ from, limit, count }) => ({ from, count, reason: `dropped ${count} element(s): ${LIMIT_TEXT[limit]}` }));
+    const entries = [...this.dropped.values()].map(({ from, limit, count }) => ({
+      from,
+      count,
+      reason: `dropped ${count} element(s): ${LIMIT_TEXT[limit]}`,
+    }));
     this.dropped.clear();
     return entries;
   }
@@ -86,7 +91,8 @@ export class ReceiveLimits {
       for (const record of Object.values(this.state.nodes)) {
         if (this.isOurs(record)) continue;
         foreign.total++;
-        for (const origin of origins(allSecrets(record))) foreign.byOrigin.set(origin, (foreign.byOrigin.get(origin) ?? 0) + 1);
+        for (const origin of origins(allSecrets(record)))
+          foreign.byOrigin.set(origin, (foreign.byOrigin.get(origin) ?? 0) + 1);
       }
       this.foreign = foreign;
     }

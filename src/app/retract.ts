@@ -27,13 +27,20 @@ export interface RetractResult {
   stanzas?: string[];
 }
 
-export async function retractItems(ctx: AppContext, { service, node, ids, dryRun }: RetractRequest): Promise<RetractResult> {
+export async function retractItems(
+  ctx: AppContext,
+  { service, node, ids, dryRun }: RetractRequest,
+): Promise<RetractResult> {
   const wanted = [...new Set(ids)];
   const session = await ctx.session();
   const present = await presentIds(ctx, service, node, wanted);
   const missing = wanted.filter((id) => !present.has(id));
   if (missing.length) {
-    throw new OxpsError('ITEM_NOT_FOUND', `node ${node} on ${service} has no item ${missing.join(', ')}: nothing retracted`, `check the ids: oxps fetch -s ${service} -n ${node} --all`);
+    throw new OxpsError(
+      'ITEM_NOT_FOUND',
+      `node ${node} on ${service} has no item ${missing.join(', ')}: nothing retracted`,
+      `check the ids: oxps fetch -s ${service} -n ${node} --all`,
+    );
   }
   const config = await nodeConfiguration(session, service, node).catch((error: unknown) => {
     if (error instanceof IqError) return undefined;
@@ -41,7 +48,8 @@ export async function retractItems(ctx: AppContext, { service, node, ids, dryRun
   });
   const notify = (config && notifiesRetractions(config)) ?? true;
   const requests = wanted.map((id) => retractIq(service, node, id, notify));
-  if (dryRun) return { service, node, items: wanted, notify, dryRun, stanzas: requests.map((iq) => iq.toString()) };
+  if (dryRun)
+    return { service, node, items: wanted, notify, dryRun, stanzas: requests.map((iq) => iq.toString()) };
   const progress = ctx.reporter.progress('retracting', requests.length);
   try {
     for (const [index, iq] of requests.entries()) {
@@ -54,9 +62,16 @@ export async function retractItems(ctx: AppContext, { service, node, ids, dryRun
   return { service, node, items: wanted, notify, dryRun };
 }
 
-async function presentIds(ctx: AppContext, service: string, node: string, ids: string[]): Promise<Set<string>> {
+async function presentIds(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  ids: string[],
+): Promise<Set<string>> {
   try {
-    const result = await (await ctx.session()).iq(itemsIq(service, node, { ids }), `reading items of node ${node} on ${service}`);
+    const result = await (
+      await ctx.session()
+    ).iq(itemsIq(service, node, { ids }), `reading items of node ${node} on ${service}`);
     return new Set(parseItemsResult(result).items.map((item) => item.id));
   } catch (error) {
     if (error instanceof IqError && error.condition === 'item-not-found') return new Set();

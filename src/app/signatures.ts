@@ -13,7 +13,11 @@ import { ItemDecryptError } from '../crypto/itemCipher.js';
 import type { Decryptor } from '../crypto/decryptPool.js';
 import { attachmentsNodeName } from '../protocol/attachments/nodeName.js';
 import {
-  decryptedAttachments, MalformedAttachments, parseAttachmentsPayload, readAttachments, type Attachment,
+  decryptedAttachments,
+  MalformedAttachments,
+  parseAttachmentsPayload,
+  readAttachments,
+  type Attachment,
 } from '../protocol/attachments/attachments.js';
 import { itemsIq, parseItemsResult, type PubsubItem } from '../protocol/pubsub/items.js';
 import { signedBytes, type SignatureElement } from '../protocol/signing/signData.js';
@@ -108,19 +112,33 @@ export class SignatureVerifier {
    * is asked for (parsed) only if there is a signature to check.
    */
   start(item: PubsubItem): (plaintext: (() => Element | undefined) | undefined) => Promise<ItemAttachments> {
-    const attachments = this.requests.run(() => this.attachmentItems(item)).catch((error: unknown) => error as Error);
+    const attachments = this.requests
+      .run(() => this.attachmentItems(item))
+      .catch((error: unknown) => error as Error);
     return async (plaintext) => {
       const read = await attachments;
       if (read instanceof Error) {
-        if (read instanceof IqError || isOxpsError(read, 'TIMEOUT')) return { signature: { status: 'unsigned', reason: `attachments not readable (${read instanceof IqError ? read.condition : read.message})` } };
+        if (read instanceof IqError || isOxpsError(read, 'TIMEOUT'))
+          return {
+            signature: {
+              status: 'unsigned',
+              reason: `attachments not readable (${read instanceof IqError ? read.condition : read.message})`,
+            },
+          };
         throw read;
       }
-      const signature = plaintext ? await this.verdict(item, plaintext, read) : { status: 'unsigned' as const };
+      const signature = plaintext
+        ? await this.verdict(item, plaintext, read)
+        : { status: 'unsigned' as const };
       if (!this.options.keepAttachments) return { signature };
       return {
         signature,
-        attachments: read.flatMap((entry) => entry.attachments.map((attachment) => attachmentView(attachment, entry.by))),
-        problems: read.filter((entry) => entry.problem).map((entry) => `attachment ${entry.by}: ${entry.problem}`),
+        attachments: read.flatMap((entry) =>
+          entry.attachments.map((attachment) => attachmentView(attachment, entry.by)),
+        ),
+        problems: read
+          .filter((entry) => entry.problem)
+          .map((entry) => `attachment ${entry.by}: ${entry.problem}`),
       };
     };
   }
@@ -133,21 +151,39 @@ export class SignatureVerifier {
     const what = `reading the attachments of item ${item.id} of ${node}`;
     let items: PubsubItem[];
     try {
-      items = parseItemsResult(await session.iq(itemsIq(service, attachmentsNode, { maxItems: MAX_ATTACHMENT_ITEMS }), what)).items.slice(0, MAX_ATTACHMENT_ITEMS);
+      items = parseItemsResult(
+        await session.iq(itemsIq(service, attachmentsNode, { maxItems: MAX_ATTACHMENT_ITEMS }), what),
+      ).items.slice(0, MAX_ATTACHMENT_ITEMS);
     } catch (error) {
       // no attachments node (or one we may not read): nothing attached
       if (error instanceof IqError && NO_ATTACHMENTS.has(error.condition)) return [];
       throw error;
     }
-    const wanted = [owner, item.publisher && bareJid(item.publisher)].filter((jid): jid is string => Boolean(jid));
+    const wanted = [owner, item.publisher && bareJid(item.publisher)].filter((jid): jid is string =>
+      Boolean(jid),
+    );
     // a flooded node: the few signers that matter may be beyond the most recent items
-    if (items.length >= MAX_ATTACHMENT_ITEMS && wanted.some((jid) => !items.some((i) => bareJid(i.id) === jid))) {
-      const targeted = parseItemsResult(await session.iq(itemsIq(service, attachmentsNode, { ids: wanted }), what)).items;
-      items = [...targeted.filter((t) => wanted.includes(bareJid(t.id))), ...items.filter((i) => !wanted.includes(bareJid(i.id)))].slice(0, MAX_ATTACHMENT_ITEMS);
+    if (
+      items.length >= MAX_ATTACHMENT_ITEMS &&
+      wanted.some((jid) => !items.some((i) => bareJid(i.id) === jid))
+    ) {
+      const targeted = parseItemsResult(
+        await session.iq(itemsIq(service, attachmentsNode, { ids: wanted }), what),
+      ).items;
+      items = [
+        ...targeted.filter((t) => wanted.includes(bareJid(t.id))),
+        ...items.filter((i) => !wanted.includes(bareJid(i.id))),
+      ].slice(0, MAX_ATTACHMENT_ITEMS);
     }
-    const ordered = [...items].sort((a, b) => Number(wanted.includes(bareJid(b.id))) - Number(wanted.includes(bareJid(a.id))));
+    const ordered = [...items].sort(
+      (a, b) => Number(wanted.includes(bareJid(b.id))) - Number(wanted.includes(bareJid(a.id))),
+    );
     let decryptions = 0;
-    return Promise.all(ordered.map((attachmentItem) => this.readAttachmentItem(attachmentItem, () => ++decryptions <= MAX_DECRYPTED_ATTACHMENTS)));
+    return Promise.all(
+      ordered.map((attachmentItem) =>
+        this.readAttachmentItem(attachmentItem, () => ++decryptions <= MAX_DECRYPTED_ATTACHMENTS),
+      ),
+    );
   }
 
   private async readAttachmentItem(item: PubsubItem, mayDecrypt: () => boolean): Promise<AttachmentItem> {
@@ -158,13 +194,34 @@ export class SignatureVerifier {
       const attachments = readAttachments(payload.clear, false);
       if (!payload.encrypted) return { by, attachments };
       const secret = readingSecret(this.options.record, payload.encrypted.secretId);
-      if (!secret) return { by, attachments, problem: `encrypted with a secret we do not have (${payload.encrypted.secretId})` };
-      if (!mayDecrypt()) return { by, attachments, problem: `not decrypted (at most ${MAX_DECRYPTED_ATTACHMENTS} encrypted attachment items are read per item)` };
+      if (!secret)
+        return {
+          by,
+          attachments,
+          problem: `encrypted with a secret we do not have (${payload.encrypted.secretId})`,
+        };
+      if (!mayDecrypt())
+        return {
+          by,
+          attachments,
+          problem: `not decrypted (at most ${MAX_DECRYPTED_ATTACHMENTS} encrypted attachment items are read per item)`,
+        };
       const plaintext = await this.options.decryptor.decrypt(payload.encrypted.ciphertext, secret.key);
       const text = new TextDecoder('utf-8', { fatal: true }).decode(plaintext);
-      return { by, attachments: [...attachments, ...readAttachments(decryptedAttachments(parseXmlElement(text, 'decrypted attachment')), true)] };
+      return {
+        by,
+        attachments: [
+          ...attachments,
+          ...readAttachments(decryptedAttachments(parseXmlElement(text, 'decrypted attachment')), true),
+        ],
+      };
     } catch (error) {
-      if (error instanceof MalformedAttachments || error instanceof ItemDecryptError || error instanceof OxpsError || error instanceof TypeError) {
+      if (
+        error instanceof MalformedAttachments ||
+        error instanceof ItemDecryptError ||
+        error instanceof OxpsError ||
+        error instanceof TypeError
+      ) {
         return { by, attachments: [], problem: error.message };
       }
       throw error;
@@ -172,12 +229,25 @@ export class SignatureVerifier {
   }
 
   /** The best of the item's signatures: a verified one (the owner's first) over any failure. */
-  private async verdict(item: PubsubItem, payload: () => Element | undefined, read: AttachmentItem[]): Promise<SignatureView> {
-    const candidates: Array<{ by: string; signature?: SignatureElement; problem?: string; encrypted: boolean }> = [];
+  private async verdict(
+    item: PubsubItem,
+    payload: () => Element | undefined,
+    read: AttachmentItem[],
+  ): Promise<SignatureView> {
+    const candidates: Array<{
+      by: string;
+      signature?: SignatureElement;
+      problem?: string;
+      encrypted: boolean;
+    }> = [];
     for (const entry of read) {
       for (const attachment of entry.attachments) {
         if (attachment.kind !== 'signature') continue;
-        candidates.push('signature' in attachment ? { by: entry.by, signature: attachment.signature, encrypted: attachment.encrypted } : { by: entry.by, problem: attachment.problem, encrypted: attachment.encrypted });
+        candidates.push(
+          'signature' in attachment
+            ? { by: entry.by, signature: attachment.signature, encrypted: attachment.encrypted }
+            : { by: entry.by, problem: attachment.problem, encrypted: attachment.encrypted },
+        );
       }
     }
     if (candidates.length === 0) return { status: 'unsigned' };
@@ -185,29 +255,62 @@ export class SignatureVerifier {
     if (!plaintext) return { status: 'unsigned' };
     const views: SignatureView[] = [];
     for (const candidate of candidates.slice(0, MAX_SIGNATURES_CHECKED)) {
-      views.push(candidate.signature ? await this.check(item, plaintext, candidate.by, candidate.signature, candidate.encrypted) : { status: 'bad', encrypted: candidate.encrypted, reason: `attachment ${candidate.by}: ${candidate.problem}` });
+      views.push(
+        candidate.signature
+          ? await this.check(item, plaintext, candidate.by, candidate.signature, candidate.encrypted)
+          : {
+              status: 'bad',
+              encrypted: candidate.encrypted,
+              reason: `attachment ${candidate.by}: ${candidate.problem}`,
+            },
+      );
     }
     return views.sort((a, b) => rank(a, this.options.owner) - rank(b, this.options.owner))[0]!;
   }
 
-  private async check(item: PubsubItem, plaintext: Element, by: string, signature: SignatureElement, encrypted: boolean): Promise<SignatureView> {
+  private async check(
+    item: PubsubItem,
+    plaintext: Element,
+    by: string,
+    signature: SignatureElement,
+    encrypted: boolean,
+  ): Promise<SignatureView> {
     const signer = bareJid(signature.signer);
     const base = { signer, time: signature.stampText, encrypted };
-    if (bareJid(by) !== signer || by.includes('/')) return { ...base, status: 'bad', reason: `the attachment item ${by} carries a signature by ${signer} (only ${signer} may attach it)` };
-    if (signature.stamp.getTime() > Date.now() + MAX_CLOCK_SKEW_MS) return { ...base, status: 'bad', reason: `signed in the future (${signature.stampText})` };
-    if (item.publisher && bareJid(item.publisher) !== signer) return { ...base, status: 'not-publisher', reason: `the server says ${bareJid(item.publisher)} published the item` };
+    if (bareJid(by) !== signer || by.includes('/'))
+      return {
+        ...base,
+        status: 'bad',
+        reason: `the attachment item ${by} carries a signature by ${signer} (only ${signer} may attach it)`,
+      };
+    if (signature.stamp.getTime() > Date.now() + MAX_CLOCK_SKEW_MS)
+      return { ...base, status: 'bad', reason: `signed in the future (${signature.stampText})` };
+    if (item.publisher && bareJid(item.publisher) !== signer)
+      return {
+        ...base,
+        status: 'not-publisher',
+        reason: `the server says ${bareJid(item.publisher)} published the item`,
+      };
     const replayed = replayedFrom(plaintext, this.options.service, this.options.node, item.id);
-    if (replayed) return { ...base, status: 'bad', reason: `the signed entry is ${replayed} (copied from there?)` };
+    if (replayed)
+      return { ...base, status: 'bad', reason: `the signed entry is ${replayed} (copied from there?)` };
     let bytes: Uint8Array;
     try {
-      bytes = signedBytes({ service: this.options.service, stamp: signature.stamp, signer: signature.signer, item: xml('item', {}, plaintext) });
+      bytes = signedBytes({
+        service: this.options.service,
+        stamp: signature.stamp,
+        signer: signature.signer,
+        item: xml('item', {}, plaintext),
+      });
     } catch (error) {
-      if (error instanceof C14nError) return { ...base, status: 'bad', reason: `the item cannot be canonicalised (${error.message})` };
+      if (error instanceof C14nError)
+        return { ...base, status: 'bad', reason: `the item cannot be canonicalised (${error.message})` };
       throw error;
     }
     const { verifyDetached } = await import('../crypto/detachedSignature.js');
     let keys = await this.signerKeys(signer, false);
-    if (!keys) return { ...base, status: 'untrusted', reason: `no OpenPGP key of ${signer} could be looked up` };
+    if (!keys)
+      return { ...base, status: 'untrusted', reason: `no OpenPGP key of ${signer} could be looked up` };
     let result = await verifyDetached(bytes, signature.signatureBase64, keys.keys);
     if (!result.ok && result.reason === 'no-key') {
       // a key the signer published since we last looked
@@ -216,9 +319,17 @@ export class SignatureVerifier {
     }
     if (result.ok) {
       const trusted = keys?.trusted.has(result.fingerprint);
-      return trusted ? { ...base, status: 'verified', fingerprint: result.fingerprint } : { ...base, status: 'untrusted', fingerprint: result.fingerprint, reason: `key ${result.fingerprint} is not trusted (oxps key trust ${signer} ${result.fingerprint})` };
+      return trusted
+        ? { ...base, status: 'verified', fingerprint: result.fingerprint }
+        : {
+            ...base,
+            status: 'untrusted',
+            fingerprint: result.fingerprint,
+            reason: `key ${result.fingerprint} is not trusted (oxps key trust ${signer} ${result.fingerprint})`,
+          };
     }
-    if (result.reason === 'no-key') return { ...base, status: 'bad', reason: `not made by any published key of ${signer}` };
+    if (result.reason === 'no-key')
+      return { ...base, status: 'bad', reason: `not made by any published key of ${signer}` };
     return { ...base, status: 'bad', reason: result.message };
   }
 
@@ -241,7 +352,12 @@ export class SignatureVerifier {
           if (JSON.stringify(state.data.contacts[jid] ?? null) !== before) await state.save();
           return keys;
         } catch (error) {
-          if (error instanceof IqError || isOxpsError(error, 'TIMEOUT') || isOxpsError(error, 'KEY_NOT_FOUND')) return undefined;
+          if (
+            error instanceof IqError ||
+            isOxpsError(error, 'TIMEOUT') ||
+            isOxpsError(error, 'KEY_NOT_FOUND')
+          )
+            return undefined;
           throw error;
         } finally {
           await this.ctx.releaseState();
@@ -281,14 +397,33 @@ interface SignerKeys {
 
 function attachmentView(attachment: Attachment, by: string): AttachmentView {
   if (attachment.kind === 'signature' && 'signature' in attachment) {
-    return { kind: 'signature', encrypted: attachment.encrypted, signer: attachment.signature.signer, time: attachment.signature.stampText, by };
+    return {
+      kind: 'signature',
+      encrypted: attachment.encrypted,
+      signer: attachment.signature.signer,
+      time: attachment.signature.stampText,
+      by,
+    };
   }
   return { ...attachment, by };
 }
 
-const NO_ATTACHMENTS = new Set(['item-not-found', 'forbidden', 'not-authorized', 'not-allowed', 'feature-not-implemented', 'service-unavailable']);
+const NO_ATTACHMENTS = new Set([
+  'item-not-found',
+  'forbidden',
+  'not-authorized',
+  'not-allowed',
+  'feature-not-implemented',
+  'service-unavailable',
+]);
 
-const RANK: Record<SignatureStatus, number> = { verified: 0, untrusted: 1, 'not-publisher': 2, bad: 3, unsigned: 4 };
+const RANK: Record<SignatureStatus, number> = {
+  verified: 0,
+  untrusted: 1,
+  'not-publisher': 2,
+  bad: 3,
+  unsigned: 4,
+};
 
 function rank(view: SignatureView, owner: string | undefined): number {
   return RANK[view.status] * 2 + (view.signer === owner ? 0 : 1);

@@ -113,14 +113,25 @@ export function pendingSharesOf(state: ProfileState, service: string, node: stri
 }
 
 /** Keeps a pending share for each of `jids` on the node (one per reader: an older one stays). */
-export function addPendingShares(state: ProfileState, service: string, node: string, jids: readonly string[]): void {
+export function addPendingShares(
+  state: ProfileState,
+  service: string,
+  node: string,
+  jids: readonly string[],
+): void {
   const known = new Set(pendingSharesOf(state, service, node).map((p) => p.jid));
   const since = xep82DateTime(new Date());
-  for (const jid of jids.filter((j) => !known.has(j))) (state.pendingShares ??= []).push({ service, node, jid, since });
+  for (const jid of jids.filter((j) => !known.has(j)))
+    (state.pendingShares ??= []).push({ service, node, jid, since });
 }
 
 /** Forgets the pending shares of `jids` (all of them when not given) on a node; returns the JIDs dropped. */
-export function dropPendingShares(state: ProfileState, service: string, node: string, jids?: readonly string[]): string[] {
+export function dropPendingShares(
+  state: ProfileState,
+  service: string,
+  node: string,
+  jids?: readonly string[],
+): string[] {
   const dropped = pendingSharesOf(state, service, node).filter((p) => !jids || jids.includes(p.jid));
   if (dropped.length) state.pendingShares = state.pendingShares!.filter((p) => !dropped.includes(p));
   return dropped.map((p) => p.jid);
@@ -132,13 +143,24 @@ export function migrate(document: unknown, file: string): ProfileState {
   const version = (document as { version?: unknown })?.version;
   if (version === STATE_VERSION) return document as ProfileState;
   if (typeof version === 'number' && version > STATE_VERSION) {
-    throw new OxpsError('STATE_CORRUPT', `the state file ${file} was written by a newer oxps (schema ${version})`, 'upgrade oxps');
+    throw new OxpsError(
+      'STATE_CORRUPT',
+      `the state file ${file} was written by a newer oxps (schema ${version})`,
+      'upgrade oxps',
+    );
   }
-  throw new OxpsError('STATE_CORRUPT', `the state file ${file} has no known schema version`, `the last good copy is ${file}.prev`);
+  throw new OxpsError(
+    'STATE_CORRUPT',
+    `the state file ${file} has no known schema version`,
+    `the last good copy is ${file}.prev`,
+  );
 }
 
 /** The state as it is on disk, read without the lock and never written (see peekStateDocument). */
-export async function peekProfileState(profile: string, keystore: Keystore): Promise<ProfileState | undefined> {
+export async function peekProfileState(
+  profile: string,
+  keystore: Keystore,
+): Promise<ProfileState | undefined> {
   const path = paths.stateFile(profile);
   const document = await peekStateDocument({ path, profile, keystore });
   return document === undefined ? undefined : migrate(document, path);

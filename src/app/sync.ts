@@ -9,7 +9,13 @@ import { availablePresence, clientDiscoInfo } from '../protocol/client.js';
 import { mamQueryIq, parseMamFin, parseMamResult, type ArchivedMessage } from '../protocol/mam.js';
 import { parseSharedSecret, MalformedSharedSecret } from '../protocol/oxps/sharedSecret.js';
 import { parseRevoke, MalformedRevoke } from '../protocol/oxps/revoke.js';
-import { allSecrets, knownOwners, receiveRevoke, receiveSharedSecret, type NodeAuthority } from '../protocol/oxps/receiving.js';
+import {
+  allSecrets,
+  knownOwners,
+  receiveRevoke,
+  receiveSharedSecret,
+  type NodeAuthority,
+} from '../protocol/oxps/receiving.js';
 import { IqError } from '../xmpp/session.js';
 import type { AppContext } from './context.js';
 import { ensureNodeRecord, nodeKey, type NodeRecord, type ProfileState } from './state.js';
@@ -25,7 +31,14 @@ const MAM_PAGE = 100;
 
 export interface SyncReport {
   examined: number;
-  accepted: Array<{ from: string; service: string; node: string; secretId: string; revoked: boolean; firstUse: boolean }>;
+  accepted: Array<{
+    from: string;
+    service: string;
+    node: string;
+    secretId: string;
+    revoked: boolean;
+    firstUse: boolean;
+  }>;
   revoked: Array<{ from: string; service: string; node: string; secretId: string }>;
   /** `count`: how many elements one summary entry stands for (limits, issue 12 #8). */
   rejected: Array<{ from: string; reason: string; service?: string; node?: string; count?: number }>;
@@ -72,18 +85,25 @@ async function catchUpArchive(ctx: AppContext, processor: MessageProcessor, full
     for (;;) {
       let result: Element;
       try {
-        result = await session.iq(mamQueryIq({ queryId, after, start, max: MAM_PAGE }), 'reading the message archive');
+        result = await session.iq(
+          mamQueryIq({ queryId, after, start, max: MAM_PAGE }),
+          'reading the message archive',
+        );
       } catch (error) {
         if (!(error instanceof IqError)) throw error;
         if (error.condition === 'item-not-found' && after) {
           // the archive forgot our sync point (expired): continue from its time instead
-          ctx.reporter.verbose(`archive id ${after} unknown to the server; continuing from ${sync.mamLastTime ?? 'the start'}`);
+          ctx.reporter.verbose(
+            `archive id ${after} unknown to the server; continuing from ${sync.mamLastTime ?? 'the start'}`,
+          );
           after = undefined;
           start = sync.mamLastTime;
           page = [];
           continue;
         }
-        ctx.reporter.verbose(`no message archive (${error.condition}): only offline and live messages can be processed`);
+        ctx.reporter.verbose(
+          `no message archive (${error.condition}): only offline and live messages can be processed`,
+        );
         processor.report.archive = 'unavailable';
         return;
       }
@@ -118,30 +138,42 @@ async function drainOffline(ctx: AppContext, processor: MessageProcessor): Promi
   } finally {
     stop();
   }
-  for (const message of queue) await processor.process(message, message.getChild('delay', NS.delay)?.attrs.stamp);
+  for (const message of queue)
+    await processor.process(message, message.getChild('delay', NS.delay)?.attrs.stamp);
 }
 
 /** Processes live messages until `signal` aborts; each message in its own state transaction. */
-export async function watchMessages(ctx: AppContext, signal: AbortSignal, onReport: (report: SyncReport) => void): Promise<void> {
+export async function watchMessages(
+  ctx: AppContext,
+  signal: AbortSignal,
+  onReport: (report: SyncReport) => void,
+): Promise<void> {
   const session = await ctx.session();
   session.answerDiscoInfo(clientDiscoInfo);
   let chain = Promise.resolve();
   const stop = session.onStanza('message', (stanza) => {
     if (stanza.getChild('result', NS.mam)) return;
-    chain = chain.then(async () => {
-      const report = emptyReport();
-      const processor = new MessageProcessor(ctx, report);
-      await processor.process(stanza, stanza.getChild('delay', NS.delay)?.attrs.stamp);
-      processor.finish();
-      await (await ctx.state()).save();
-      await ctx.releaseState();
-      if (report.examined > 0) onReport(report);
-    }).catch((error: unknown) => ctx.reporter.warn(`processing a message failed: ${(error as Error).message}`));
+    chain = chain
+      .then(async () => {
+        const report = emptyReport();
+        const processor = new MessageProcessor(ctx, report);
+        await processor.process(stanza, stanza.getChild('delay', NS.delay)?.attrs.stamp);
+        processor.finish();
+        await (await ctx.state()).save();
+        await ctx.releaseState();
+        if (report.examined > 0) onReport(report);
+      })
+      .catch((error: unknown) =>
+        ctx.reporter.warn(`processing a message failed: ${(error as Error).message}`),
+      );
   });
   await ctx.releaseState();
   await session.send(availablePresence());
   const disconnected = new Promise<void>((resolve) => session.onDisconnect(resolve));
-  await Promise.race([new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })), disconnected]);
+  await Promise.race([
+    new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+    disconnected,
+  ]);
   stop();
   await chain;
 }
@@ -159,7 +191,8 @@ class MessageProcessor {
 
   /** Reports what the limits dropped: one entry and one warning per sender and limit. */
   finish(): void {
-    for (const { from, reason, count } of this.receiveLimits?.takeDropped() ?? []) this.reject(from, reason, undefined, undefined, count);
+    for (const { from, reason, count } of this.receiveLimits?.takeDropped() ?? [])
+      this.reject(from, reason, undefined, undefined, count);
   }
 
   private limits(state: ProfileState): ReceiveLimits {
@@ -169,12 +202,18 @@ class MessageProcessor {
   async process(message: Element, stamp: string | undefined): Promise<void> {
     const from = bareJid(message.attrs.from ?? '');
     const to = bareJid(message.attrs.to ?? this.ctx.bareJid);
-    if (to !== this.ctx.bareJid || message.attrs.type === 'error' || message.attrs.type === 'groupchat') return;
+    if (to !== this.ctx.bareJid || message.attrs.type === 'error' || message.attrs.type === 'groupchat')
+      return;
     const openpgp = message.getChild('openpgp', NS.ox);
     if (!openpgp) {
       const eme = message.getChild('encryption', NS.eme);
       if (eme && eme.attrs.namespace !== NS.ox) {
-        this.report.unreadable.push({ from, time: stamp, reason: `encrypted with ${eme.attrs.name ?? eme.attrs.namespace}, which oxps does not read`, scheme: eme.attrs.namespace });
+        this.report.unreadable.push({
+          from,
+          time: stamp,
+          reason: `encrypted with ${eme.attrs.name ?? eme.attrs.namespace}, which oxps does not read`,
+          scheme: eme.attrs.namespace,
+        });
       }
       return;
     }
@@ -184,17 +223,23 @@ class MessageProcessor {
     this.report.examined++;
     try {
       const unpacked = await unpackOxMessage(this.ctx, message);
-      const elements = unpacked.payload.filter((element) => element.getNS() === NS.oxps || this.ignore(element, unpacked.sender));
-      for (const element of this.limits(state).elementsOf(elements, unpacked.sender)) await this.apply(state, element, unpacked.sender);
+      const elements = unpacked.payload.filter(
+        (element) => element.getNS() === NS.oxps || this.ignore(element, unpacked.sender),
+      );
+      for (const element of this.limits(state).elementsOf(elements, unpacked.sender))
+        await this.apply(state, element, unpacked.sender);
     } catch (error) {
       if (!(error instanceof UnreadableMessage)) throw error;
       this.report.unreadable.push({ from, time: stamp, reason: error.message });
-      this.ctx.reporter.warn(`message from ${from}${stamp ? ` (${stamp})` : ''} could not be read: ${error.message}`);
+      this.ctx.reporter.warn(
+        `message from ${from}${stamp ? ` (${stamp})` : ''} could not be read: ${error.message}`,
+      );
       // keys may be published or trusted later: leave the message unprocessed then
       if (error.retryLater) return;
     }
     state.sync.processed.push(fingerprint);
-    if (state.sync.processed.length > PROCESSED_MEMORY) state.sync.processed.splice(0, state.sync.processed.length - PROCESSED_MEMORY);
+    if (state.sync.processed.length > PROCESSED_MEMORY)
+      state.sync.processed.splice(0, state.sync.processed.length - PROCESSED_MEMORY);
   }
 
   private ignore(element: Element, sender: string): false {
@@ -230,19 +275,40 @@ class MessageProcessor {
     if (newcomer) this.limits(state).admitted(record, sender, !known);
     if (secret.type) record.payloadType ??= secret.type;
     if (verdict.kind === 'accepted') {
-      this.report.accepted.push({ from: sender, service: secret.service, node: secret.node, secretId: secret.id, revoked: secret.revoked, firstUse: verdict.firstUse });
+      this.report.accepted.push({
+        from: sender,
+        service: secret.service,
+        node: secret.node,
+        secretId: secret.id,
+        revoked: secret.revoked,
+        firstUse: verdict.firstUse,
+      });
       if (verdict.warning) this.ctx.reporter.warn(verdict.warning);
       for (const [origin, ids] of groupByOrigin(verdict.dropped ?? [])) {
-        this.reject(origin, `secret(s) ${ids.join(', ')} dropped: the service names ${sender} as an owner of node ${secret.node}, not ${origin}`, secret.service, secret.node);
+        this.reject(
+          origin,
+          `secret(s) ${ids.join(', ')} dropped: the service names ${sender} as an owner of node ${secret.node}, not ${origin}`,
+          secret.service,
+          secret.node,
+        );
       }
       if (verdict.conflict) this.conflict(sender, record, secret.id, verdict.conflict.origins);
     } else if (verdict.kind === 'revoked') {
-      this.report.revoked.push({ from: sender, service: secret.service, node: secret.node, secretId: secret.id });
+      this.report.revoked.push({
+        from: sender,
+        service: secret.service,
+        node: secret.node,
+        secretId: secret.id,
+      });
     }
   }
 
   /** Who owns the node, asked only of a component when a sender would be a new origin for it. */
-  private async authority(known: NodeRecord | undefined, service: string, node: string): Promise<NodeAuthority> {
+  private async authority(
+    known: NodeRecord | undefined,
+    service: string,
+    node: string,
+  ): Promise<NodeAuthority> {
     if (knownOwners(service) || known?.trustedOrigin) return {};
     return { owners: await this.owners.owners(service, node) };
   }
@@ -250,8 +316,10 @@ class MessageProcessor {
   private conflict(from: string, record: NodeRecord, secretId: string, competing: string[]): void {
     const { service, node } = record;
     (this.report.conflicts ??= []).push({ from, service, node, secretId, origins: competing });
-    this.ctx.reporter.warn(`secret ${secretId} from ${from} for node ${node} on ${service} is kept apart: this node's secrets now come from ${competing.join(', ')}, ` +
-      `and the service does not tell us who owns it. Check with the owner, then: oxps secret trust-origin -s ${service} -n ${node} JID (or oxps secret forget -s ${service} -n ${node})`);
+    this.ctx.reporter.warn(
+      `secret ${secretId} from ${from} for node ${node} on ${service} is kept apart: this node's secrets now come from ${competing.join(', ')}, ` +
+        `and the service does not tell us who owns it. Check with the owner, then: oxps secret trust-origin -s ${service} -n ${node} JID (or oxps secret forget -s ${service} -n ${node})`,
+    );
   }
 
   private applyRevoke(state: ProfileState, element: Element, sender: string): void {
@@ -265,11 +333,22 @@ class MessageProcessor {
     const record = state.nodes[nodeKey(revocation.service, revocation.node)];
     const verdict = receiveRevoke(record ?? { secrets: [] }, revocation, sender);
     if (verdict.kind === 'rejected') this.reject(sender, verdict.reason, revocation.service, revocation.node);
-    else if (verdict.kind === 'revoked') this.report.revoked.push({ from: sender, service: revocation.service, node: revocation.node, secretId: revocation.id });
+    else if (verdict.kind === 'revoked')
+      this.report.revoked.push({
+        from: sender,
+        service: revocation.service,
+        node: revocation.node,
+        secretId: revocation.id,
+      });
   }
 
   private reject(from: string, reason: string, service?: string, node?: string, count?: number): void {
-    this.report.rejected.push({ from, reason, ...(service ? { service, node } : {}), ...(count ? { count } : {}) });
+    this.report.rejected.push({
+      from,
+      reason,
+      ...(service ? { service, node } : {}),
+      ...(count ? { count } : {}),
+    });
     this.ctx.reporter.warn(`rejected a message from ${from}: ${reason}`);
   }
 }

@@ -20,13 +20,25 @@ export async function resolveAccount(requested: string | undefined): Promise<Res
   const fromEnv = process.env.OXPS_PROFILE || undefined;
   const name = requested ?? (fromEnv === undefined ? undefined : checkProfileName(fromEnv, 'OXPS_PROFILE'));
   const envJid = process.env.OXPS_JID;
-  if (!name && envJid) return { account: accountFromEnv(envJid), keystoreChoice: config.keystore, source: 'environment' };
+  if (!name && envJid)
+    return { account: accountFromEnv(envJid), keystoreChoice: config.keystore, source: 'environment' };
   const chosen = name ?? config.defaultProfile ?? onlyProfile(Object.keys(config.profiles));
   const profile = chosen ? config.profiles[chosen] : undefined;
   // loaded only here and below: shell completion resolves the account at every Tab, and these bring in the XMPP stack
-  if (!chosen || !profile) throw (await import('../app/profiles.js')).profileNotFound(chosen ?? 'default', Object.keys(config.profiles));
+  if (!chosen || !profile)
+    throw (await import('../app/profiles.js')).profileNotFound(
+      chosen ?? 'default',
+      Object.keys(config.profiles),
+    );
   return {
-    account: { profile: chosen, jid: profile.jid, host: profile.host, port: profile.port, tlsCa: profile.tlsCa, trust: profile.trust },
+    account: {
+      profile: chosen,
+      jid: profile.jid,
+      host: profile.host,
+      port: profile.port,
+      tlsCa: profile.tlsCa,
+      trust: profile.trust,
+    },
     keystoreChoice: profile.keystore ?? config.keystore,
     source: 'profile',
   };
@@ -45,7 +57,11 @@ function accountFromEnv(jid: string): Account {
 export function serverFromEnv(): { host?: string; port?: number; tlsCa?: string } {
   const port = process.env.OXPS_PORT ? Number(process.env.OXPS_PORT) : undefined;
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-    throw new OxpsError('USAGE', `OXPS_PORT="${process.env.OXPS_PORT}" is not a TCP port`, 'set OXPS_PORT to a number between 1 and 65535');
+    throw new OxpsError(
+      'USAGE',
+      `OXPS_PORT="${process.env.OXPS_PORT}" is not a TCP port`,
+      'set OXPS_PORT to a number between 1 and 65535',
+    );
   }
   return { host: process.env.OXPS_HOST || undefined, port, tlsCa: process.env.OXPS_TLS_CA || undefined };
 }

@@ -8,15 +8,21 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // with the versions a bug report needs, as `gh --version` and `npm version` give them
-  process.stdout.write(`oxps ${version}\nopenpgp.js ${packageVersion('openpgp')}\nxmpp.js ${packageVersion('@xmpp/client-core')}\nNode.js ${process.version}\n`);
+  process.stdout.write(
+    `oxps ${version}\nopenpgp.js ${packageVersion('openpgp')}\nxmpp.js ${packageVersion('@xmpp/client-core')}\nNode.js ${process.version}\n`,
+  );
 } else if (args[0] === '__complete') {
   // asked by the completion scripts at every Tab: no commander, no error output
   const { completionWords } = await import('./completion/words.js');
-  process.stdout.write((await completionWords(args[1], args.slice(2)).catch(() => [])).map((word) => `${word}\n`).join(''));
+  process.stdout.write(
+    (await completionWords(args[1], args.slice(2)).catch(() => [])).map((word) => `${word}\n`).join(''),
+  );
 } else {
   const { buildProgram } = await import('./program.js');
   await buildProgram(version).parseAsync(process.argv);
@@ -24,7 +30,11 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // open (a socket, a timer) must not keep the process alive. But stdout and stderr first:
   // into a pipe or socket their writes are asynchronous, and exit() drops what is still queued
   // (a `fetch --all --json` read by a slower consumer lost its end, exit code 0).
-  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve()))));
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (stream) => new Promise<void>((resolve) => stream.write('', () => resolve())),
+    ),
+  );
   process.exit();
 }
 
@@ -33,7 +43,10 @@ function packageVersion(name: string): string {
   let dir = new URL('.', import.meta.resolve(name));
   for (;;) {
     try {
-      const manifest = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      const manifest = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (manifest.name === name && manifest.version) return manifest.version;
     } catch {
       // no package.json at this level: look further up

@@ -15,7 +15,8 @@ export function nonNegativeInteger(value: string): number {
 
 export function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a TCP port (1-65535)');
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new InvalidArgumentError('expected a TCP port (1-65535)');
   return n;
 }
 
@@ -38,7 +39,9 @@ export function itemSize(value: string): number {
   const match = /^(\d+)\s*([KM]?)(?:i?B)?$/i.exec(value.trim());
   const bytes = match ? Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]! : NaN;
   if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes > MAX_ITEM_SIZE) {
-    throw new InvalidArgumentError('expected a size from 1 byte to 16M, in bytes or with K or M (e.g. 64K, 1M)');
+    throw new InvalidArgumentError(
+      'expected a size from 1 byte to 16M, in bytes or with K or M (e.g. 64K, 1M)',
+    );
   }
   return bytes;
 }

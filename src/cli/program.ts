@@ -25,12 +25,23 @@ export function buildProgram(version: string): Command {
     .option('-v, --verbose', 'show each step on stderr')
     .option('-q, --quiet', 'print only results and warnings')
     .addOption(new Option('--keystore <kind>', 'where secrets live').choices(['auto', 'keychain', 'vault']))
-    .option('--passphrase-file <file>', 'file holding the vault passphrase (else OXPS_PASSPHRASE, else a prompt)')
-    .option('--password-command <command>', 'command printing the account password (run without a shell), e.g. "pass xmpp/me"')
+    .option(
+      '--passphrase-file <file>',
+      'file holding the vault passphrase (else OXPS_PASSPHRASE, else a prompt)',
+    )
+    .option(
+      '--password-command <command>',
+      'command printing the account password (run without a shell), e.g. "pass xmpp/me"',
+    )
     .option('--timeout <seconds>', 'network timeout', seconds, 20)
     .option('--lock-wait <seconds>', 'how long to wait for another oxps run on the same profile', seconds, 30)
     .option('--no-sync', 'do not process pending secret messages before the command')
-    .addOption(new Option('--trust <policy>', "which contacts' keys to use: btbv (blind trust before verification), manual, always").choices(['btbv', 'manual', 'always']))
+    .addOption(
+      new Option(
+        '--trust <policy>',
+        "which contacts' keys to use: btbv (blind trust before verification), manual, always",
+      ).choices(['btbv', 'manual', 'always']),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(text) });
   program.exitOverride((error) => {

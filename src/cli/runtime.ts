@@ -69,12 +69,17 @@ export class Runtime {
       const { account, keystoreChoice } = await resolveAccount(this.globals.profile);
       const keystore = await this.keystore(keystoreChoice);
       const { AppContext } = await import('../app/context.js');
-      return new AppContext({ ...account, trust: this.globals.trust ?? account.trust ?? 'btbv' }, keystore, this.reporter, {
-        timeoutSeconds: this.globals.timeout,
-        lockWaitMs: this.globals.lockWait * 1000,
-        passwordOverride: () => this.passwordOverride(),
-        confirm: askConfirm,
-      });
+      return new AppContext(
+        { ...account, trust: this.globals.trust ?? account.trust ?? 'btbv' },
+        keystore,
+        this.reporter,
+        {
+          timeoutSeconds: this.globals.timeout,
+          lockWaitMs: this.globals.lockWait * 1000,
+          passwordOverride: () => this.passwordOverride(),
+          confirm: askConfirm,
+        },
+      );
     })();
     return this.contextPromise;
   }
@@ -126,15 +131,31 @@ export class Runtime {
     return process.env.OXPS_PASSWORD || undefined;
   }
 
-  private async vaultPassphrase(creating: boolean, path: string, attempt: number): Promise<string | undefined> {
-    const given = this.globals.passphraseFile ? await readSecretFile(this.globals.passphraseFile, '--passphrase-file') : process.env.OXPS_PASSPHRASE || undefined;
+  private async vaultPassphrase(
+    creating: boolean,
+    path: string,
+    attempt: number,
+  ): Promise<string | undefined> {
+    const given = this.globals.passphraseFile
+      ? await readSecretFile(this.globals.passphraseFile, '--passphrase-file')
+      : process.env.OXPS_PASSPHRASE || undefined;
     // a file or the environment gives the same passphrase again: no second try
     if (given !== undefined) return attempt === 1 ? given : undefined;
     const instead = 'set OXPS_PASSPHRASE or pass --passphrase-file FILE';
     // headless (cron, CI): a missing vault passphrase is a local-state problem (exit 10), not a usage error
-    if (!canPrompt()) throw new OxpsError('PASSPHRASE_REQUIRED', `the vault ${path} needs a passphrase: no terminal to ask on`, instead);
+    if (!canPrompt())
+      throw new OxpsError(
+        'PASSPHRASE_REQUIRED',
+        `the vault ${path} needs a passphrase: no terminal to ask on`,
+        instead,
+      );
     if (creating) return askNewSecret(`New passphrase for the vault ${path}`, instead);
-    return askSecret(attempt === 1 ? `Passphrase of the vault ${path}` : `Wrong passphrase: try again (${attempt} of ${PASSPHRASE_TRIES})`, instead);
+    return askSecret(
+      attempt === 1
+        ? `Passphrase of the vault ${path}`
+        : `Wrong passphrase: try again (${attempt} of ${PASSPHRASE_TRIES})`,
+      instead,
+    );
   }
 }
 
@@ -142,7 +163,11 @@ function keystoreFromEnv(): KeystoreChoice | undefined {
   const value = process.env.OXPS_KEYSTORE;
   if (value === undefined || value === '') return undefined;
   if (value === 'auto' || value === 'keychain' || value === 'vault') return value;
-  throw new OxpsError('USAGE', `OXPS_KEYSTORE="${value}" is not one of auto, keychain, vault`, 'fix the environment variable');
+  throw new OxpsError(
+    'USAGE',
+    `OXPS_KEYSTORE="${value}" is not one of auto, keychain, vault`,
+    'fix the environment variable',
+  );
 }
 
 /** A command's action: its arguments, then its options object, typed as the command declares them. */
@@ -152,7 +177,9 @@ type Handler<Args extends unknown[]> = (runtime: Runtime, ...args: Args) => Prom
  * Wraps a command's action: one Runtime per run, errors rendered once, cleanup always. What
  * commander hands over is typed here, once, as the handler declares it.
  */
-export function action<Args extends unknown[]>(handler: Handler<Args>): (...args: unknown[]) => Promise<void> {
+export function action<Args extends unknown[]>(
+  handler: Handler<Args>,
+): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const runtime = new Runtime(command.optsWithGlobals<GlobalOptions>());
@@ -167,7 +194,8 @@ export function action<Args extends unknown[]>(handler: Handler<Args>): (...args
     process.on('SIGINT', onInterrupt);
     process.on('SIGTERM', onInterrupt);
     try {
-      if (runtime.globals.profile !== undefined) (await import('../store/paths.js')).checkProfileName(runtime.globals.profile, '-p');
+      if (runtime.globals.profile !== undefined)
+        (await import('../store/paths.js')).checkProfileName(runtime.globals.profile, '-p');
       await handler(runtime, ...(args.slice(0, -1) as Args));
     } catch (error) {
       // a --json document already begun on stdout ends with the error in it

@@ -17,10 +17,19 @@ export async function readSecretFile(path: string, option: string): Promise<stri
   try {
     text = await readPath(path);
   } catch (error) {
-    throw new OxpsError('INPUT_INVALID', `cannot read ${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `give a readable file to ${option}`);
+    throw new OxpsError(
+      'INPUT_INVALID',
+      `cannot read ${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      `give a readable file to ${option}`,
+    );
   }
   const secret = text.split(/\r?\n/, 1)[0] ?? '';
-  if (!secret) throw new OxpsError('INPUT_INVALID', `${option} ${path} is empty`, 'put the secret on the first line of the file');
+  if (!secret)
+    throw new OxpsError(
+      'INPUT_INVALID',
+      `${option} ${path} is empty`,
+      'put the secret on the first line of the file',
+    );
   return secret;
 }
 
@@ -32,7 +41,8 @@ async function readPath(path: string): Promise<string> {
   const fd = /^\/dev\/fd\/(\d+)$/.exec(path);
   if (!fd || !fstatSync(Number(fd[1])).isSocket()) return readFile(path, 'utf8');
   const chunks: Buffer[] = [];
-  for await (const chunk of new Socket({ fd: Number(fd[1]), readable: true, writable: false })) chunks.push(chunk as Buffer);
+  for await (const chunk of new Socket({ fd: Number(fd[1]), readable: true, writable: false }))
+    chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -44,16 +54,38 @@ async function readPath(path: string): Promise<string> {
  */
 export async function passwordFromCommand(command: string): Promise<string> {
   const [file, ...args] = await splitCommand(command);
-  if (!file) throw new OxpsError('USAGE', '--password-command is empty', 'give a command, e.g. --password-command "pass xmpp/me"');
+  if (!file)
+    throw new OxpsError(
+      'USAGE',
+      '--password-command is empty',
+      'give a command, e.g. --password-command "pass xmpp/me"',
+    );
   const { execFile } = await import('node:child_process');
   const output = await new Promise<string>((resolve, reject) => {
-    execFile(file, args, { timeout: 60_000, maxBuffer: 64 * 1024, env: environmentWithoutOxps() }, (error, stdout) => {
-      if (error) reject(new OxpsError('USAGE', `--password-command ${file} failed (${(error as NodeJS.ErrnoException).code ?? error.message})`, 'check the command; it must print the password on its first line'));
-      else resolve(stdout);
-    });
+    execFile(
+      file,
+      args,
+      { timeout: 60_000, maxBuffer: 64 * 1024, env: environmentWithoutOxps() },
+      (error, stdout) => {
+        if (error)
+          reject(
+            new OxpsError(
+              'USAGE',
+              `--password-command ${file} failed (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+              'check the command; it must print the password on its first line',
+            ),
+          );
+        else resolve(stdout);
+      },
+    );
   });
   const password = output.split(/\r?\n/, 1)[0] ?? '';
-  if (!password) throw new OxpsError('USAGE', `--password-command ${file} printed no password`, 'it must print the password on its first line');
+  if (!password)
+    throw new OxpsError(
+      'USAGE',
+      `--password-command ${file} printed no password`,
+      'it must print the password on its first line',
+    );
   return password;
 }
 
@@ -73,6 +105,10 @@ export async function splitCommand(command: string): Promise<string[]> {
     if (typeof word === 'string') return word;
     if ('pattern' in word) return word.pattern;
     const what = 'op' in word ? `"${word.op}"` : 'a comment';
-    throw new OxpsError('USAGE', `--password-command runs without a shell and cannot take ${what}`, 'put the pipeline in a script and give the script as the command');
+    throw new OxpsError(
+      'USAGE',
+      `--password-command runs without a shell and cannot take ${what}`,
+      'put the pipeline in a script and give the script as the command',
+    );
   });
 }

@@ -57,7 +57,8 @@ export class Decryptor {
 
   async decrypt(ciphertext: Uint8Array, secret: string): Promise<Uint8Array> {
     // items refused before any derivation (see sessionKeyPacket.ts) count as cheap: never worth a worker
-    if (this.maxWorkers < 1 || (skeskS2KOctets(ciphertext) ?? 0) < COSTLY_S2K_OCTETS) return decryptItem(ciphertext, secret, this.options);
+    if (this.maxWorkers < 1 || (skeskS2KOctets(ciphertext) ?? 0) < COSTLY_S2K_OCTETS)
+      return decryptItem(ciphertext, secret, this.options);
     if (this.workers.length === 0) this.start();
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextJob++, ciphertext, secret, resolve, reject });
@@ -79,7 +80,12 @@ export class Decryptor {
       slot.job = job;
       // a worker holds the process open only while it has a job
       slot.worker.ref();
-      slot.worker.postMessage({ id: job.id, ciphertext: job.ciphertext, secret: job.secret, options: this.options });
+      slot.worker.postMessage({
+        id: job.id,
+        ciphertext: job.ciphertext,
+        secret: job.secret,
+        options: this.options,
+      });
     }
     if (this.queue.length > 0 && !this.mainScheduled) {
       this.mainScheduled = true;
@@ -105,19 +111,25 @@ export class Decryptor {
 
   private start(): void {
     for (let i = 0; i < this.maxWorkers; i++) {
-      const slot: PoolWorker = { worker: new Worker(new URL('./decryptWorker.js', import.meta.url)), idle: false };
-      slot.worker.on('message', (message: { ready?: true; id?: number; plaintext?: Uint8Array; error?: string }) => {
-        const job = slot.job;
-        slot.job = undefined;
-        slot.idle = true;
-        slot.worker.unref();
-        if (!message.ready && job) {
-          this.costly.workers++;
-          if (message.error !== undefined) job.reject(new ItemDecryptError(message.error));
-          else job.resolve(message.plaintext!);
-        }
-        this.dispatch();
-      });
+      const slot: PoolWorker = {
+        worker: new Worker(new URL('./decryptWorker.js', import.meta.url)),
+        idle: false,
+      };
+      slot.worker.on(
+        'message',
+        (message: { ready?: true; id?: number; plaintext?: Uint8Array; error?: string }) => {
+          const job = slot.job;
+          slot.job = undefined;
+          slot.idle = true;
+          slot.worker.unref();
+          if (!message.ready && job) {
+            this.costly.workers++;
+            if (message.error !== undefined) job.reject(new ItemDecryptError(message.error));
+            else job.resolve(message.plaintext!);
+          }
+          this.dispatch();
+        },
+      );
       slot.worker.on('error', (error) => {
         // a dead worker takes no more jobs: the others and the main thread carry on
         slot.idle = false;

@@ -14,7 +14,12 @@ export const MAX_SIGNATURE_BYTES = 6 * 1024;
 
 export async function signDetached(bytes: Uint8Array, privateKey: openpgp.PrivateKey): Promise<string> {
   const message = await openpgp.createMessage({ binary: bytes });
-  const signature = await openpgp.sign({ message, signingKeys: privateKey, detached: true, format: 'binary' });
+  const signature = await openpgp.sign({
+    message,
+    signingKeys: privateKey,
+    detached: true,
+    format: 'binary',
+  });
   return Buffer.from(signature as Uint8Array).toString('base64');
 }
 
@@ -24,7 +29,11 @@ export type Verification =
   | { ok: false; reason: 'malformed' | 'no-key' | 'bad'; message: string };
 
 /** Which of the candidate keys (by primary fingerprint) made a valid signature over the bytes. */
-export async function verifyDetached(bytes: Uint8Array, signatureBase64: string, candidateKeys: openpgp.PublicKey[]): Promise<Verification> {
+export async function verifyDetached(
+  bytes: Uint8Array,
+  signatureBase64: string,
+  candidateKeys: openpgp.PublicKey[],
+): Promise<Verification> {
   const raw = Buffer.from(signatureBase64, 'base64');
   const framing = checkFraming(raw);
   if (framing) return { ok: false, reason: 'malformed', message: framing };
@@ -32,11 +41,17 @@ export async function verifyDetached(bytes: Uint8Array, signatureBase64: string,
   try {
     signature = await openpgp.readSignature({ binarySignature: raw });
   } catch (error) {
-    return { ok: false, reason: 'malformed', message: `not an OpenPGP signature (${(error as Error).message})` };
+    return {
+      ok: false,
+      reason: 'malformed',
+      message: `not an OpenPGP signature (${(error as Error).message})`,
+    };
   }
   const issuers = signature.getSigningKeyIDs();
-  const keys = candidateKeys.filter((key) => key.getKeyIDs().some((id) => issuers.some((issuer) => issuer.equals(id))));
-  if (keys.length === 0) return { ok: false, reason: 'no-key', message: 'made by none of the signer\'s keys' };
+  const keys = candidateKeys.filter((key) =>
+    key.getKeyIDs().some((id) => issuers.some((issuer) => issuer.equals(id))),
+  );
+  if (keys.length === 0) return { ok: false, reason: 'no-key', message: "made by none of the signer's keys" };
   const message = await openpgp.createMessage({ binary: bytes });
   const result = await openpgp.verify({ message, signature, verificationKeys: keys, format: 'binary' });
   let failure = 'does not match the signed data';
@@ -60,8 +75,10 @@ function checkFraming(raw: Uint8Array): string | undefined {
   let count = 0;
   try {
     for (const packet of packets(raw)) {
-      if (packet.tag !== TAG_SIGNATURE || !packet.body) return 'not a detached signature (it holds other packets)';
-      if (++count > MAX_SIGNATURE_PACKETS) return `signature holds more than ${MAX_SIGNATURE_PACKETS} signature packets`;
+      if (packet.tag !== TAG_SIGNATURE || !packet.body)
+        return 'not a detached signature (it holds other packets)';
+      if (++count > MAX_SIGNATURE_PACKETS)
+        return `signature holds more than ${MAX_SIGNATURE_PACKETS} signature packets`;
     }
   } catch (error) {
     if (error instanceof SessionKeyRefused) return 'not an OpenPGP signature (bad packet framing)';

@@ -74,10 +74,17 @@ export async function encryptItem(plaintext: Uint8Array, secret: string): Promis
  * (MDC) fails or the plaintext is larger than allowed; openpgp.js buffers the whole plaintext and
  * checks it before returning, so no unauthenticated byte ever comes out.
  */
-export async function decryptItem(ciphertext: Uint8Array, secret: string, { maxPlaintextBytes = DEFAULT_MAX_PLAINTEXT_BYTES }: DecryptOptions = {}): Promise<Uint8Array> {
+export async function decryptItem(
+  ciphertext: Uint8Array,
+  secret: string,
+  { maxPlaintextBytes = DEFAULT_MAX_PLAINTEXT_BYTES }: DecryptOptions = {},
+): Promise<Uint8Array> {
   checkItemCost(ciphertext);
   // decompression stops as soon as it passes the limit, instead of holding the whole bomb
-  const config: Partial<openpgp.Config> = { ...READ_CONFIG, maxDecompressedMessageSize: maxPlaintextBytes + PACKET_FRAMING_BYTES };
+  const config: Partial<openpgp.Config> = {
+    ...READ_CONFIG,
+    maxDecompressedMessageSize: maxPlaintextBytes + PACKET_FRAMING_BYTES,
+  };
   let message: openpgp.Message<Uint8Array>;
   try {
     message = await openpgp.readMessage({ binaryMessage: ciphertext, config });
@@ -122,7 +129,8 @@ function s2kRefusal({ version, cipher, s2k }: PasswordSessionKey): string | unde
   }
   if (s2k.type !== 'argon2') return undefined;
   const { memoryExponent, passes, lanes } = ARGON2_LIMITS;
-  if (s2k.memoryExponent > memoryExponent) return `Argon2 S2K asks for ${kibibytes(2 ** s2k.memoryExponent)} of memory (oxps allows at most ${kibibytes(2 ** memoryExponent)})`;
+  if (s2k.memoryExponent > memoryExponent)
+    return `Argon2 S2K asks for ${kibibytes(2 ** s2k.memoryExponent)} of memory (oxps allows at most ${kibibytes(2 ** memoryExponent)})`;
   if (s2k.passes > passes) return `Argon2 S2K asks for ${s2k.passes} passes (oxps allows at most ${passes})`;
   if (s2k.lanes > lanes) return `Argon2 S2K asks for ${s2k.lanes} lanes (oxps allows at most ${lanes})`;
   return undefined;
@@ -152,10 +160,17 @@ interface SkeskFields {
  * session key (what gpg makes) the S2K output is the session key; with one (openpgp.js, sqop, oxps)
  * it decrypts that key.
  */
-function nativeSessionKey(message: openpgp.Message<Uint8Array>, secret: string): openpgp.SessionKey | undefined {
-  const skesk = message.packets.findPacket(openpgp.enums.packet.symEncryptedSessionKey) as unknown as SkeskFields | undefined;
+function nativeSessionKey(
+  message: openpgp.Message<Uint8Array>,
+  secret: string,
+): openpgp.SessionKey | undefined {
+  const skesk = message.packets.findPacket(openpgp.enums.packet.symEncryptedSessionKey) as unknown as
+    SkeskFields | undefined;
   if (!skesk || skesk.version !== 4 || !skesk.s2k) return undefined;
-  const cipher = SESSION_KEY_ALGORITHMS[(skesk.encrypted ? skesk.sessionKeyEncryptionAlgorithm : skesk.sessionKeyAlgorithm) ?? 0];
+  const cipher =
+    SESSION_KEY_ALGORITHMS[
+      (skesk.encrypted ? skesk.sessionKeyEncryptionAlgorithm : skesk.sessionKeyAlgorithm) ?? 0
+    ];
   const { type, algorithm: hash, salt, c } = skesk.s2k;
   if (!cipher || type !== 'iterated' || !salt || !isSupportedS2KHash(hash)) return undefined;
   const key = deriveIteratedS2K(hash, salt, secret, c, cipher.length);
@@ -169,13 +184,15 @@ function decryptSessionKey(encrypted: Uint8Array, key: Uint8Array, cipher: strin
   const decrypted = Buffer.concat([decipher.update(encrypted), decipher.final()]);
   const algorithm = SESSION_KEY_ALGORITHMS[decrypted[0]!];
   // a wrong secret gives random octets: almost never an AES algorithm with a key of its length
-  if (!algorithm || decrypted.length !== 1 + algorithm.length) throw new ItemDecryptError('wrong secret or corrupted ciphertext');
+  if (!algorithm || decrypted.length !== 1 + algorithm.length)
+    throw new ItemDecryptError('wrong secret or corrupted ciphertext');
   return { data: decrypted.subarray(1), algorithm: algorithm.name };
 }
 
 function describeFailure(error: Error, maxPlaintextBytes: number): string {
   const message = error.message;
-  if (/modification detected|mdc|integrity/i.test(message)) return 'integrity check failed (wrong secret or tampered ciphertext)';
+  if (/modification detected|mdc|integrity/i.test(message))
+    return 'integrity check failed (wrong secret or tampered ciphertext)';
   if (/session key|decryption failed|password/i.test(message)) return 'wrong secret or corrupted ciphertext';
   if (/decompressed/i.test(message)) return tooLarge(maxPlaintextBytes);
   return message;

@@ -16,11 +16,15 @@ export async function encryptSecretKey(key: openpgp.PrivateKey, backupCode: stri
   });
 }
 
-export async function decryptSecretKey(encrypted: Uint8Array, backupCode: string): Promise<openpgp.PrivateKey> {
+export async function decryptSecretKey(
+  encrypted: Uint8Array,
+  backupCode: string,
+): Promise<openpgp.PrivateKey> {
   let bytes: Uint8Array;
   try {
     const message = await openpgp.readMessage({ binaryMessage: encrypted });
-    bytes = (await openpgp.decrypt({ message, passwords: [backupCode], format: 'binary' })).data as Uint8Array;
+    bytes = (await openpgp.decrypt({ message, passwords: [backupCode], format: 'binary' }))
+      .data as Uint8Array;
   } catch {
     throw new BackupCodeError('the backup code does not open this backup');
   }

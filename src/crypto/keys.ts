@@ -23,7 +23,13 @@ export async function generateKey(bareJid: string, algorithm: KeyAlgorithm): Pro
   const { privateKey } =
     algorithm === 'rsa4096'
       ? await openpgp.generateKey({ type: 'rsa', rsaBits: 4096, userIDs, format: 'object', config })
-      : await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs, format: 'object', config });
+      : await openpgp.generateKey({
+          type: 'ecc',
+          curve: 'curve25519Legacy',
+          userIDs,
+          format: 'object',
+          config,
+        });
   return privateKey;
 }
 
@@ -46,7 +52,6 @@ function describeAlgorithm(key: openpgp.Key): string {
   return (info.curve ?? info.algorithm).replace(/Legacy$/, '');
 }
 
-
 export async function readPrivateKey(armored: string): Promise<openpgp.PrivateKey> {
   return openpgp.readPrivateKey({ armoredKey: armored });
 }
@@ -68,17 +73,25 @@ export async function readArmoredPublicKey(armored: string): Promise<openpgp.Pub
  * Reads a contact's published key and checks what XEP-0373 requires of it: a v4 key with the
  * fingerprint it was announced under, the user ID xmpp:JID, usable for encryption.
  */
-export async function readPublishedKey(bytes: Uint8Array, expected: { fingerprint: string; bareJid: string }): Promise<openpgp.PublicKey> {
+export async function readPublishedKey(
+  bytes: Uint8Array,
+  expected: { fingerprint: string; bareJid: string },
+): Promise<openpgp.PublicKey> {
   let key: openpgp.PublicKey;
   try {
     key = (await openpgp.readKey({ binaryKey: bytes })).toPublic();
   } catch (error) {
     throw new KeyParseError(`not an OpenPGP key (${(error as Error).message})`);
   }
-  if (key.keyPacket.version !== 4) throw new KeyParseError(`version ${key.keyPacket.version} key (only v4 keys are used)`);
+  if (key.keyPacket.version !== 4)
+    throw new KeyParseError(`version ${key.keyPacket.version} key (only v4 keys are used)`);
   const fingerprint = fingerprintOf(key);
-  if (fingerprint !== expected.fingerprint.toUpperCase()) throw new KeyParseError(`key fingerprint ${fingerprint} differs from the announced ${expected.fingerprint}`);
-  if (!(await hasXmppUserId(key, expected.bareJid))) throw new KeyParseError(`key has no valid user ID ${xmppUserId(expected.bareJid)}`);
+  if (fingerprint !== expected.fingerprint.toUpperCase())
+    throw new KeyParseError(
+      `key fingerprint ${fingerprint} differs from the announced ${expected.fingerprint}`,
+    );
+  if (!(await hasXmppUserId(key, expected.bareJid)))
+    throw new KeyParseError(`key has no valid user ID ${xmppUserId(expected.bareJid)}`);
   try {
     await key.getEncryptionKey();
   } catch (error) {

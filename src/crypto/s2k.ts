@@ -43,7 +43,8 @@ export function deriveIteratedS2K(
 
   // Keys longer than the digest use several contexts, the i-th preloaded with i zero octets.
   const contexts: Hash[] = [];
-  for (let i = 0; i * hash.size < keyLength; i++) contexts.push(createHash(hash.name).update(Buffer.alloc(i)));
+  for (let i = 0; i * hash.size < keyLength; i++)
+    contexts.push(createHash(hash.name).update(Buffer.alloc(i)));
   let remaining = total;
   for (; remaining >= chunk.length; remaining -= chunk.length) {
     for (const context of contexts) context.update(chunk);

@@ -46,12 +46,21 @@ export function passwordSessionKey(message: Uint8Array): PasswordSessionKey {
       break;
     }
   }
-  if (publicKeyPackets > 0) throw new SessionKeyRefused('item is encrypted to public keys (oxps reads items encrypted with the node secret only)');
+  if (publicKeyPackets > 0)
+    throw new SessionKeyRefused(
+      'item is encrypted to public keys (oxps reads items encrypted with the node secret only)',
+    );
   if (skesks.length !== 1) {
-    throw new SessionKeyRefused(skesks.length === 0 ? 'item has no password-encrypted session key' : `item has ${skesks.length} password-encrypted session keys (oxps reads items with one)`);
+    throw new SessionKeyRefused(
+      skesks.length === 0
+        ? 'item has no password-encrypted session key'
+        : `item has ${skesks.length} password-encrypted session keys (oxps reads items with one)`,
+    );
   }
-  if (!data || !ENCRYPTED_DATA_TAGS.has(data.tag)) throw new SessionKeyRefused('item has no encrypted data after its session key');
-  if (data.body && !frames.next().done) throw new SessionKeyRefused('item has packets after its encrypted data');
+  if (!data || !ENCRYPTED_DATA_TAGS.has(data.tag))
+    throw new SessionKeyRefused('item has no encrypted data after its session key');
+  if (data.body && !frames.next().done)
+    throw new SessionKeyRefused('item has packets after its encrypted data');
   return readSkesk(skesks[0]!);
 }
 
@@ -79,12 +88,15 @@ export function* packets(message: Uint8Array): Generator<Packet> {
     if (!(header & 0x80)) throw new SessionKeyRefused('not an OpenPGP message (no packet header)');
     const isNewFormat = (header & 0x40) !== 0;
     const tag = isNewFormat ? header & 0x3f : (header >> 2) & 0x0f;
-    const frame = isNewFormat ? newFormatLength(message, offset + 1) : oldFormatLength(message, offset + 1, header & 0x03);
+    const frame = isNewFormat
+      ? newFormatLength(message, offset + 1)
+      : oldFormatLength(message, offset + 1, header & 0x03);
     if (!frame) {
       yield { tag };
       return;
     }
-    if (frame.start > message.length || frame.start + frame.length > message.length) throw new SessionKeyRefused('item is truncated (a packet runs past its end)');
+    if (frame.start > message.length || frame.start + frame.length > message.length)
+      throw new SessionKeyRefused('item is truncated (a packet runs past its end)');
     yield { tag, body: message.subarray(frame.start, frame.start + frame.length) };
     offset = frame.start + frame.length;
   }
@@ -100,7 +112,11 @@ function newFormatLength(message: Uint8Array, at: number): { start: number; leng
 }
 
 /** RFC 4880 §4.2.1: length type 0, 1 or 2 (one, two or four octets); undefined for the indeterminate type 3. */
-function oldFormatLength(message: Uint8Array, at: number, lengthType: number): { start: number; length: number } | undefined {
+function oldFormatLength(
+  message: Uint8Array,
+  at: number,
+  lengthType: number,
+): { start: number; length: number } | undefined {
   if (lengthType === 3) return undefined;
   const size = 1 << lengthType;
   return { start: at + size, length: bigEndian(message, at, size) };
@@ -113,7 +129,11 @@ function bigEndian(bytes: Uint8Array, at: number, size: number): number {
 }
 
 /** Where the cipher octet and the S2K specifier are in an SKESK body of each version (RFC 4880 §5.3, RFC 9580 §5.3). */
-const SKESK_LAYOUT: Record<number, { cipher: number; s2k: number }> = { 4: { cipher: 1, s2k: 2 }, 5: { cipher: 1, s2k: 3 }, 6: { cipher: 2, s2k: 5 } };
+const SKESK_LAYOUT: Record<number, { cipher: number; s2k: number }> = {
+  4: { cipher: 1, s2k: 2 },
+  5: { cipher: 1, s2k: 3 },
+  6: { cipher: 2, s2k: 5 },
+};
 
 function readSkesk(body: Uint8Array): PasswordSessionKey {
   const version = body[0] ?? 0;
@@ -129,9 +149,17 @@ function readSkesk(body: Uint8Array): PasswordSessionKey {
   };
   switch (s2k[0]) {
     case 3: // iterated and salted: hash, 8 octets of salt, coded count
-      return { version, cipher, s2k: { type: 'iterated', hash: field(1), octets: decodeS2KCount(field(10)) } };
+      return {
+        version,
+        cipher,
+        s2k: { type: 'iterated', hash: field(1), octets: decodeS2KCount(field(10)) },
+      };
     case 4: // Argon2: 16 octets of salt, passes, parallelism, memory exponent (RFC 9580 §3.7.1.4)
-      return { version, cipher, s2k: { type: 'argon2', passes: field(17), lanes: field(18), memoryExponent: field(19) } };
+      return {
+        version,
+        cipher,
+        s2k: { type: 'argon2', passes: field(17), lanes: field(18), memoryExponent: field(19) },
+      };
     default:
       return { version, cipher, s2k: { type: 'other' } };
   }

@@ -20,14 +20,17 @@ export interface AtomEntryInput {
 
 export function buildAtomEntry({ title, text, xhtml, authorJid, id, date }: AtomEntryInput): Element {
   const stamp = xep82DateTime(date);
-  return xml('entry', { xmlns: NS.atom },
+  return xml(
+    'entry',
+    { xmlns: NS.atom },
     xml('title', { type: 'text' }, title),
     xml('id', {}, id),
     xml('published', {}, stamp),
     xml('updated', {}, stamp),
     xml('author', {}, xml('name', {}, localOf(authorJid)), xml('uri', {}, `xmpp:${authorJid}`)),
     xhtml && xml('content', { type: 'xhtml' }, xhtml),
-    text !== undefined && xml('content', { type: 'text' }, text));
+    text !== undefined && xml('content', { type: 'text' }, text),
+  );
 }
 
 /** XEP-0277 §3.1: the entry id is the xmpp: URI of the item. */
@@ -65,26 +68,55 @@ export function readAtomEntry(element: Element): AtomEntryView | undefined {
   };
 }
 
-const BLOCKS = new Set(['p', 'div', 'li', 'br', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre', 'blockquote', 'tr']);
+const BLOCKS = new Set([
+  'p',
+  'div',
+  'li',
+  'br',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'pre',
+  'blockquote',
+  'tr',
+]);
 
 /** Text of an XHTML fragment, with line breaks where blocks end. */
 function textOf(element: Element): string {
-  return element.children.map((child) => {
-    if (typeof child === 'string') return child;
-    const inner = textOf(child);
-    return BLOCKS.has(child.name) ? `${inner}\n` : inner;
-  }).join('');
+  return element.children
+    .map((child) => {
+      if (typeof child === 'string') return child;
+      const inner = textOf(child);
+      return BLOCKS.has(child.name) ? `${inner}\n` : inner;
+    })
+    .join('');
 }
 
 /**
  * RFC 4287 §4.1.1: a feed has an id, a title and an updated date, and an author unless every
  * entry names one: the service, where the entries' own authors do not say otherwise.
  */
-export function atomFeed(entries: Element[], title: string, id: string, author: string, updated = new Date()): Element {
+export function atomFeed(
+  entries: Element[],
+  title: string,
+  id: string,
+  author: string,
+  updated = new Date(),
+): Element {
   // the entries inherit the feed's default namespace
   for (const entry of entries) delete entry.attrs.xmlns;
-  return xml('feed', { xmlns: NS.atom }, xml('id', {}, id), xml('title', {}, title), xml('updated', {}, xep82DateTime(updated)),
-    xml('author', {}, xml('name', {}, author), xml('uri', {}, `xmpp:${author}`)), ...entries);
+  return xml(
+    'feed',
+    { xmlns: NS.atom },
+    xml('id', {}, id),
+    xml('title', {}, title),
+    xml('updated', {}, xep82DateTime(updated)),
+    xml('author', {}, xml('name', {}, author), xml('uri', {}, `xmpp:${author}`)),
+    ...entries,
+  );
 }
 
 /** Elements an entry holds at most once (RFC 4287 §4.1.2). */
@@ -100,10 +132,17 @@ const CONTENT_PREFERENCE = ['xhtml', 'html', 'text'];
  */
 export function entryForFeed(entry: Element, itemId: string, updated: Date): Element {
   const contents = entry.getChildren('content');
-  const kept = CONTENT_PREFERENCE.map((type) => contents.find((c) => (c.attrs.type ?? 'text') === type)).find(Boolean) ?? contents[0];
+  const kept =
+    CONTENT_PREFERENCE.map((type) => contents.find((c) => (c.attrs.type ?? 'text') === type)).find(Boolean) ??
+    contents[0];
   const seen = new Set<string>();
   entry.children = entry.children.filter((child) => {
-    if (typeof child === 'string' || !SINGLE.includes(child.name) || (child.attrs.xmlns !== undefined && child.attrs.xmlns !== NS.atom)) return true;
+    if (
+      typeof child === 'string' ||
+      !SINGLE.includes(child.name) ||
+      (child.attrs.xmlns !== undefined && child.attrs.xmlns !== NS.atom)
+    )
+      return true;
     if (child.name === 'content') return child === kept;
     if (seen.has(child.name)) return false;
     seen.add(child.name);
@@ -111,7 +150,8 @@ export function entryForFeed(entry: Element, itemId: string, updated: Date): Ele
   });
   if (!seen.has('id')) entry.append(xml('id', {}, itemId));
   if (!seen.has('title')) entry.append(xml('title', {}));
-  if (!seen.has('updated')) entry.append(xml('updated', {}, entry.getChildText('published') ?? xep82DateTime(updated)));
+  if (!seen.has('updated'))
+    entry.append(xml('updated', {}, entry.getChildText('published') ?? xep82DateTime(updated)));
   if (!kept) entry.append(xml('link', { rel: 'alternate', href: itemId }));
   return entry;
 }

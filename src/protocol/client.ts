@@ -8,7 +8,10 @@ export function availablePresence(): Element {
 }
 
 export function clientDiscoInfo(): Element {
-  return xml('query', { xmlns: NS.discoInfo },
+  return xml(
+    'query',
+    { xmlns: NS.discoInfo },
     xml('identity', { category: 'client', type: 'pc', name: 'oxps' }),
-    ...[NS.discoInfo, NS.ox, NS.oxps, 'urn:xmpp:ping'].map((v) => xml('feature', { var: v })));
+    ...[NS.discoInfo, NS.ox, NS.oxps, 'urn:xmpp:ping'].map((v) => xml('feature', { var: v })),
+  );
 }

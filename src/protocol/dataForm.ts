@@ -8,7 +8,12 @@ export function buildSubmitForm(formType: string, values: FormValues): Element {
   const fields = Object.entries(values).map(([name, value]) =>
     xml('field', { var: name }, ...(Array.isArray(value) ? value : [value]).map((v) => xml('value', {}, v))),
   );
-  return xml('x', { xmlns: NS.dataForms, type: 'submit' }, xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, formType)), ...fields);
+  return xml(
+    'x',
+    { xmlns: NS.dataForms, type: 'submit' },
+    xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, formType)),
+    ...fields,
+  );
 }
 
 export function parseFormValues(form: Element | undefined): FormValues {

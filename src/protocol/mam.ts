@@ -15,8 +15,16 @@ export interface MamQuery {
 
 export function mamQueryIq({ queryId, after, start, max }: MamQuery): Element {
   const fields: Record<string, string> = start ? { start } : {};
-  return xml('iq', { type: 'set' },
-    xml('query', { xmlns: NS.mam, queryid: queryId }, buildSubmitForm(NS.mam, fields), rsmSet({ max, ...(after ? { after } : {}) })));
+  return xml(
+    'iq',
+    { type: 'set' },
+    xml(
+      'query',
+      { xmlns: NS.mam, queryid: queryId },
+      buildSubmitForm(NS.mam, fields),
+      rsmSet({ max, ...(after ? { after } : {}) }),
+    ),
+  );
 }
 
 export interface ArchivedMessage {

@@ -15,7 +15,13 @@ export interface PageInfo {
 }
 
 export function rsmSet({ max, after, before }: PageRequest): Element {
-  return xml('set', { xmlns: NS.rsm }, xml('max', {}, String(max)), after !== undefined && xml('after', {}, after), before !== undefined && xml('before', {}, before));
+  return xml(
+    'set',
+    { xmlns: NS.rsm },
+    xml('max', {}, String(max)),
+    after !== undefined && xml('after', {}, after),
+    before !== undefined && xml('before', {}, before),
+  );
 }
 
 /** undefined when the answer carries no RSM set, i.e. the service does not page. */

@@ -51,12 +51,14 @@ export class XmlTreeBuilder {
     this.parser = new SaxesParser({ xmlns: false, fragment: options.fragment ?? false });
     this.parser.on('doctype', () => this.fail('DOCTYPE declarations are not allowed'));
     this.parser.on('processinginstruction', (pi) => {
-      if (pi.target.toLowerCase() !== 'xml') this.fail(`processing instruction <?${pi.target}?> is not allowed`);
+      if (pi.target.toLowerCase() !== 'xml')
+        this.fail(`processing instruction <?${pi.target}?> is not allowed`);
     });
     this.parser.on('opentag', (tag: SaxesTagPlain) => {
       if (this.failed) return;
       if (this.stack.length >= this.options.maxDepth) {
-        if (!this.options.cutBeyondMaxDepth) this.fail(new TooDeep(`nested deeper than ${this.options.maxDepth} levels`));
+        if (!this.options.cutBeyondMaxDepth)
+          this.fail(new TooDeep(`nested deeper than ${this.options.maxDepth} levels`));
         this.cutDepth++;
         return;
       }
@@ -110,17 +112,20 @@ class TooDeep extends Error {}
 export function parseXmlElement(text: string, what: string): Element {
   let root: Element | undefined;
   let failure: Error | undefined;
-  const builder = new XmlTreeBuilder({
-    element: (element, depth) => {
-      if (depth === 0) {
-        if (root) failure ??= new Error('more than one root element');
-        root = element;
-      }
+  const builder = new XmlTreeBuilder(
+    {
+      element: (element, depth) => {
+        if (depth === 0) {
+          if (root) failure ??= new Error('more than one root element');
+          root = element;
+        }
+      },
+      error: (error) => {
+        failure ??= error;
+      },
     },
-    error: (error) => {
-      failure ??= error;
-    },
-  }, { maxDepth: MAX_XML_DEPTH });
+    { maxDepth: MAX_XML_DEPTH },
+  );
   try {
     builder.write(text);
     builder.close();
@@ -181,17 +186,28 @@ function escapeAttr(text: string): string {
 export function serializeForEncryption(element: Element): string {
   assertAsciiNames(element);
   const text = element.toString();
-  if (XML_FORBIDDEN.test(text)) throw new OxpsError('INPUT_INVALID', 'the payload holds characters that XML does not allow', 'remove control characters from the payload');
+  if (XML_FORBIDDEN.test(text))
+    throw new OxpsError(
+      'INPUT_INVALID',
+      'the payload holds characters that XML does not allow',
+      'remove control characters from the payload',
+    );
   return text.replace(/[^\x20-\x7e]|['\\]/gu, (c) => `&#${c.codePointAt(0)};`);
 }
 
 // XML 1.0 §2.2 Char: no C0 controls but tab/LF/CR, no lone surrogates, no U+FFFE/U+FFFF.
 // eslint-disable-next-line no-control-regex -- the control characters are what this pattern refuses
-const XML_FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const XML_FORBIDDEN =
+  /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function assertAsciiNames(element: Element): void {
   const names = [element.name, ...Object.keys(element.attrs)];
   const bad = names.find((name) => /[^\x21-\x7e]/.test(name));
-  if (bad) throw new OxpsError('INPUT_INVALID', `the name <${bad}> is not ASCII; peers cannot read it back once encrypted`, 'use ASCII element and attribute names');
+  if (bad)
+    throw new OxpsError(
+      'INPUT_INVALID',
+      `the name <${bad}> is not ASCII; peers cannot read it back once encrypted`,
+      'use ASCII element and attribute names',
+    );
   for (const child of element.children) if (typeof child !== 'string') assertAsciiNames(child);
 }

@@ -16,7 +16,12 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
  * `durable: false` skips the fsyncs, for disposable files (the item cache): a crash may then
  * leave an empty or partial file, which their reader must take as missing.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE, { durable = true } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode = PRIVATE_FILE_MODE,
+  { durable = true } = {},
+): Promise<void> {
   const dir = dirname(path);
   await ensurePrivateDir(dir);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

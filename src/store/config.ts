@@ -33,7 +33,8 @@ export async function loadConfig(): Promise<Config> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, profiles: profileRecord({}) };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { version: 1, profiles: profileRecord({}) };
     throw error;
   }
   await assertPrivateFile(file, 'the configuration file');
@@ -41,14 +42,30 @@ export async function loadConfig(): Promise<Config> {
   try {
     config = JSON.parse(text) as Config;
   } catch (error) {
-    throw new OxpsError('INPUT_INVALID', `the configuration file ${file} is not valid JSON: ${(error as Error).message}`, `fix or remove ${file}`);
+    throw new OxpsError(
+      'INPUT_INVALID',
+      `the configuration file ${file} is not valid JSON: ${(error as Error).message}`,
+      `fix or remove ${file}`,
+    );
   }
   if (config.version !== 1 || typeof config.profiles !== 'object' || config.profiles === null) {
-    throw new OxpsError('INPUT_INVALID', `the configuration file ${file} has an unknown format`, `fix or remove ${file}`);
+    throw new OxpsError(
+      'INPUT_INVALID',
+      `the configuration file ${file} has an unknown format`,
+      `fix or remove ${file}`,
+    );
   }
-  for (const name of [...Object.keys(config.profiles), ...(config.defaultProfile === undefined ? [] : [config.defaultProfile])]) {
+  for (const name of [
+    ...Object.keys(config.profiles),
+    ...(config.defaultProfile === undefined ? [] : [config.defaultProfile]),
+  ]) {
     const problem = profileNameProblem(String(name));
-    if (problem) throw new OxpsError('INPUT_INVALID', `the configuration file ${file} names a profile ${JSON.stringify(name)}, which is not allowed: ${problem}`, `rename or remove it in ${file} (${PROFILE_NAME_RULE})`);
+    if (problem)
+      throw new OxpsError(
+        'INPUT_INVALID',
+        `the configuration file ${file} names a profile ${JSON.stringify(name)}, which is not allowed: ${problem}`,
+        `rename or remove it in ${file} (${PROFILE_NAME_RULE})`,
+      );
   }
   config.profiles = profileRecord(config.profiles);
   return config;

@@ -46,12 +46,27 @@ export class ItemCache {
     private readonly options: ItemCacheOptions,
   ) {}
 
-  static async open(cacheDir: string, key: Buffer, service: string, node: string, options: ItemCacheOptions): Promise<ItemCache> {
+  static async open(
+    cacheDir: string,
+    key: Buffer,
+    service: string,
+    node: string,
+    options: ItemCacheOptions,
+  ): Promise<ItemCache> {
     const context = `${service}\u0000${node}`;
-    const oldFile = join(cacheDir, `${createHash('sha256').update(`items:${context}`).digest('hex').slice(0, 32)}${OLD_SUFFIX}`);
+    const oldFile = join(
+      cacheDir,
+      `${createHash('sha256').update(`items:${context}`).digest('hex').slice(0, 32)}${OLD_SUFFIX}`,
+    );
     await unlink(oldFile).catch(() => undefined);
     const namesKey = createHmac('sha256', key).update('oxps item cache file names').digest();
-    return new ItemCache(join(cacheDir, fileName(namesKey, `node\u0000${context}`)), key, namesKey, context, options);
+    return new ItemCache(
+      join(cacheDir, fileName(namesKey, `node\u0000${context}`)),
+      key,
+      namesKey,
+      context,
+      options,
+    );
   }
 
   static hash(ciphertext: Uint8Array): string {
@@ -71,7 +86,9 @@ export class ItemCache {
       const entry = decodeRecord(unseal(this.key, MAGIC, this.recordContext(itemId), record));
       return entry.h === hash ? entry : undefined;
     } catch (error) {
-      this.options.note(`cache entry of item ${itemId} unreadable (${(error as Error).message}): decrypting it again`);
+      this.options.note(
+        `cache entry of item ${itemId} unreadable (${(error as Error).message}): decrypting it again`,
+      );
       return undefined;
     }
   }
@@ -83,7 +100,12 @@ export class ItemCache {
     const meta = { h: entry.h, ...(entry.s !== undefined ? { s: entry.s } : {}), ...failure };
     const record = Buffer.concat([Buffer.from(`${JSON.stringify(meta)}\n`, 'utf8'), payload]);
     try {
-      await writeFileAtomic(this.entryFile(itemId), seal(this.key, MAGIC, this.recordContext(itemId), record), undefined, { durable: false });
+      await writeFileAtomic(
+        this.entryFile(itemId),
+        seal(this.key, MAGIC, this.recordContext(itemId), record),
+        undefined,
+        { durable: false },
+      );
     } catch (error) {
       this.options.note(`could not cache item ${itemId} (${(error as Error).message})`);
     }
@@ -93,7 +115,11 @@ export class ItemCache {
   async prune(itemIds: Iterable<string>): Promise<void> {
     const keep = new Set(Array.from(itemIds, (id) => fileName(this.namesKey, `item\u0000${id}`)));
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((name) => !keep.has(name)).map((name) => unlink(join(this.dir, name)).catch(() => undefined)));
+    await Promise.all(
+      names
+        .filter((name) => !keep.has(name))
+        .map((name) => unlink(join(this.dir, name)).catch(() => undefined)),
+    );
   }
 
   /** The sealed record, or undefined when there is none or it is too big to be one of ours. */
@@ -133,7 +159,13 @@ function decodeRecord(record: Buffer): CachedItem {
   if (newline < 0) throw new Error('no metadata line');
   const meta = JSON.parse(record.subarray(0, newline).toString('utf8')) as Record<string, unknown>;
   const optional = (value: unknown) => value === undefined || typeof value === 'string';
-  if (typeof meta.h !== 'string' || !optional(meta.s) || !optional(meta.e) || !(meta.m === undefined || typeof meta.m === 'number')) throw new Error('bad metadata');
+  if (
+    typeof meta.h !== 'string' ||
+    !optional(meta.s) ||
+    !optional(meta.e) ||
+    !(meta.m === undefined || typeof meta.m === 'number')
+  )
+    throw new Error('bad metadata');
   const entry: CachedItem = { h: meta.h, ...(meta.s !== undefined ? { s: meta.s } : {}) };
   if (meta.e !== undefined) return { ...entry, e: meta.e, ...(meta.m !== undefined ? { m: meta.m } : {}) };
   return { ...entry, x: record.subarray(newline + 1).toString('utf8') };

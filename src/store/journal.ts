@@ -45,7 +45,11 @@ export class Journal {
       try {
         header = JSON.parse(first!) as JournalHeader;
       } catch {
-        throw new OxpsError('STATE_CORRUPT', `the batch journal ${path} is unreadable`, `remove it to start the batch afresh (items already published would be published again): rm ${path}`);
+        throw new OxpsError(
+          'STATE_CORRUPT',
+          `the batch journal ${path} is unreadable`,
+          `remove it to start the batch afresh (items already published would be published again): rm ${path}`,
+        );
       }
       // a record cut short by a crash is simply not counted
       for (const record of records) if (/^\d+$/.test(record)) done.add(Number(record));

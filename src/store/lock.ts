@@ -59,7 +59,8 @@ async function tryLock(path: string): Promise<Lock | undefined> {
     release: async () => {
       if (released) return;
       released = true;
-      if ((await readRecord(path).catch(() => undefined))?.token === token) await unlink(path).catch(() => undefined);
+      if ((await readRecord(path).catch(() => undefined))?.token === token)
+        await unlink(path).catch(() => undefined);
     },
   };
 }
@@ -103,7 +104,8 @@ async function removeAbandonedTakeover(path: string): Promise<void> {
   } catch {
     return; // already gone
   }
-  if (JSON.stringify(await readRecord(aside)) !== JSON.stringify(record)) await link(aside, path).catch(() => undefined);
+  if (JSON.stringify(await readRecord(aside)) !== JSON.stringify(record))
+    await link(aside, path).catch(() => undefined);
   await unlink(aside).catch(() => undefined);
 }
 
@@ -118,7 +120,9 @@ async function readRecord(path: string): Promise<LockOwner | null | undefined> {
   }
   try {
     const record = JSON.parse(text) as LockOwner | null;
-    return Number.isInteger(record?.pid) && record!.pid > 0 && typeof record!.host === 'string' ? record : null;
+    return Number.isInteger(record?.pid) && record!.pid > 0 && typeof record!.host === 'string'
+      ? record
+      : null;
   } catch {
     return null;
   }

@@ -40,7 +40,12 @@ export function profileNameProblem(name: string): string | undefined {
 /** Returns `name` if it can be a profile name; else a one-line usage error naming `source` (-p, OXPS_PROFILE, …). */
 export function checkProfileName(name: string, source: string): string {
   const problem = profileNameProblem(name);
-  if (problem) throw new OxpsError('USAGE', `profile name ${JSON.stringify(name)} (from ${source}) is not allowed: ${problem}`, `use ${PROFILE_NAME_RULE}, e.g. -p work`);
+  if (problem)
+    throw new OxpsError(
+      'USAGE',
+      `profile name ${JSON.stringify(name)} (from ${source}) is not allowed: ${problem}`,
+      `use ${PROFILE_NAME_RULE}, e.g. -p work`,
+    );
   return name;
 }
 
@@ -50,7 +55,12 @@ export function checkProfileName(name: string, source: string): string {
  */
 function profileDirName(profile: string): string {
   const name = profile.replace(/[^A-Za-z0-9._@-]/g, '_');
-  if (profileNameProblem(name)) throw new OxpsError('INTERNAL', `no directory for the profile ${JSON.stringify(profile)}`, 'choose another profile name');
+  if (profileNameProblem(name))
+    throw new OxpsError(
+      'INTERNAL',
+      `no directory for the profile ${JSON.stringify(profile)}`,
+      'choose another profile name',
+    );
   return name;
 }
 
@@ -63,7 +73,11 @@ export function isStrictlyInside(root: string, path: string): boolean {
 /** Deletes the tree at `path`, refusing unless it lies strictly inside `root` (one of oxps's own folders). */
 export async function removeInside(root: string, path: string): Promise<void> {
   if (!isStrictlyInside(root, path)) {
-    throw new OxpsError('INTERNAL', `refusing to delete ${path}: it is not inside ${root}`, 'report this as a bug in oxps');
+    throw new OxpsError(
+      'INTERNAL',
+      `refusing to delete ${path}: it is not inside ${root}`,
+      'report this as a bug in oxps',
+    );
   }
   await rm(path, { recursive: true, force: true });
 }

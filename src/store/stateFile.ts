@@ -30,7 +30,11 @@ export class StateFile {
 
   /** Locks the profile and reads its state; the document is undefined for a new profile. */
   static async open(options: StateFileOptions): Promise<{ file: StateFile; document: unknown }> {
-    const lock = await acquireLock(`${options.path}.lock`, options.lockWaitMs, `profile "${options.profile}"`);
+    const lock = await acquireLock(
+      `${options.path}.lock`,
+      options.lockWaitMs,
+      `profile "${options.profile}"`,
+    );
     try {
       const sealed = await readExisting(options.path);
       const key = await stateKey(options, sealed !== undefined);
@@ -47,7 +51,12 @@ export class StateFile {
    * FILE.prev at the same time could interleave into a file that is no good copy at all.
    */
   save(document: unknown): Promise<void> {
-    const sealed = seal(this.key, MAGIC, `state:${this.options.profile}`, Buffer.from(JSON.stringify(document), 'utf8'));
+    const sealed = seal(
+      this.key,
+      MAGIC,
+      `state:${this.options.profile}`,
+      Buffer.from(JSON.stringify(document), 'utf8'),
+    );
     const saved = this.saving.then(() => this.write(sealed));
     this.saving = saved.catch(() => undefined);
     return saved;
@@ -73,7 +82,11 @@ export class StateFile {
  * replaced atomically, so an unlocked read sees a whole one. Undefined when there is no file or
  * its key is not in the keystore; throws when it cannot be read.
  */
-export async function peekStateDocument({ path, profile, keystore }: Omit<StateFileOptions, 'lockWaitMs'>): Promise<unknown> {
+export async function peekStateDocument({
+  path,
+  profile,
+  keystore,
+}: Omit<StateFileOptions, 'lockWaitMs'>): Promise<unknown> {
   const sealed = await readExisting(path);
   const stored = sealed && (await keystore.get(profile, 'state-key'));
   if (!sealed || !stored) return undefined;
@@ -109,7 +122,8 @@ function parse({ path, profile }: StateFileOptions, key: Buffer, sealed: Buffer)
   try {
     return JSON.parse(unseal(key, MAGIC, `state:${profile}`, sealed).toString('utf8'));
   } catch (error) {
-    const reason = error instanceof SealError ? error.message : `invalid content (${(error as Error).message})`;
+    const reason =
+      error instanceof SealError ? error.message : `invalid content (${(error as Error).message})`;
     throw new OxpsError(
       'STATE_CORRUPT',
       `the state file ${path} cannot be read: ${reason}; it was left untouched`,

@@ -22,7 +22,11 @@ declare module '@xmpp/xml' {
     c(name: string, attrs?: Record<string, string>): Element;
     toString(): string;
   }
-  export function xml(name: string, attrs?: Record<string, string | undefined> | null, ...children: Array<Node | Node[] | null | undefined | false>): Element;
+  export function xml(
+    name: string,
+    attrs?: Record<string, string | undefined> | null,
+    ...children: Array<Node | Node[] | null | undefined | false>
+  ): Element;
   export default xml;
 }
 
@@ -42,8 +46,17 @@ declare module '@xmpp/jid' {
 declare module '@xmpp/events' {
   import { EventEmitter as NodeEventEmitter } from 'node:events';
   export class EventEmitter extends NodeEventEmitter {}
-  export function promise<T = unknown>(target: NodeEventEmitter, event: string, rejectEvent?: string | null, timeout?: number): Promise<T>;
-  export function procedure(entity: unknown, stanza: unknown, handler: (element: import('@xmpp/xml').Element, done: (value?: unknown) => void) => Promise<void> | void): Promise<unknown>;
+  export function promise<T = unknown>(
+    target: NodeEventEmitter,
+    event: string,
+    rejectEvent?: string | null,
+    timeout?: number,
+  ): Promise<T>;
+  export function procedure(
+    entity: unknown,
+    stanza: unknown,
+    handler: (element: import('@xmpp/xml').Element, done: (value?: unknown) => void) => Promise<void> | void,
+  ): Promise<unknown>;
   export class TimeoutError extends Error {}
 }
 
@@ -54,7 +67,8 @@ declare module '@xmpp/client-core' {
   export class Client extends EventEmitter {
     constructor(options: { service: string; domain: string; timeout?: number; lang?: string });
     transports: unknown[];
-    socket: (EventEmitter & { secure?: boolean; socket?: import('node:net').Socket | null; end(): void }) | null;
+    socket:
+      (EventEmitter & { secure?: boolean; socket?: import('node:net').Socket | null; end(): void }) | null;
     jid: JID | null;
     status: string;
     timeout: number;
@@ -90,16 +104,30 @@ declare module '@xmpp/tls/lib/Socket.js' {
 
 declare module '@xmpp/middleware' {
   import type { Element } from '@xmpp/xml';
-  export interface IncomingContext { stanza: Element; from: import('@xmpp/jid').JID; entity: unknown; name: string; type: string; id: string }
+  export interface IncomingContext {
+    stanza: Element;
+    from: import('@xmpp/jid').JID;
+    entity: unknown;
+    name: string;
+    type: string;
+    id: string;
+  }
   export type Handler = (ctx: IncomingContext, next: () => Promise<unknown>) => unknown;
-  export interface Middleware { use(fn: Handler): Handler; filter(fn: Handler): Handler }
+  export interface Middleware {
+    use(fn: Handler): Handler;
+    filter(fn: Handler): Handler;
+  }
   export default function middleware(args: { entity: unknown }): Middleware;
 }
 
 declare module '@xmpp/iq/callee.js' {
   import type { Element } from '@xmpp/xml';
   export interface IQCallee {
-    get(ns: string, name: string, handler: (ctx: unknown) => Element | Record<string, never> | Promise<Element>): void;
+    get(
+      ns: string,
+      name: string,
+      handler: (ctx: unknown) => Element | Record<string, never> | Promise<Element>,
+    ): void;
   }
   export default function iqCallee(args: { middleware: unknown; entity: unknown }): IQCallee;
 }

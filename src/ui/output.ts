@@ -37,7 +37,9 @@ export class Output {
       if (closed) return;
       closed = true;
       this.closeOpenStream = undefined;
-      const extra = Object.entries(tail).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join('');
+      const extra = Object.entries(tail)
+        .map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`)
+        .join('');
       this.write(`\n]${extra}}\n`);
     };
     this.closeOpenStream = (error) => end({ error });

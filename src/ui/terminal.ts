@@ -30,7 +30,8 @@ export class TerminalReporter implements Reporter {
   }
 
   progress(label: string, total: number): Progress {
-    if (this.verbosity === 'quiet' || !this.stream.isTTY || total < 2) return { tick: () => undefined, done: () => undefined };
+    if (this.verbosity === 'quiet' || !this.stream.isTTY || total < 2)
+      return { tick: () => undefined, done: () => undefined };
     return new ProgressBar(this.stream, this.color, label, total, this.clock);
   }
 }
@@ -66,7 +67,10 @@ class ProgressBar implements Progress {
     const status = `${this.count}/${this.total}${this.speed()}`;
     // one line at most: a wrapped line cannot be redrawn in place
     const width = Math.min(40, (this.stream.columns ?? 80) - this.label.length - status.length - 3);
-    const bar = width >= 10 ? ` ${this.color.green('█'.repeat(Math.round((this.count / this.total) * width)))}${this.color.dim('░'.repeat(width - Math.round((this.count / this.total) * width)))}` : '';
+    const bar =
+      width >= 10
+        ? ` ${this.color.green('█'.repeat(Math.round((this.count / this.total) * width)))}${this.color.dim('░'.repeat(width - Math.round((this.count / this.total) * width)))}`
+        : '';
     this.stream.write(`\r\x1b[2K${this.label}${bar} ${status}`);
   }
 

@@ -36,7 +36,10 @@ export function connectError(error: unknown, target: ConnectTarget): Error {
   const code = (error as { code?: string })?.code ?? '';
   const where = `${target.host}:${target.port}`;
   if (CERTIFICATE_CODES.has(code)) {
-    const reason = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? `it is not valid for ${target.domain}` : `it is not trusted (${code})`;
+    const reason =
+      code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+        ? `it is not valid for ${target.domain}`
+        : `it is not trusted (${code})`;
     return new OxpsError(
       'TLS_CERTIFICATE',
       `refusing the TLS certificate of ${target.domain} at ${where}: ${reason}`,
@@ -45,12 +48,21 @@ export function connectError(error: unknown, target: ConnectTarget): Error {
     );
   }
   if (code in NETWORK_CODES) {
-    return new OxpsError('CONNECT_FAILED', `cannot reach ${where} (${code}: ${NETWORK_CODES[code]})`, 'check that the server runs and --host/--port are right', { cause: error });
+    return new OxpsError(
+      'CONNECT_FAILED',
+      `cannot reach ${where} (${code}: ${NETWORK_CODES[code]})`,
+      'check that the server runs and --host/--port are right',
+      { cause: error },
+    );
   }
   const condition = (error as { condition?: string })?.condition;
   if (condition) {
-    return new OxpsError('CONNECT_FAILED', `${target.domain} closed the stream (${condition})`, undefined, { cause: error });
+    return new OxpsError('CONNECT_FAILED', `${target.domain} closed the stream (${condition})`, undefined, {
+      cause: error,
+    });
   }
   const message = (error as Error)?.message ?? String(error);
-  return new OxpsError('CONNECT_FAILED', `connection to ${where} failed: ${message}`, undefined, { cause: error });
+  return new OxpsError('CONNECT_FAILED', `connection to ${where} failed: ${message}`, undefined, {
+    cause: error,
+  });
 }

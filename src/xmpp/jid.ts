@@ -14,7 +14,11 @@ export interface BareJidParts {
 export function parseBareJid(address: string): BareJidParts {
   const match = /^([^@/\s]+)@([^@/\s]+)$/.exec(address.trim());
   if (!match) {
-    throw new OxpsError('USAGE', `"${address}" is not a bare JID (user@domain)`, 'give a JID as user@domain, e.g. alice@example.org');
+    throw new OxpsError(
+      'USAGE',
+      `"${address}" is not a bare JID (user@domain)`,
+      'give a JID as user@domain, e.g. alice@example.org',
+    );
   }
   return { local: match[1]!.toLowerCase(), domain: match[2]!.toLowerCase() };
 }

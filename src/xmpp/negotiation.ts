@@ -23,29 +23,39 @@ export interface NegotiationSteps {
 type Phase = 'tls' | 'login' | 'bind' | 'bound';
 
 /** The feature each phase needs, and what to say when a server does not offer it. */
-const REQUIRED: Record<Exclude<Phase, 'bound'>, { name: string; xmlns: string; missing(domain: string): OxpsError }> = {
+const REQUIRED: Record<
+  Exclude<Phase, 'bound'>,
+  { name: string; xmlns: string; missing(domain: string): OxpsError }
+> = {
   tls: {
     name: 'starttls',
     xmlns: NS_TLS,
-    missing: (domain) => new OxpsError(
-      'TLS_REQUIRED',
-      `${domain} did not offer STARTTLS: refusing to go on without TLS`,
-      'ask the server operator to enable TLS (oxps never logs in or binds in clear), or check --host/--port',
-    ),
+    missing: (domain) =>
+      new OxpsError(
+        'TLS_REQUIRED',
+        `${domain} did not offer STARTTLS: refusing to go on without TLS`,
+        'ask the server operator to enable TLS (oxps never logs in or binds in clear), or check --host/--port',
+      ),
   },
   login: {
     name: 'mechanisms',
     xmlns: NS_SASL,
-    missing: (domain) => new OxpsError(
-      'AUTH_FAILED',
-      `${domain} offered no login after TLS: refusing an unauthenticated session`,
-      'check --host/--port: this does not behave like an XMPP server that knows the account',
-    ),
+    missing: (domain) =>
+      new OxpsError(
+        'AUTH_FAILED',
+        `${domain} offered no login after TLS: refusing an unauthenticated session`,
+        'check --host/--port: this does not behave like an XMPP server that knows the account',
+      ),
   },
   bind: {
     name: 'bind',
     xmlns: NS_BIND,
-    missing: (domain) => new OxpsError('SERVER_ERROR', `${domain} offered no resource binding after login`, 'check --host/--port, or ask the server operator'),
+    missing: (domain) =>
+      new OxpsError(
+        'SERVER_ERROR',
+        `${domain} offered no resource binding after login`,
+        'check --host/--port, or ask the server operator',
+      ),
   },
 };
 
@@ -82,5 +92,9 @@ export function negotiateInOrder(middleware: Middleware, steps: NegotiationSteps
 function outOfTurn(domain: string, secure: boolean): OxpsError {
   return secure
     ? new OxpsError('CONNECT_FAILED', `${domain} sent stream features out of turn`)
-    : new OxpsError('TLS_REQUIRED', `${domain} sent stream features out of turn before TLS was up`, 'check --host/--port: something on the path may be playing the server');
+    : new OxpsError(
+        'TLS_REQUIRED',
+        `${domain} sent stream features out of turn before TLS was up`,
+        'check --host/--port: something on the path may be playing the server',
+      );
 }

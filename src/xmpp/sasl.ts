@@ -22,12 +22,19 @@ export function chooseMechanism(offered: string[]): ScramMechanism | 'PLAIN' | u
 }
 
 /** Logs in with the best mechanism offered; resolves only on SASL success. */
-export async function authenticate(entity: Client, mechanisms: Element, credentials: Credentials): Promise<void> {
+export async function authenticate(
+  entity: Client,
+  mechanisms: Element,
+  credentials: Credentials,
+): Promise<void> {
   const domain = entity.options.domain;
   const offered = mechanisms.getChildren('mechanism').map((m) => m.text().trim());
   const mechanism = chooseMechanism(offered);
   if (!mechanism) {
-    throw new OxpsError('AUTH_FAILED', `${domain} offers no supported SASL mechanism (offered: ${offered.join(', ') || 'none'})`);
+    throw new OxpsError(
+      'AUTH_FAILED',
+      `${domain} offers no supported SASL mechanism (offered: ${offered.join(', ') || 'none'})`,
+    );
   }
   try {
     if (mechanism === 'PLAIN') await authenticatePlain(entity, credentials);
@@ -39,10 +46,16 @@ export async function authenticate(entity: Client, mechanisms: Element, credenti
 
 async function authenticatePlain(entity: Client, credentials: Credentials): Promise<void> {
   const message = `\0${credentials.username}\0${credentials.password}`;
-  await exchange(entity, xml('auth', { xmlns: NS_SASL, mechanism: 'PLAIN' }, b64(message)), () => Promise.resolve(undefined));
+  await exchange(entity, xml('auth', { xmlns: NS_SASL, mechanism: 'PLAIN' }, b64(message)), () =>
+    Promise.resolve(undefined),
+  );
 }
 
-async function authenticateScram(entity: Client, mechanism: ScramMechanism, credentials: Credentials): Promise<void> {
+async function authenticateScram(
+  entity: Client,
+  mechanism: ScramMechanism,
+  credentials: Credentials,
+): Promise<void> {
   const scram = new ScramClient(mechanism, credentials.username, credentials.password);
   const auth = xml('auth', { xmlns: NS_SASL, mechanism }, b64(scram.clientFirst()));
   const successData = await exchange(entity, auth, async (challenge) => scram.clientFinal(challenge));
@@ -50,7 +63,11 @@ async function authenticateScram(entity: Client, mechanism: ScramMechanism, cred
 }
 
 /** Runs auth → (challenge → response)* → success|failure; returns the success data. */
-async function exchange(entity: Client, auth: Element, respond: (challenge: string) => Promise<string | undefined>): Promise<string> {
+async function exchange(
+  entity: Client,
+  auth: Element,
+  respond: (challenge: string) => Promise<string | undefined>,
+): Promise<string> {
   const result = await procedure(entity, auth, async (element, done) => {
     if (element.getNS() !== NS_SASL) return;
     if (element.name === 'challenge') {
@@ -67,7 +84,10 @@ async function exchange(entity: Client, auth: Element, respond: (challenge: stri
 }
 
 class SaslFailure extends Error {
-  constructor(readonly condition: string, readonly text?: string) {
+  constructor(
+    readonly condition: string,
+    readonly text?: string,
+  ) {
     super(text ? `${condition}: ${text}` : condition);
   }
 }

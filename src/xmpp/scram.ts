@@ -47,7 +47,8 @@ export class ScramClient {
     const salt = fields.get('s');
     const iterations = Number(fields.get('i'));
     if (fields.has('e')) throw new ScramError(`server refused: ${fields.get('e')}`);
-    if (!nonce || !salt || !Number.isInteger(iterations)) throw new ScramError('malformed server-first-message');
+    if (!nonce || !salt || !Number.isInteger(iterations))
+      throw new ScramError('malformed server-first-message');
     if (!nonce.startsWith(this.clientNonce) || nonce.length === this.clientNonce.length) {
       throw new ScramError('server nonce does not extend the client nonce');
     }
@@ -78,7 +79,9 @@ export class ScramClient {
     const signature = Buffer.from(fields.get('v') ?? '', 'base64');
     const expected = this.expectedServerSignature;
     if (!expected || signature.length !== expected.length || !timingSafeEqual(signature, expected)) {
-      throw new ScramError('the server could not prove it knows the password (SCRAM server signature mismatch)');
+      throw new ScramError(
+        'the server could not prove it knows the password (SCRAM server signature mismatch)',
+      );
     }
   }
 

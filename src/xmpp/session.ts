@@ -40,12 +40,19 @@ class OxpsClient extends Client {
     super._attachSocket(socket);
   }
   _onData(data: Buffer): void {
-    (this as unknown as { parser: { write(s: string): void } | null }).parser?.write(this.decoder.write(data));
+    (this as unknown as { parser: { write(s: string): void } | null }).parser?.write(
+      this.decoder.write(data),
+    );
   }
 }
 
 export class IqError extends OxpsError {
-  constructor(readonly condition: string, readonly errorType: string, message: string, hint?: string) {
+  constructor(
+    readonly condition: string,
+    readonly errorType: string,
+    message: string,
+    hint?: string,
+  ) {
     super('SERVER_ERROR', message, hint);
   }
 }
@@ -79,14 +86,20 @@ export class Session {
     const { host, port } = await serviceAddress(domain, options);
     const bareJid = `${local}@${domain}`;
 
-    const client = new OxpsClient({ service: `xmpp://${formatHost(host)}:${port}`, domain, timeout: timeoutMs });
+    const client = new OxpsClient({
+      service: `xmpp://${formatHost(host)}:${port}`,
+      domain,
+      timeout: timeoutMs,
+    });
     client.transports.push(StrictTcp);
     const middleware = _middleware({ entity: client });
     const iqCaller = new IqCaller(client, () => ({ bareJid, fullJid: client.jid?.toString() }));
     negotiateInOrder(middleware, {
       startTls: (entity) => startTls(entity, options),
-      authenticate: (entity, mechanisms) => authenticate(entity, mechanisms, { username: local, password: options.password, bareJid }),
-      bind: (entity) => bindResource(entity, iqCaller, bareJid, `oxps-${randomBytes(4).toString('hex')}`, timeoutMs),
+      authenticate: (entity, mechanisms) =>
+        authenticate(entity, mechanisms, { username: local, password: options.password, bareJid }),
+      bind: (entity) =>
+        bindResource(entity, iqCaller, bareJid, `oxps-${randomBytes(4).toString('hex')}`, timeoutMs),
     });
     middleware.use(iqCaller.route);
     const iqCallee = _iqCallee({ middleware, entity: client });
@@ -96,12 +109,28 @@ export class Session {
     const errors: Error[] = [];
     client.on('error', (error: Error) => errors.push(error));
     try {
-      await withTimeout(client.start(), timeoutMs, () => new OxpsError('TIMEOUT', `no answer from ${host}:${port} within ${timeoutMs / 1000} s while logging in as ${local}@${domain}`, 'check --host/--port, or raise --timeout'));
+      await withTimeout(
+        client.start(),
+        timeoutMs,
+        () =>
+          new OxpsError(
+            'TIMEOUT',
+            `no answer from ${host}:${port} within ${timeoutMs / 1000} s while logging in as ${local}@${domain}`,
+            'check --host/--port, or raise --timeout',
+          ),
+      );
     } catch (error) {
       await stopClient(client);
       throw connectError(errors[0] ?? error, { host, port, domain, bareJid });
     }
-    const session = new Session(client, iqCaller, iqCallee, bareJid, client.jid?.toString() ?? bareJid, timeoutMs);
+    const session = new Session(
+      client,
+      iqCaller,
+      iqCallee,
+      bareJid,
+      client.jid?.toString() ?? bareJid,
+      timeoutMs,
+    );
     middleware.use((ctx, next) => {
       session.dispatch(ctx.stanza);
       return next();
@@ -133,7 +162,10 @@ export class Session {
    * before, so what we sent is safely with the server (and what it had queued for us arrived).
    */
   async roundTrip(): Promise<void> {
-    await this.iq(xml('iq', { type: 'get', to: domainOf(this.bareJid) }, xml('ping', { xmlns: 'urn:xmpp:ping' })), 'pinging the server');
+    await this.iq(
+      xml('iq', { type: 'get', to: domainOf(this.bareJid) }, xml('ping', { xmlns: 'urn:xmpp:ping' })),
+      'pinging the server',
+    );
   }
 
   /** Answers disco#info queries (XEP-0030 §3.1) with what `info` builds. */
@@ -166,7 +198,11 @@ export class Session {
 
   private assertOpen(): void {
     if (this.closed || this.client.status !== 'online') {
-      throw new OxpsError('CONNECTION_LOST', `the connection to the server of ${this.bareJid} was lost`, 'run the command again');
+      throw new OxpsError(
+        'CONNECTION_LOST',
+        `the connection to the server of ${this.bareJid} was lost`,
+        'run the command again',
+      );
     }
   }
 
@@ -174,13 +210,26 @@ export class Session {
     if (error instanceof StanzaError) {
       const text = error.text ? `: ${error.text}` : '';
       const to = stanza.attrs.to ?? this.bareJid;
-      return new IqError(error.condition, error.type, `${what} failed: ${to} answered ${error.condition}${text}`);
+      return new IqError(
+        error.condition,
+        error.type,
+        `${what} failed: ${to} answered ${error.condition}${text}`,
+      );
     }
     if ((error as Error)?.name === 'TimeoutError') {
-      return new OxpsError('TIMEOUT', `${what}: no answer from ${stanza.attrs.to ?? 'the server'} within ${timeoutMs / 1000} s`, 'raise --timeout or retry later');
+      return new OxpsError(
+        'TIMEOUT',
+        `${what}: no answer from ${stanza.attrs.to ?? 'the server'} within ${timeoutMs / 1000} s`,
+        'raise --timeout or retry later',
+      );
     }
     if (this.client.status !== 'online') {
-      return new OxpsError('CONNECTION_LOST', `${what}: the connection to the server was lost`, 'run the command again', { cause: error });
+      return new OxpsError(
+        'CONNECTION_LOST',
+        `${what}: the connection to the server was lost`,
+        'run the command again',
+        { cause: error },
+      );
     }
     return error as Error;
   }
@@ -194,21 +243,28 @@ async function stopClient(client: OxpsClient): Promise<void> {
   try {
     await withTimeout(client.stop(), 2000, () => new Error('close timeout'));
   } catch {
-    const socket = client.socket as unknown as { destroy?: () => void; socket?: { destroy(): void } | null } | null;
+    const socket = client.socket as unknown as {
+      destroy?: () => void;
+      socket?: { destroy(): void } | null;
+    } | null;
     socket?.socket?.destroy();
     socket?.destroy?.();
   }
 }
 
 /** --host/--port if given, else the DNS SRV record of the domain (RFC 6120 §3.2), else domain:5222. */
-export async function serviceAddress(domain: string, options: Pick<SessionOptions, 'host' | 'port'>): Promise<{ host: string; port: number; source: 'host' | 'srv' | 'domain' }> {
+export async function serviceAddress(
+  domain: string,
+  options: Pick<SessionOptions, 'host' | 'port'>,
+): Promise<{ host: string; port: number; source: 'host' | 'srv' | 'domain' }> {
   if (options.host) return { host: options.host, port: options.port ?? 5222, source: 'host' };
   if (domain !== 'localhost') {
     try {
       const records = await resolveSrv(`_xmpp-client._tcp.${domain}`);
       records.sort((a, b) => a.priority - b.priority || b.weight - a.weight);
       const best = records[0];
-      if (best && best.name !== '.') return { host: best.name, port: options.port ?? best.port, source: 'srv' };
+      if (best && best.name !== '.')
+        return { host: best.name, port: options.port ?? best.port, source: 'srv' };
     } catch {
       // no SRV record: RFC 6120 §3.2.2 fallback to the domain itself
     }

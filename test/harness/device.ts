@@ -41,10 +41,22 @@ export async function withDeviceContext<T>(
   for (const name of XDG) process.env[name] = device.env[name];
   const keystore = new VaultStore(paths.vaultFile(), async () => device.env.OXPS_PASSPHRASE!);
   const ctx = new AppContext(
-    { profile: device.jid, jid: device.jid, host: '127.0.0.1', port: server.port, tlsCa: server.certFile, trust: 'btbv' },
+    {
+      profile: device.jid,
+      jid: device.jid,
+      host: '127.0.0.1',
+      port: server.port,
+      tlsCa: server.certFile,
+      trust: 'btbv',
+    },
     keystore,
     silentReporter,
-    { timeoutSeconds, lockWaitMs: 30_000, passwordOverride: async () => `${device.name}pass`, confirm: async () => false },
+    {
+      timeoutSeconds,
+      lockWaitMs: 30_000,
+      passwordOverride: async () => `${device.name}pass`,
+      confirm: async () => false,
+    },
   );
   try {
     return await work(ctx);

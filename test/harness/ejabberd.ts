@@ -81,7 +81,8 @@ export async function startEjabberd(options: EjabberdOptions = {}): Promise<Xmpp
   await checkPrerequisites();
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'oxps-ejabberd-')));
   // ejabberdctl uses these paths unquoted in places: keep them plain
-  if (!/^[\w./-]+$/.test(dir)) throw new Error(`ejabberd harness: unsupported characters in dir ${JSON.stringify(dir)}`);
+  if (!/^[\w./-]+$/.test(dir))
+    throw new Error(`ejabberd harness: unsupported characters in dir ${JSON.stringify(dir)}`);
   // A port found free can be taken by someone else before ejabberd binds it: then try new ones.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -131,8 +132,20 @@ async function startOnce(paths: Layout, extraAccounts: string[]): Promise<XmppTe
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   try {
-    await waitFor(deadline, () => c2sAnswers(port), child, paths, `c2s on 127.0.0.1:${port} to offer STARTTLS`);
-    beamPid = await waitFor(deadline, () => beamFromPidFile(paths, node), child, paths, 'the pid file of the Erlang VM');
+    await waitFor(
+      deadline,
+      () => c2sAnswers(port),
+      child,
+      paths,
+      `c2s on 127.0.0.1:${port} to offer STARTTLS`,
+    );
+    beamPid = await waitFor(
+      deadline,
+      () => beamFromPidFile(paths, node),
+      child,
+      paths,
+      'the pid file of the Erlang VM',
+    );
     await registerAccounts(paths, [...ACCOUNTS, ...extraAccounts], { deadline, child, fresh });
   } catch (error) {
     await stop().catch(() => undefined);
@@ -152,13 +165,20 @@ async function startOnce(paths: Layout, extraAccounts: string[]): Promise<XmppTe
 /** Runs an ejabberdctl command against the instance in server.dir (e.g. add_rosteritem ...). */
 export async function ejabberdctl(server: Pick<XmppTestServer, 'dir'>, ...args: string[]): Promise<string> {
   const result = await ctl(layout(server.dir), args);
-  if (result.code !== 0) throw new Error(`ejabberdctl ${args.join(' ')} failed (exit ${result.code}): ${result.output.trim()}`);
+  if (result.code !== 0)
+    throw new Error(`ejabberdctl ${args.join(' ')} failed (exit ${result.code}): ${result.output.trim()}`);
   return result.output;
 }
 
 /** Registers (or resets the password of) accounts "<name>@localhost" with password "<name>pass". */
-export async function registerEjabberdAccounts(server: Pick<XmppTestServer, 'dir'>, names: string[]): Promise<void> {
-  await registerAccounts(layout(server.dir), names, { deadline: Date.now() + START_TIMEOUT_MS, fresh: false });
+export async function registerEjabberdAccounts(
+  server: Pick<XmppTestServer, 'dir'>,
+  names: string[],
+): Promise<void> {
+  await registerAccounts(layout(server.dir), names, {
+    deadline: Date.now() + START_TIMEOUT_MS,
+    fresh: false,
+  });
 }
 
 async function checkPrerequisites(): Promise<void> {
@@ -169,15 +189,30 @@ async function checkPrerequisites(): Promise<void> {
   }
   const me = userInfo().username;
   if (process.getuid?.() !== 0 && me !== SERVICE_USER) {
-    throw new Error(`ejabberd harness: must run as root or as user ${SERVICE_USER} (Debian's ejabberdctl refuses ${me})`);
+    throw new Error(
+      `ejabberd harness: must run as root or as user ${SERVICE_USER} (Debian's ejabberdctl refuses ${me})`,
+    );
   }
 }
 
 async function makeCertificate(paths: Layout): Promise<void> {
   if (await exists(paths.bundleFile)) return;
   await runTool('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', `/CN=${DOMAIN}`,
-    '-addext', `subjectAltName=DNS:${DOMAIN},DNS:${PUBSUB}`, '-keyout', paths.keyFile, '-out', paths.certFile,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    `/CN=${DOMAIN}`,
+    '-addext',
+    `subjectAltName=DNS:${DOMAIN},DNS:${PUBSUB}`,
+    '-keyout',
+    paths.keyFile,
+    '-out',
+    paths.certFile,
   ]);
   const [key, cert] = await Promise.all([readFile(paths.keyFile, 'utf8'), readFile(paths.certFile, 'utf8')]);
   await writeFile(paths.bundleFile, key + cert, { mode: 0o600 });
@@ -295,15 +330,27 @@ async function handOver(paths: Layout): Promise<void> {
   await chmod(paths.etc, 0o700);
 }
 
-const ctlDirArgs = (paths: Layout): string[] => ['--config-dir', paths.etc, '--logs', paths.logs, '--spool', paths.spool];
+const ctlDirArgs = (paths: Layout): string[] => [
+  '--config-dir',
+  paths.etc,
+  '--logs',
+  paths.logs,
+  '--spool',
+  paths.spool,
+];
 
 /** One ejabberdctl command (a short-lived Erlang VM that joins our node); never throws. */
 function ctl(paths: Layout, args: string[], timeoutMs = 20_000): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(EJABBERDCTL, [...ctlDirArgs(paths), ...args], { env: CHILD_ENV, timeout: timeoutMs }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      EJABBERDCTL,
+      [...ctlDirArgs(paths), ...args],
+      { env: CHILD_ENV, timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
@@ -318,7 +365,8 @@ interface RegisterContext {
 async function registerAccounts(paths: Layout, names: string[], context: RegisterContext): Promise<void> {
   const unique = [...new Set(names)];
   for (const name of unique) {
-    if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new Error(`ejabberd harness: unsupported account name ${JSON.stringify(name)}`);
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(name))
+      throw new Error(`ejabberd harness: unsupported account name ${JSON.stringify(name)}`);
   }
   if (unique.length === 0) return;
   const existing = context.fresh ? new Set<string>() : await registeredUsers(paths, context);
@@ -339,11 +387,19 @@ async function registeredUsers(paths: Layout, context: RegisterContext): Promise
   let last = '';
   while (Date.now() < context.deadline && !exitedEarly(context)) {
     const listed = await ctl(paths, ['registered_users', DOMAIN]);
-    if (listed.code === 0) return new Set(listed.output.split('\n').map((line) => line.trim()).filter(Boolean));
+    if (listed.code === 0)
+      return new Set(
+        listed.output
+          .split('\n')
+          .map((line) => line.trim())
+          .filter(Boolean),
+      );
     last = listed.output.trim();
     await sleep(250);
   }
-  throw new Error(`ejabberd harness: could not list the accounts of ${DOMAIN}: ${last || 'node gone'}${await logTail(paths)}`);
+  throw new Error(
+    `ejabberd harness: could not list the accounts of ${DOMAIN}: ${last || 'node gone'}${await logTail(paths)}`,
+  );
 }
 
 /**
@@ -353,8 +409,11 @@ async function registeredUsers(paths: Layout, context: RegisterContext): Promise
  * an account already exists (ejabberd then stops at that account).
  */
 async function importAccounts(paths: Layout, names: string[]): Promise<boolean> {
-  const esc = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;');
-  const users = names.map((name) => `    <user name='${esc(name)}' password='${esc(passwordOf(name))}'/>`).join('\n');
+  const esc = (value: string): string =>
+    value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;');
+  const users = names
+    .map((name) => `    <user name='${esc(name)}' password='${esc(passwordOf(name))}'/>`)
+    .join('\n');
   const file = join(paths.run, `accounts-${randomBytes(4).toString('hex')}.xml`);
   await writeFile(
     file,
@@ -370,13 +429,21 @@ async function importAccounts(paths: Layout, names: string[]): Promise<boolean> 
 }
 
 /** Creates one account, or resets its password to "<name>pass" if it exists. */
-async function registerOne(paths: Layout, name: string, known: boolean, context: RegisterContext): Promise<void> {
+async function registerOne(
+  paths: Layout,
+  name: string,
+  known: boolean,
+  context: RegisterContext,
+): Promise<void> {
   const password = passwordOf(name);
   let last = '';
   // Retried: right after the port opens the node may still be finishing startup, and two ctl
   // clients can (rarely) draw the same random node name and be refused.
   while (Date.now() < context.deadline && !exitedEarly(context)) {
-    const result = await ctl(paths, known ? ['change_password', name, DOMAIN, password] : ['register', name, DOMAIN, password]);
+    const result = await ctl(
+      paths,
+      known ? ['change_password', name, DOMAIN, password] : ['register', name, DOMAIN, password],
+    );
     if (result.code === 0) return;
     last = result.output.trim();
     if (!known && /already registered/i.test(last)) {
@@ -385,7 +452,9 @@ async function registerOne(paths: Layout, name: string, known: boolean, context:
     }
     await sleep(250);
   }
-  throw new Error(`ejabberd harness: could not register ${name}@${DOMAIN}: ${last || 'node gone'}${await logTail(paths)}`);
+  throw new Error(
+    `ejabberd harness: could not register ${name}@${DOMAIN}: ${last || 'node gone'}${await logTail(paths)}`,
+  );
 }
 
 const exitedEarly = (context: RegisterContext): boolean =>
@@ -402,10 +471,14 @@ async function waitFor<T>(
     const value = await probe();
     if (value !== undefined) return value;
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`ejabberd exited during startup (${child.exitCode ?? child.signalCode}) while waiting for ${what}; dir ${paths.dir}${await logTail(paths)}`);
+      throw new Error(
+        `ejabberd exited during startup (${child.exitCode ?? child.signalCode}) while waiting for ${what}; dir ${paths.dir}${await logTail(paths)}`,
+      );
     }
     if (Date.now() >= deadline) {
-      throw new Error(`ejabberd did not start within ${START_TIMEOUT_MS / 1000} s (waiting for ${what}); dir ${paths.dir}${await logTail(paths)}`);
+      throw new Error(
+        `ejabberd did not start within ${START_TIMEOUT_MS / 1000} s (waiting for ${what}); dir ${paths.dir}${await logTail(paths)}`,
+      );
     }
     await sleep(100);
   }
@@ -431,7 +504,9 @@ function c2sAnswers(port: number): Promise<true | undefined> {
     const timer = setTimeout(() => finish(undefined), 2000);
     socket.setEncoding('utf8');
     socket.once('connect', () =>
-      socket.write(`<?xml version='1.0'?><stream:stream to='${DOMAIN}' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`),
+      socket.write(
+        `<?xml version='1.0'?><stream:stream to='${DOMAIN}' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`,
+      ),
     );
     socket.on('data', (chunk: string) => {
       received += chunk;
@@ -513,7 +588,9 @@ async function stopNode(s: {
   if (await gone()) return;
 
   // 2. SIGKILL what is left of our own process tree (and our beam, should it have been re-parented)
-  const victims = new Set(s.child.pid !== undefined && launcherRunning() ? await processTree(s.child.pid) : []);
+  const victims = new Set(
+    s.child.pid !== undefined && launcherRunning() ? await processTree(s.child.pid) : [],
+  );
   if (beam !== undefined && (await beamRunning())) victims.add(beam);
   for (const pid of victims) {
     try {
@@ -538,7 +615,9 @@ async function logTail(paths: Layout, lines = 30): Promise<string> {
 async function runTool(command: string, args: string[]): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     execFile(command, args, { env: CHILD_ENV }, (error, _stdout, stderr) =>
-      error ? reject(new Error(`${command} ${args[0] ?? ''} failed: ${stderr.trim() || error.message}`)) : resolve(),
+      error
+        ? reject(new Error(`${command} ${args[0] ?? ''} failed: ${stderr.trim() || error.message}`))
+        : resolve(),
     );
   });
 }

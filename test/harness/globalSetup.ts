@@ -8,7 +8,13 @@ import type { XmppTestServer } from './server.js';
 const servers: XmppTestServer[] = [];
 
 function info(server: XmppTestServer) {
-  return { port: server.port, certFile: server.certFile, dir: server.dir, pid: server.pid, configFile: server.configFile };
+  return {
+    port: server.port,
+    certFile: server.certFile,
+    dir: server.dir,
+    pid: server.pid,
+    configFile: server.configFile,
+  };
 }
 
 export async function setup(project: TestProject): Promise<void> {
@@ -21,10 +27,12 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  await Promise.all(servers.map(async (server) => {
-    await server.stop();
-    await removeServerDir(server);
-  }));
+  await Promise.all(
+    servers.map(async (server) => {
+      await server.stop();
+      await removeServerDir(server);
+    }),
+  );
 }
 
 declare module 'vitest' {

@@ -12,10 +12,18 @@ export interface ProcessResult {
  * Runs a command to its end (stdin: `input`, or nothing); never rejects on a non-zero exit, only
  * when it cannot start or outlives `timeoutMs` (then it is killed).
  */
-export function runProcess(command: string, args: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ProcessResult> {
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<ProcessResult> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { env: options.env ?? { ...process.env, LANG: 'C.UTF-8' }, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: options.env ?? { ...process.env, LANG: 'C.UTF-8' },
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -23,7 +31,9 @@ export function runProcess(command: string, args: string[], options: { input?: s
     const timeoutMs = options.timeoutMs ?? 120_000;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+      reject(
+        new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`),
+      );
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -51,7 +61,12 @@ export async function stopChild(child: ChildProcess, graceMs: number): Promise<v
 
 /** The environment of an oxps run in a test: nothing of the developer's own oxps, keychain or colours. */
 export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: 'C.UTF-8',
+    NO_COLOR: '1',
+  };
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;

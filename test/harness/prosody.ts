@@ -71,7 +71,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -84,16 +86,33 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   await mkdir(certDir, { recursive: true });
   const certFile = join(certDir, `${DOMAIN}.crt`);
   const keyFile = join(certDir, `${DOMAIN}.key`);
-  if (!options.dir || !existsSync(certFile)) await run('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', `/CN=${DOMAIN}`,
-    '-addext', `subjectAltName=DNS:${DOMAIN},DNS:${PUBSUB}`, '-keyout', keyFile, '-out', certFile,
-  ]);
+  if (!options.dir || !existsSync(certFile))
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${DOMAIN}`,
+      '-addext',
+      `subjectAltName=DNS:${DOMAIN},DNS:${PUBSUB}`,
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ]);
   const port = options.port ?? (await freePort());
   const configFile = join(dir, 'prosody.cfg.lua');
   const logFile = join(dir, 'prosody.log');
   await writeFile(configFile, prosodyConfig({ dir, dataDir, port, certFile, keyFile, logFile, options }));
 
-  const child = spawn('prosody', ['--config', configFile, '-F'], { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  const child = spawn('prosody', ['--config', configFile, '-F'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: false,
+  });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
@@ -120,24 +139,41 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
 }
 
 /** Registers accounts in parallel batches (each prosodyctl run costs ~0.3 s); one at a time on SQLite, which locks. */
-export async function registerAccounts(configFile: string, names: string[], domain = DOMAIN, batch = 8): Promise<void> {
+export async function registerAccounts(
+  configFile: string,
+  names: string[],
+  domain = DOMAIN,
+  batch = 8,
+): Promise<void> {
   for (let i = 0; i < names.length; i += batch) {
     await Promise.all(
-      names.slice(i, i + batch).map((name) =>
-        run('prosodyctl', ['--config', configFile, 'register', name, domain, passwordOf(name)]),
-      ),
+      names
+        .slice(i, i + batch)
+        .map((name) =>
+          run('prosodyctl', ['--config', configFile, 'register', name, domain, passwordOf(name)]),
+        ),
     );
   }
 }
 
 function prosodyConfig(p: {
-  dir: string; dataDir: string; port: number; certFile: string; keyFile: string; logFile: string; options: ProsodyOptions;
+  dir: string;
+  dataDir: string;
+  port: number;
+  certFile: string;
+  keyFile: string;
+  logFile: string;
+  options: ProsodyOptions;
 }): string {
   const user = userInfo().username;
   const admins = (p.options.pubsubAdmins ?? [`alice@${DOMAIN}`]).map((jid) => `"${jid}"`).join('; ');
   const { unanswered, holdPingsAfterMessages, truncateItems, truncateItemsRsm } = p.options;
-  const testModule = unanswered || holdPingsAfterMessages || truncateItems || truncateItemsRsm ? ' "oxps_unanswered";' : '';
-  const luaTable = (table: Record<string, number> = {}): string => `{ ${Object.entries(table).map(([key, n]) => `[${JSON.stringify(key)}] = ${n}`).join('; ')} }`;
+  const testModule =
+    unanswered || holdPingsAfterMessages || truncateItems || truncateItemsRsm ? ' "oxps_unanswered";' : '';
+  const luaTable = (table: Record<string, number> = {}): string =>
+    `{ ${Object.entries(table)
+      .map(([key, n]) => `[${JSON.stringify(key)}] = ${n}`)
+      .join('; ')} }`;
   const testModuleConfig = testModule
     ? `plugin_paths = { "${TEST_MODULES_DIR}" }\noxps_unanswered = ${luaTable(unanswered)}\noxps_hold_pings_after = ${luaTable(holdPingsAfterMessages)}\noxps_truncate_items = ${luaTable(truncateItems)}\noxps_truncate_items_rsm = ${luaTable(truncateItemsRsm)}`
     : '';

@@ -25,15 +25,27 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-export async function runNode(args: string[], { env = {}, input, timeoutMs = 120_000 }: RunOptions = {}): Promise<RunResult> {
-  const { code, stdout, stderr } = await runProcess(process.execPath, args, { env: cleanEnv(env), input, timeoutMs });
+export async function runNode(
+  args: string[],
+  { env = {}, input, timeoutMs = 120_000 }: RunOptions = {},
+): Promise<RunResult> {
+  const { code, stdout, stderr } = await runProcess(process.execPath, args, {
+    env: cleanEnv(env),
+    input,
+    timeoutMs,
+  });
   return { code, stdout, stderr };
 }
 
 export type ServerKind = 'prosody' | 'ejabberd';
 
 /** Where the global setup's server of that kind listens (Prosody always; ejabberd for the matrix). */
-export function serverInfo(kind: ServerKind = 'prosody'): { port: number; certFile: string; dir: string; configFile: string } {
+export function serverInfo(kind: ServerKind = 'prosody'): {
+  port: number;
+  certFile: string;
+  dir: string;
+  configFile: string;
+} {
   return inject(kind);
 }
 
@@ -56,15 +68,23 @@ export class TestUser {
    * in parallel never share an archive, a PEP or a key list. `shared` reuses the fixed account
    * `name` (alice is the pubsub.localhost admin), e.g. for a second device of the same account.
    */
-  static async create(name: string, options: { shared?: boolean; server?: ServerKind } = {}): Promise<TestUser> {
+  static async create(
+    name: string,
+    options: { shared?: boolean; server?: ServerKind } = {},
+  ): Promise<TestUser> {
     const [user] = await TestUser.createMany([name], options);
     return user!;
   }
 
   /** Several users at once (one registration round on the server). */
-  static async createMany(names: string[], options: { shared?: boolean; server?: ServerKind } = {}): Promise<TestUser[]> {
+  static async createMany(
+    names: string[],
+    options: { shared?: boolean; server?: ServerKind } = {},
+  ): Promise<TestUser[]> {
     const server = options.server ?? 'prosody';
-    const accounts = names.map((name) => (options.shared ? name : `${name}${randomBytes(3).toString('hex')}`));
+    const accounts = names.map((name) =>
+      options.shared ? name : `${name}${randomBytes(3).toString('hex')}`,
+    );
     if (!options.shared) await register(server, accounts);
     return Promise.all(accounts.map((account) => TestUser.device(account, server)));
   }
@@ -84,9 +104,23 @@ export class TestUser {
   /** Adds the profile for this user on the test server (password from OXPS_PASSWORD). */
   async addProfile(extraArgs: string[] = []): Promise<RunResult> {
     const server = serverInfo(this.server);
-    const result = await this.run(['profile', 'add', this.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile, ...extraArgs], {
-      env: { OXPS_PASSWORD: `${this.name}pass` },
-    });
+    const result = await this.run(
+      [
+        'profile',
+        'add',
+        this.jid,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(server.port),
+        '--tls-ca',
+        server.certFile,
+        ...extraArgs,
+      ],
+      {
+        env: { OXPS_PASSWORD: `${this.name}pass` },
+      },
+    );
     if (result.code !== 0) throw new Error(`profile add ${this.jid} failed: ${result.stderr}`);
     return result;
   }

@@ -66,7 +66,11 @@ function serve(raw: Socket, script: FakeServerScript, done: (transcript: string)
     if (element.is('starttls', NS_TLS)) {
       socket.write(`<proceed xmlns='${NS_TLS}'/>`);
       stopListening();
-      socket = new TLSSocket(raw, { isServer: true, cert: readFileSync(script.certFile), key: readFileSync(script.certFile.replace(/\.crt$/, '.key')) });
+      socket = new TLSSocket(raw, {
+        isServer: true,
+        cert: readFileSync(script.certFile),
+        key: readFileSync(script.certFile.replace(/\.crt$/, '.key')),
+      });
       stopListening = listenTo(socket);
       stage = 'tls';
       parser = newParser();
@@ -95,8 +99,10 @@ function serve(raw: Socket, script: FakeServerScript, done: (transcript: string)
 }
 
 function streamHeader(features: string): string {
-  return "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' " +
-    `id='fake' from='localhost' version='1.0'><stream:features>${features}</stream:features>`;
+  return (
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' " +
+    `id='fake' from='localhost' version='1.0'><stream:features>${features}</stream:features>`
+  );
 }
 
 function listen(server: Server): Promise<number> {

@@ -23,12 +23,32 @@ export class GpgHome {
    * --passphrase-fd 0). No symmetric-key cache: a wrong passphrase must fail, not hit the cache.
    */
   run(args: string[], input?: string | Uint8Array): Promise<GpgResult> {
-    return spawnCollect('gpg', ['--homedir', this.dir, '--batch', '--no-tty', '--no-symkey-cache', '--pinentry-mode', 'loopback', ...args], input);
+    return spawnCollect(
+      'gpg',
+      [
+        '--homedir',
+        this.dir,
+        '--batch',
+        '--no-tty',
+        '--no-symkey-cache',
+        '--pinentry-mode',
+        'loopback',
+        ...args,
+      ],
+      input,
+    );
   }
 
   /** `gpg --symmetric` of plaintext with the given passphrase and options; returns the binary message. */
-  async symmetric(plaintext: string | Uint8Array, passphrase: string, options: string[]): Promise<Uint8Array> {
-    const result = await this.ok(['--passphrase', passphrase, '--symmetric', ...options, '--output', '-'], plaintext);
+  async symmetric(
+    plaintext: string | Uint8Array,
+    passphrase: string,
+    options: string[],
+  ): Promise<Uint8Array> {
+    const result = await this.ok(
+      ['--passphrase', passphrase, '--symmetric', ...options, '--output', '-'],
+      plaintext,
+    );
     return new Uint8Array(result.stdout);
   }
 
@@ -48,7 +68,10 @@ export class GpgHome {
 
 function spawnCollect(command: string, args: string[], input?: string | Uint8Array): Promise<GpgResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, LC_ALL: 'C', LANG: 'C' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LC_ALL: 'C', LANG: 'C' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const stdout: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => stdout.push(d));

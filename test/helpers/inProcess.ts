@@ -14,5 +14,12 @@ export function withUser<T>(user: TestUser, work: (ctx: AppContext) => Promise<T
 export async function rawSession(name: string, kind: ServerKind = 'prosody'): Promise<Session> {
   const server = serverInfo(kind);
   const domain = 'localhost';
-  return Session.open({ jid: `${name}@${domain}`, password: `${name}pass`, host: '127.0.0.1', port: server.port, caPem: readFileSync(server.certFile, 'utf8'), timeoutSeconds: 20 });
+  return Session.open({
+    jid: `${name}@${domain}`,
+    password: `${name}pass`,
+    host: '127.0.0.1',
+    port: server.port,
+    caPem: readFileSync(server.certFile, 'utf8'),
+    timeoutSeconds: 20,
+  });
 }

@@ -36,7 +36,11 @@ export function lxmlAvailable(): boolean {
 }
 
 export function lxmlCanonicalize(cases: LxmlCase[]): LxmlResult[] {
-  const run = spawnSync(PYTHON, ['-c', SCRIPT], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(PYTHON, ['-c', SCRIPT], {
+    input: JSON.stringify(cases),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (run.status !== 0) throw new Error(`python3-lxml failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as LxmlResult[];
 }

@@ -10,7 +10,11 @@ import { nodeConfiguration } from '../../src/app/pubsubNode.js';
 import { publishIq } from '../../src/protocol/pubsub/publish.js';
 
 function jsonl(count: number, tag: string): string {
-  return Array.from({ length: count }, (_, i) => JSON.stringify({ payload: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${tag} ${i}</title></entry>` })).join('\n');
+  return Array.from({ length: count }, (_, i) =>
+    JSON.stringify({
+      payload: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${tag} ${i}</title></entry>`,
+    }),
+  ).join('\n');
 }
 
 async function itemCount(user: TestUser, service: string, node: string): Promise<number> {
@@ -23,14 +27,19 @@ describe.each<ServerKind>(['prosody', 'ejabberd'])('on %s', (server) => {
   let owner: TestUser;
 
   beforeAll(async () => {
-    owner = server === 'prosody' ? await TestUser.create('alice', { shared: true, server }) : await TestUser.create('owner', { server });
+    owner =
+      server === 'prosody'
+        ? await TestUser.create('alice', { shared: true, server })
+        : await TestUser.create('owner', { server });
     await owner.addProfile();
     ok(await owner.run(['key', 'generate']));
   });
 
   it('#17.2 a batch to a new PEP node is kept whole (max_items raised from the default 1)', async () => {
     const node = `urn:example:cap:pep:${Date.now()}`;
-    const published = await owner.run(['--json', 'publish', '--plaintext', '-n', node, '--jsonl', '-'], { input: jsonl(40, 'pep') });
+    const published = await owner.run(['--json', 'publish', '--plaintext', '-n', node, '--jsonl', '-'], {
+      input: jsonl(40, 'pep'),
+    });
     expect(published.code, published.stderr).toBe(0);
     expect(json<{ held: number }>(published).held).toBe(40);
     expect(await itemCount(owner, owner.jid, node)).toBe(40);
@@ -38,7 +47,10 @@ describe.each<ServerKind>(['prosody', 'ejabberd'])('on %s', (server) => {
 
   it('#17.2 a batch to a new node on pubsub.localhost is kept whole', async () => {
     const node = `cap-component-${Date.now()}`;
-    const published = await owner.run(['--json', 'publish', '--plaintext', '-s', 'pubsub.localhost', '-n', node, '--jsonl', '-'], { input: jsonl(100, 'component') });
+    const published = await owner.run(
+      ['--json', 'publish', '--plaintext', '-s', 'pubsub.localhost', '-n', node, '--jsonl', '-'],
+      { input: jsonl(100, 'component') },
+    );
     expect(published.code, published.stderr).toBe(0);
     expect(await itemCount(owner, 'pubsub.localhost', node)).toBe(100);
   });
@@ -46,10 +58,17 @@ describe.each<ServerKind>(['prosody', 'ejabberd'])('on %s', (server) => {
   it('#17.2 encrypt-node raises the max_items of an existing node that keeps 1 item', async () => {
     const node = `urn:example:cap:convert:${Date.now()}`;
     await withUser(owner, async (ctx) => {
-      await (await ctx.session()).iq(publishIq(owner.jid, node, 'first', xml('entry', { xmlns: 'http://www.w3.org/2005/Atom' })), 'making a default PEP node');
+      await (
+        await ctx.session()
+      ).iq(
+        publishIq(owner.jid, node, 'first', xml('entry', { xmlns: 'http://www.w3.org/2005/Atom' })),
+        'making a default PEP node',
+      );
     });
     ok(await owner.run(['encrypt-node', '-n', node, '--yes']));
-    const config = await withUser(owner, async (ctx) => nodeConfiguration(await ctx.session(), owner.jid, node));
+    const config = await withUser(owner, async (ctx) =>
+      nodeConfiguration(await ctx.session(), owner.jid, node),
+    );
     expect(config?.['pubsub#max_items']).toBe('max');
   });
 });
@@ -68,7 +87,9 @@ describe('over the service cap (Prosody PEP: 256)', () => {
     expect(refused.stdout).toBe('');
     expect(await itemCount(owner, owner.jid, node)).toBe(0);
 
-    const dropped = await owner.run(['publish', '--plaintext', '-n', node, '--jsonl', '-', '--allow-drop'], { input });
+    const dropped = await owner.run(['publish', '--plaintext', '-n', node, '--jsonl', '-', '--allow-drop'], {
+      input,
+    });
     expect(dropped.code, dropped.stderr).toBe(0);
     expect(dropped.stdout).toMatch(/^✔ 256 items .*holds only 256 of them/);
     expect(dropped.stdout).not.toMatch(/300 items/);

@@ -33,7 +33,9 @@ function block(blocks: Block[], what: string, test: (b: Block) => boolean): stri
 
 /** The command of the crontab's job line (after its five schedule fields), and the line's schedule. */
 function cronJob(crontab: string): { schedule: string; command: string } {
-  const line = crontab.split('\n').find((l) => /^\S+(\s+\S+){4}\s+\S/.test(l) && !l.startsWith('#') && !/^\w+=/.test(l));
+  const line = crontab
+    .split('\n')
+    .find((l) => /^\S+(\s+\S+){4}\s+\S/.test(l) && !l.startsWith('#') && !/^\w+=/.test(l));
   if (!line) throw new Error(`no job line in the crontab block:\n${crontab}`);
   const fields = line.trim().split(/\s+/);
   return { schedule: fields.slice(0, 5).join(' '), command: fields.slice(5).join(' ') };
@@ -54,21 +56,32 @@ const serverEnv = () => {
 };
 
 function sh(shell: 'bash' | 'sh', script: string, cwd: string, env: Record<string, string>) {
-  return runProcess(shell === 'bash' ? 'bash' : '/bin/sh', ['-e', '-c', script], { cwd, env, timeoutMs: 120_000 });
+  return runProcess(shell === 'bash' ? 'bash' : '/bin/sh', ['-e', '-c', script], {
+    cwd,
+    env,
+    timeoutMs: 120_000,
+  });
 }
 
 describe('README "Cron and CI", as written, on a fresh machine', () => {
   it('#17.3 cron: the set-up and the crontab line work; -q prints nothing when nothing happened', async () => {
     const [reader, alice] = await TestUser.createMany(['reader', 'alice']);
     const blocks = await cronAndCiBlocks();
-    const setup = block(blocks, 'the cron set-up', (b) => b.text.includes('profile add')).replaceAll('reader@example.org', reader!.jid);
+    const setup = block(blocks, 'the cron set-up', (b) => b.text.includes('profile add')).replaceAll(
+      'reader@example.org',
+      reader!.jid,
+    );
     const { schedule, command } = cronJob(block(blocks, 'the crontab', (b) => b.lang === 'crontab'));
     expect(schedule).toBe('*/10 * * * *');
 
     const machine = await freshMachine();
     const login = { HOME: machine.home, PATH: machine.path, LANG: 'C.UTF-8', NO_COLOR: '1' };
     // the set-up is typed in a login shell; OXPS_PASSWORD answers the password prompt
-    const installed = await sh('bash', setup, machine.home, { ...login, ...serverEnv(), OXPS_PASSWORD: `${reader!.name}pass` });
+    const installed = await sh('bash', setup, machine.home, {
+      ...login,
+      ...serverEnv(),
+      OXPS_PASSWORD: `${reader!.name}pass`,
+    });
     expect(installed.code, installed.stderr).toBe(0);
 
     const cronEnv = { HOME: machine.home, LOGNAME: reader!.name, SHELL: '/bin/sh', PATH: machine.path };
@@ -93,7 +106,9 @@ describe('README "Cron and CI", as written, on a fresh machine', () => {
     // alice: the account allowed to create nodes on pubsub.localhost (as a CI account must be)
     const ci = await TestUser.create('alice', { shared: true });
     const blocks = await cronAndCiBlocks();
-    const job = block(blocks, 'the CI job', (b) => b.text.includes('OXPS_JID=')).replaceAll('ci@example.org', ci.jid).replaceAll('pubsub.example.org', 'pubsub.localhost');
+    const job = block(blocks, 'the CI job', (b) => b.text.includes('OXPS_JID='))
+      .replaceAll('ci@example.org', ci.jid)
+      .replaceAll('pubsub.example.org', 'pubsub.localhost');
     const readme = await readFile(README, 'utf8');
     const fixtureLine = /`fixtures\.jsonl` holds one item per line: `([^`]+)`/.exec(readme)?.[1];
     expect(fixtureLine).toBeDefined();
@@ -101,20 +116,33 @@ describe('README "Cron and CI", as written, on a fresh machine', () => {
     const machine = await freshMachine();
     await writeFile(join(machine.home, 'fixtures.jsonl'), `${fixtureLine}\n${fixtureLine}\n`);
     const env = {
-      HOME: machine.home, PATH: machine.path, LANG: 'C.UTF-8', NO_COLOR: '1', ...serverEnv(),
-      CI_XMPP_PASSWORD: `${ci.name}pass`, CI_VAULT_PASSPHRASE: 'vault of job 4711', CI_JOB_ID: String(process.pid),
+      HOME: machine.home,
+      PATH: machine.path,
+      LANG: 'C.UTF-8',
+      NO_COLOR: '1',
+      ...serverEnv(),
+      CI_XMPP_PASSWORD: `${ci.name}pass`,
+      CI_VAULT_PASSPHRASE: 'vault of job 4711',
+      CI_JOB_ID: String(process.pid),
     };
     const run = await sh('bash', job, machine.home, env);
     expect(run.code, run.stderr).toBe(0);
     // #17.10 no keychain on a CI machine: said once, in plain words, for the whole job
-    expect(run.stderr).toMatch(/^oxps: no desktop keychain here \(no D-Bus session\): using the vault \S+\n$/);
-    const listed = json<{ secrets: Array<{ key?: string; revoked: boolean }> }>({ ...run, stdout: await readFile(join(machine.home, 'secret.json'), 'utf8') });
+    expect(run.stderr).toMatch(
+      /^oxps: no desktop keychain here \(no D-Bus session\): using the vault \S+\n$/,
+    );
+    const listed = json<{ secrets: Array<{ key?: string; revoked: boolean }> }>({
+      ...run,
+      stdout: await readFile(join(machine.home, 'secret.json'), 'utf8'),
+    });
     expect(listed.secrets).toHaveLength(1);
     expect(listed.secrets[0]!.key).toMatch(/^\S{86}$/);
   });
 
   it('#17.3 the man page gives the same crontab line as the README', async () => {
-    const { schedule, command } = cronJob(block(await cronAndCiBlocks(), 'the crontab', (b) => b.lang === 'crontab'));
+    const { schedule, command } = cronJob(
+      block(await cronAndCiBlocks(), 'the crontab', (b) => b.lang === 'crontab'),
+    );
     const man = (await readFile(MAN, 'utf8')).replaceAll('\\-', '-');
     expect(man).toContain(`${schedule} ${command}`);
   });

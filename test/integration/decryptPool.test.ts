@@ -11,14 +11,21 @@ import { NS } from '../../src/protocol/namespaces.js';
 import { parseXmlElement } from '../../src/protocol/xml.js';
 
 const SAMPLES = new URL('../fixtures/libervia-samples/', import.meta.url);
-const { Decryptor } = (await import(new URL('../../dist/src/crypto/decryptPool.js', import.meta.url).href)) as { Decryptor: typeof DecryptorType };
+const { Decryptor } = (await import(
+  new URL('../../dist/src/crypto/decryptPool.js', import.meta.url).href
+)) as { Decryptor: typeof DecryptorType };
 
 async function liberviaItem(): Promise<{ ciphertext: Uint8Array; secret: string }> {
-  const stanza = parseXmlElement(await readFile(new URL('02-blog-set-encrypt.xml', SAMPLES), 'utf8'), 'sample');
+  const stanza = parseXmlElement(
+    await readFile(new URL('02-blog-set-encrypt.xml', SAMPLES), 'utf8'),
+    'sample',
+  );
   const item = parseItem(stanza.getChild('pubsub', NS.pubsub)!.getChild('publish')!.getChild('item')!);
   const { secretId, ciphertext } = parseEncrypted(item.payload!);
   const message = await readFile(new URL('03-secret-share.ox-message-1.txt', SAMPLES), 'utf8');
-  const secret = new RegExp(`<shared-secret [^>]*id='${secretId}'[^>]*>([^<]+)</shared-secret>`).exec(message)![1]!;
+  const secret = new RegExp(`<shared-secret [^>]*id='${secretId}'[^>]*>([^<]+)</shared-secret>`).exec(
+    message,
+  )![1]!;
   return { ciphertext, secret };
 }
 
@@ -27,13 +34,24 @@ describe('decrypting costly items on every core (#14.2)', () => {
     const { ciphertext, secret } = await liberviaItem();
     const decryptor = new Decryptor({ maxWorkers: 1 });
     try {
-      expect(Buffer.from(await decryptor.decrypt(ciphertext.slice(), secret)).toString('utf8')).toContain('<entry');
+      expect(Buffer.from(await decryptor.decrypt(ciphertext.slice(), secret)).toString('utf8')).toContain(
+        '<entry',
+      );
       expect(decryptor.startedWorkers).toBe(1);
-      const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => decryptor.decrypt(ciphertext.slice(), i === 3 ? `${secret}x` : secret)));
-      const plaintexts = results.filter((r): r is PromiseFulfilledResult<Uint8Array> => r.status === 'fulfilled').map((r) => Buffer.from(r.value).toString('utf8'));
+      const results = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) =>
+          decryptor.decrypt(ciphertext.slice(), i === 3 ? `${secret}x` : secret),
+        ),
+      );
+      const plaintexts = results
+        .filter((r): r is PromiseFulfilledResult<Uint8Array> => r.status === 'fulfilled')
+        .map((r) => Buffer.from(r.value).toString('utf8'));
       expect(plaintexts).toHaveLength(5);
       for (const text of plaintexts) expect(text).toContain('<entry');
-      expect(results[3]).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/integrity check failed/) } });
+      expect(results[3]).toMatchObject({
+        status: 'rejected',
+        reason: { message: expect.stringMatching(/integrity check failed/) },
+      });
       // which thread took which item depends on when the worker finished loading
       expect(decryptor.costly.main + decryptor.costly.workers).toBe(7);
     } finally {

@@ -20,12 +20,18 @@ interface SecretEntry {
 }
 
 async function publish(user: TestUser, node: string, text: string): Promise<{ id: string; stderr: string }> {
-  const result = ok(await user.run(['--json', 'publish', '-n', node, '-'], { input: `<note xmlns='urn:example:notes'>${text}</note>` }));
+  const result = ok(
+    await user.run(['--json', 'publish', '-n', node, '-'], {
+      input: `<note xmlns='urn:example:notes'>${text}</note>`,
+    }),
+  );
   return { id: json<{ id: string }>(result).id, stderr: result.stderr };
 }
 
 async function secrets(user: TestUser, service: string, node: string): Promise<SecretEntry[]> {
-  return json<{ secrets: SecretEntry[] }>(ok(await user.run(['--json', 'secret', 'list', '-s', service, '-n', node]))).secrets;
+  return json<{ secrets: SecretEntry[] }>(
+    ok(await user.run(['--json', 'secret', 'list', '-s', service, '-n', node])),
+  ).secrets;
 }
 
 /** What `reader` decrypts of the node after a sync: item id → status. */
@@ -56,7 +62,12 @@ describe('#18 one account, several devices', () => {
   const node = `urn:example:devices:${Date.now()}`;
 
   beforeAll(async () => {
-    [alice, bob, carol, dave] = await TestUser.createMany(['alice', 'bob', 'carol', 'dave']) as [TestUser, TestUser, TestUser, TestUser];
+    [alice, bob, carol, dave] = (await TestUser.createMany(['alice', 'bob', 'carol', 'dave'])) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
     for (const user of [alice, bob, carol, dave]) {
       await user.addProfile();
       ok(await user.run(['key', 'generate']));
@@ -69,7 +80,9 @@ describe('#18 one account, several devices', () => {
   }, 180_000);
 
   it('#18.1 rotate on the second device reaches every reader: bob reads the next post of the first device', async () => {
-    const rotated = json<{ recipients: string[]; revoked: string[] }>(ok(await laptop.run(['--json', 'secret', 'rotate', '-n', node])));
+    const rotated = json<{ recipients: string[]; revoked: string[] }>(
+      ok(await laptop.run(['--json', 'secret', 'rotate', '-n', node])),
+    );
     expect(rotated.recipients.sort()).toEqual([bob.jid, carol.jid].sort());
     const { id } = await publish(alice, node, 'after the rotation');
     expect((await readAs(bob, alice, node))[id]).toBe('decrypted');
@@ -78,10 +91,12 @@ describe('#18 one account, several devices', () => {
     for (const revoked of rotated.revoked) expect(bobs.find((s) => s.id === revoked)?.revoked).toBe(true);
   });
 
-  it('#18.1 revoke on the second device reaches every reader: bob\'s copy is revoked', async () => {
+  it("#18.1 revoke on the second device reaches every reader: bob's copy is revoked", async () => {
     ok(await laptop.run(['sync']));
     const active = (await secrets(laptop, alice.jid, node)).find((s) => !s.revoked)!;
-    const revoked = json<{ recipients: string[] }>(ok(await laptop.run(['--json', 'secret', 'revoke', '-n', node, active.id])));
+    const revoked = json<{ recipients: string[] }>(
+      ok(await laptop.run(['--json', 'secret', 'revoke', '-n', node, active.id])),
+    );
     expect(revoked.recipients.sort()).toEqual([bob.jid, carol.jid].sort());
     ok(await bob.run(['sync']));
     expect((await secrets(bob, alice.jid, node)).find((s) => s.id === active.id)?.revoked).toBe(true);
@@ -103,8 +118,12 @@ describe('#18 one account, several devices', () => {
     const other = `${node}:keyless`;
     ok(await alice.run(['encrypt-node', '-n', other]));
     // eve joins the whitelist by another client, and has no OpenPGP key
-    await withUser(alice, async (ctx) => setNodeAffiliations(await ctx.session(), alice.jid, other, new Map([[keyless.jid, 'member']])));
-    const refused = await alice.run(['publish', '-n', other, '-'], { input: "<note xmlns='urn:example:notes'>x</note>" });
+    await withUser(alice, async (ctx) =>
+      setNodeAffiliations(await ctx.session(), alice.jid, other, new Map([[keyless.jid, 'member']])),
+    );
+    const refused = await alice.run(['publish', '-n', other, '-'], {
+      input: "<note xmlns='urn:example:notes'>x</note>",
+    });
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/no reader of node .* could be sent its secret .*nothing published/);
     expect(refused.stderr).toContain(`oxps secret share -s ${alice.jid} -n ${other}`);
@@ -112,27 +131,36 @@ describe('#18 one account, several devices', () => {
     expect(items).toEqual([]);
   });
 
-  it('#18.3 share on the second device: the first device\'s secret list shows the new reader, and the gap', async () => {
+  it("#18.3 share on the second device: the first device's secret list shows the new reader, and the gap", async () => {
     ok(await laptop.run(['secret', 'share', '-n', node, dave.jid]));
     const listed = await secrets(alice, alice.jid, node);
-    for (const secret of listed) expect(secret.readers?.sort()).toEqual([bob.jid, carol.jid, dave.jid].sort());
+    for (const secret of listed)
+      expect(secret.readers?.sort()).toEqual([bob.jid, carol.jid, dave.jid].sort());
     const current = listed.find((s) => !s.revoked)!;
     // the first device did not send it to dave itself: it says so, and does not claim it did
     expect(current.sharedWith).not.toContain(dave.jid);
     expect(current.missing).toContain(dave.jid);
     const text = ok(await alice.run(['secret', 'list', '-n', node])).stdout;
     expect(text).toMatch(/readers .*dave/);
-    expect((await readAs(dave, alice, node))).toSatisfy((read: Record<string, string>) => Object.values(read).every((s) => s === 'decrypted'));
+    expect(await readAs(dave, alice, node)).toSatisfy((read: Record<string, string>) =>
+      Object.values(read).every((s) => s === 'decrypted'),
+    );
   });
 
   it('#18.4 a device restored from the backup, then rotate: every reader gets the new secret', async () => {
     const restored = await restoredDevice(alice, backupCode);
-    const rotated = json<{ recipients: string[] }>(ok(await restored.run(['--json', 'secret', 'rotate', '-n', node, '--remove', carol.jid])));
+    const rotated = json<{ recipients: string[] }>(
+      ok(await restored.run(['--json', 'secret', 'rotate', '-n', node, '--remove', carol.jid])),
+    );
     expect(rotated.recipients.sort()).toEqual([bob.jid, dave.jid].sort());
     const { id } = await publish(alice, node, 'after the restore');
     expect((await readAs(bob, alice, node))[id]).toBe('decrypted');
     expect((await readAs(dave, alice, node))[id]).toBe('decrypted');
     // carol left the whitelist: every device now lists bob and dave as the readers
-    expect((await secrets(alice, alice.jid, node)).every((s) => s.readers?.sort().join() === [bob.jid, dave.jid].sort().join())).toBe(true);
+    expect(
+      (await secrets(alice, alice.jid, node)).every(
+        (s) => s.readers?.sort().join() === [bob.jid, dave.jid].sort().join(),
+      ),
+    ).toBe(true);
   });
 });

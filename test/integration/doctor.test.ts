@@ -21,7 +21,19 @@ interface Check {
   skipped?: true;
 }
 
-const NAMES = ['keystore', 'profile', 'login', 'openpgp-key', 'pep', 'mam', 'offline-storage', 'publish-options', 'whitelist', 'clock', 'state'];
+const NAMES = [
+  'keystore',
+  'profile',
+  'login',
+  'openpgp-key',
+  'pep',
+  'mam',
+  'offline-storage',
+  'publish-options',
+  'whitelist',
+  'clock',
+  'state',
+];
 
 async function doctor(user: TestUser): Promise<{ code: number; checks: Check[]; stderr: string }> {
   const result = await user.run(['--json', 'doctor']);
@@ -33,35 +45,43 @@ function failing(checks: Check[]): string[] {
 }
 
 describe.each<ServerKind>(['prosody', 'ejabberd'])('oxps doctor on %s', (server) => {
-  it('fails only the key check before `key generate`, then passes everything', { timeout: 120_000 }, async () => {
-    const user = await TestUser.create(server === 'prosody' ? 'doc' : 'x', { server });
-    await user.addProfile();
+  it(
+    'fails only the key check before `key generate`, then passes everything',
+    { timeout: 120_000 },
+    async () => {
+      const user = await TestUser.create(server === 'prosody' ? 'doc' : 'x', { server });
+      await user.addProfile();
 
-    const before = await doctor(user);
-    expect(before.checks.map((c) => c.name)).toEqual(NAMES);
-    expect(failing(before.checks), JSON.stringify(before.checks, null, 1)).toEqual(['openpgp-key']);
-    expect(before.code).toBe(9);
-    const key = before.checks.find((c) => c.name === 'openpgp-key')!;
-    expect(key.detail).toContain('has no OpenPGP key');
-    expect(key.hint).toContain('oxps key generate');
-    expect(JSON.parse(before.stderr).error.code).toBe('PARTIAL');
+      const before = await doctor(user);
+      expect(before.checks.map((c) => c.name)).toEqual(NAMES);
+      expect(failing(before.checks), JSON.stringify(before.checks, null, 1)).toEqual(['openpgp-key']);
+      expect(before.code).toBe(9);
+      const key = before.checks.find((c) => c.name === 'openpgp-key')!;
+      expect(key.detail).toContain('has no OpenPGP key');
+      expect(key.hint).toContain('oxps key generate');
+      expect(JSON.parse(before.stderr).error.code).toBe('PARTIAL');
 
-    expect(before.checks.find((c) => c.name === 'state')!.detail).toMatch(/state: none yet \(made on first use\)$/);
+      expect(before.checks.find((c) => c.name === 'state')!.detail).toMatch(
+        /state: none yet \(made on first use\)$/,
+      );
 
-    const generated = await user.run(['key', 'generate']);
-    expect(generated.code, generated.stderr).toBe(0);
-    const encrypted = await user.run(['encrypt-node', '-n', 'doctor']);
-    expect(encrypted.code, encrypted.stderr).toBe(0);
+      const generated = await user.run(['key', 'generate']);
+      expect(generated.code, generated.stderr).toBe(0);
+      const encrypted = await user.run(['encrypt-node', '-n', 'doctor']);
+      expect(encrypted.code, encrypted.stderr).toBe(0);
 
-    const after = await doctor(user);
-    expect(failing(after.checks), JSON.stringify(after.checks, null, 1)).toEqual([]);
-    expect(after.code).toBe(0);
-    const byName = Object.fromEntries(after.checks.map((c) => [c.name, c]));
-    expect(byName.login!.detail).toMatch(new RegExp(`logged in as ${user.jid}/oxps-[0-9a-f]+ over TLS \\(certificate verified`));
-    expect(byName['openpgp-key']!.detail).toContain(`on the public keys list of ${user.jid}`);
-    expect(byName.clock!.detail).toMatch(/^our clock is \d+\.\d s (ahead of|behind) localhost's$/);
-    expect(byName.state!.detail).toMatch(/state: 1 node, 1 secret, 0 pending notifications$/);
-  });
+      const after = await doctor(user);
+      expect(failing(after.checks), JSON.stringify(after.checks, null, 1)).toEqual([]);
+      expect(after.code).toBe(0);
+      const byName = Object.fromEntries(after.checks.map((c) => [c.name, c]));
+      expect(byName.login!.detail).toMatch(
+        new RegExp(`logged in as ${user.jid}/oxps-[0-9a-f]+ over TLS \\(certificate verified`),
+      );
+      expect(byName['openpgp-key']!.detail).toContain(`on the public keys list of ${user.jid}`);
+      expect(byName.clock!.detail).toMatch(/^our clock is \d+\.\d s (ahead of|behind) localhost's$/);
+      expect(byName.state!.detail).toMatch(/state: 1 node, 1 secret, 0 pending notifications$/);
+    },
+  );
 });
 
 describe('oxps doctor, what fails', () => {
@@ -82,7 +102,10 @@ describe('oxps doctor, what fails', () => {
     await user.addProfile();
     const result = await user.run(['doctor'], { env: { OXPS_PASSWORD: 'wrong password' } });
     expect(result.code).toBe(9);
-    const lines = result.stdout.trim().split('\n').filter((l) => !l.startsWith(' '));
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith(' '));
     expect(lines.map((l) => l.split(/\s+/)[1])).toEqual(NAMES);
     expect(lines[0]).toMatch(/^✔ keystore/);
     expect(lines[2]).toMatch(/^✘ login/);
@@ -102,7 +125,11 @@ describe('oxps doctor: where the server address comes from', () => {
 
     // no --host: localhost has no SRV record (none is looked up for it), the domain itself is used
     const port = String(serverInfo().port);
-    ok(await fallback!.run(['profile', 'add', fallback!.jid, '--port', port, '--no-verify'], { env: { OXPS_PASSWORD: 'unused' } }));
+    ok(
+      await fallback!.run(['profile', 'add', fallback!.jid, '--port', port, '--no-verify'], {
+        env: { OXPS_PASSWORD: 'unused' },
+      }),
+    );
     const fromDomain = (await doctor(fallback!)).checks.find((c) => c.name === 'profile')!;
     expect(fromDomain.detail).toContain(`via localhost:${port} (the domain`);
     expect(fromDomain.detail).not.toMatch(/via DNS SRV/);

@@ -5,7 +5,13 @@
 // log shows what oxps asked; test/harness/prosody-modules cuts answers short deterministically.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { PUBSUB, removeServerDir, startProsody, stanzaLogFile, type ProsodyServer } from '../harness/prosody.js';
+import {
+  PUBSUB,
+  removeServerDir,
+  startProsody,
+  stanzaLogFile,
+  type ProsodyServer,
+} from '../harness/prosody.js';
 import { TestUser, json, ok } from '../helpers/cli.js';
 
 const ITEMS = 12;
@@ -20,18 +26,31 @@ interface Fetched {
 }
 
 function entries(tag: string): string {
-  return Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ id: `${tag}-${i}`, payload: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${tag} ${i}</title></entry>` })).join('\n');
+  return Array.from({ length: ITEMS }, (_, i) =>
+    JSON.stringify({
+      id: `${tag}-${i}`,
+      payload: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${tag} ${i}</title></entry>`,
+    }),
+  ).join('\n');
 }
 
 /** What the server received for `node` since the log had `from` bytes: plain <items/>, by-id <items/>, disco#items. */
-async function requestsFor(server: ProsodyServer, node: string, from: number): Promise<{ plain: number; byId: number; listing: number; size: number }> {
+async function requestsFor(
+  server: ProsodyServer,
+  node: string,
+  from: number,
+): Promise<{ plain: number; byId: number; listing: number; size: number }> {
   const log = await readFile(stanzaLogFile(server.dir), 'utf8');
-  const received = log.slice(from).split('\n').filter((line) => line.includes('RECV:'));
+  const received = log
+    .slice(from)
+    .split('\n')
+    .filter((line) => line.includes('RECV:'));
   const items = received.filter((line) => line.includes(`<items node='${node}'`));
   return {
     plain: items.filter((line) => !line.includes('<item ')).length,
     byId: items.filter((line) => line.includes('<item ')).length,
-    listing: received.filter((line) => line.includes('disco#items') && line.includes(`node='${node}'`)).length,
+    listing: received.filter((line) => line.includes('disco#items') && line.includes(`node='${node}'`))
+      .length,
     size: log.length,
   };
 }
@@ -45,9 +64,29 @@ describe('fetch --all: one request, id batches when the answer is cut short (#14
   let alice: TestUser;
 
   beforeAll(async () => {
-    server = await startProsody({ pubsubAdmins: ['alice@localhost'], stanzaDebug: true, truncateItems: { [SILENT]: KEPT }, truncateItemsRsm: { [SAYS_SO]: KEPT } });
+    server = await startProsody({
+      pubsubAdmins: ['alice@localhost'],
+      stanzaDebug: true,
+      truncateItems: { [SILENT]: KEPT },
+      truncateItemsRsm: { [SAYS_SO]: KEPT },
+    });
     alice = await TestUser.device('alice');
-    ok(await alice.run(['profile', 'add', alice.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile], { env: { OXPS_PASSWORD: 'alicepass' } }));
+    ok(
+      await alice.run(
+        [
+          'profile',
+          'add',
+          alice.jid,
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(server.port),
+          '--tls-ca',
+          server.certFile,
+        ],
+        { env: { OXPS_PASSWORD: 'alicepass' } },
+      ),
+    );
     ok(await alice.run(['encrypt-node', '-n', WHOLE]));
     ok(await alice.run(['publish', '-n', WHOLE, '--jsonl', '-'], { input: entries('w') }));
     ok(await alice.run(['encrypt-node', '-n', SAYS_SO]));

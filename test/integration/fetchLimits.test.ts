@@ -29,7 +29,11 @@ async function zlibEncrypted(plaintext: string, secret: { id: string; key: strin
     message,
     passwords: [secret.key],
     format: 'binary',
-    config: { preferredCompressionAlgorithm: openpgp.enums.compression.zlib, s2kIterationCountByte: 0, aeadProtect: false },
+    config: {
+      preferredCompressionAlgorithm: openpgp.enums.compression.zlib,
+      s2kIterationCountByte: 0,
+      aeadProtect: false,
+    },
   });
   return buildEncrypted({ secretId: secret.id, ciphertext });
 }
@@ -37,25 +41,34 @@ async function zlibEncrypted(plaintext: string, secret: { id: string; key: strin
 async function cacheFiles(user: TestUser): Promise<string[]> {
   const root = join(user.home, 'cache', 'oxps');
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 describe('fetch of items that decrypt big (#12.6)', () => {
   let alice: TestUser;
   const node = `urn:example:big:${Date.now()}`;
 
-  const heapLimited = (args: string[]): Promise<RunResult> => runNode([`--max-old-space-size=${HEAP_MB}`, BIN, ...args], { env: alice.env });
+  const heapLimited = (args: string[]): Promise<RunResult> =>
+    runNode([`--max-old-space-size=${HEAP_MB}`, BIN, ...args], { env: alice.env });
 
   beforeAll(async () => {
     alice = await TestUser.create('alice');
     await alice.addProfile();
     ok(await alice.run(['encrypt-node', '-n', node]));
-    const [secret] = json<{ secrets: Array<{ id: string; key: string }> }>(await alice.run(['--json', 'secret', 'list', '-n', node, '--show-secrets'])).secrets;
+    const [secret] = json<{ secrets: Array<{ id: string; key: string }> }>(
+      await alice.run(['--json', 'secret', 'list', '-n', node, '--show-secrets']),
+    ).secrets;
     await withUser(alice, async (ctx) => {
       const session = await ctx.session();
       for (let i = 0; i < BIG_ITEMS; i++) {
         const plaintext = `<note xmlns='urn:example:big'>${i} ${'x'.repeat(BIG_ITEM_BYTES)}</note>`;
-        await session.iq(publishIq(alice.jid, node, `big-${i}`, await zlibEncrypted(plaintext, secret!)), 'publishing a big item');
+        await session.iq(
+          publishIq(alice.jid, node, `big-${i}`, await zlibEncrypted(plaintext, secret!)),
+          'publishing a big item',
+        );
       }
     });
   });
@@ -100,16 +113,33 @@ describe('fetch of items that decrypt big (#12.6)', () => {
   it('#12.6 --max-item-size refuses bigger items (from the cache too) and reads sizes as bytes, K or M', async () => {
     const small = await alice.run(['--json', 'fetch', '-n', node, '-i', 'big-1', '--max-item-size', '512K']);
     expect(small.code).toBe(9);
-    expect(json<Fetched>(small).items).toEqual([expect.objectContaining({ id: 'big-1', status: 'failed', reason: expect.stringMatching(/larger than 524288 bytes/) })]);
+    expect(json<Fetched>(small).items).toEqual([
+      expect.objectContaining({
+        id: 'big-1',
+        status: 'failed',
+        reason: expect.stringMatching(/larger than 524288 bytes/),
+      }),
+    ]);
 
     for (const size of ['1M', '1000K', String(1024 * 1024)]) {
-      const fetched = await alice.run(['--json', 'fetch', '-n', node, '-i', 'big-1', '--max-item-size', size]);
+      const fetched = await alice.run([
+        '--json',
+        'fetch',
+        '-n',
+        node,
+        '-i',
+        'big-1',
+        '--max-item-size',
+        size,
+      ]);
       expect(fetched.code, `${size}: ${fetched.stderr}`).toBe(0);
     }
     for (const size of ['12Q', '0', '-1K', '1.5M', '1G']) {
       const refused = await alice.run(['fetch', '-n', node, '-i', 'big-1', '--max-item-size', size]);
       expect(refused.code, size).toBe(2);
-      expect(refused.stderr.split('\n')[0], size).toMatch(/^error: option '--max-item-size <size>' argument .* is invalid\. expected a size/);
+      expect(refused.stderr.split('\n')[0], size).toMatch(
+        /^error: option '--max-item-size <size>' argument .* is invalid\. expected a size/,
+      );
       expect(refused.stderr, size).not.toMatch(/\n\s+at /);
     }
   });
@@ -123,16 +153,29 @@ describe('fetch of ids that do not exist (#12.16)', () => {
     alice = await TestUser.create('alice');
     await alice.addProfile();
     ok(await alice.run(['encrypt-node', '-n', node]));
-    ok(await alice.run(['publish', '-n', node, '-i', 'present', '-'], { input: "<note xmlns='urn:example'>here</note>" }));
+    ok(
+      await alice.run(['publish', '-n', node, '-i', 'present', '-'], {
+        input: "<note xmlns='urn:example'>here</note>",
+      }),
+    );
   });
 
   it('#12.16 fetch -i present absent prints the present item, lists the absent one as missing, exits 9', async () => {
     const fetched = await alice.run(['--json', 'fetch', '-n', node, '-i', 'present', '-i', 'absent']);
     expect(fetched.code, fetched.stderr).toBe(9);
     const body = json<Fetched>(fetched);
-    expect(body.items).toEqual([expect.objectContaining({ id: 'present', status: 'decrypted' }), { id: 'absent', status: 'missing' }]);
+    expect(body.items).toEqual([
+      expect.objectContaining({ id: 'present', status: 'decrypted' }),
+      { id: 'absent', status: 'missing' },
+    ]);
     expect(body.counts).toMatchObject({ decrypted: 1, missing: 1 });
-    expect(JSON.parse(fetched.stderr.trim().split('\n').pop()!)).toEqual({ error: expect.objectContaining({ code: 'PARTIAL', exitCode: 9, message: expect.stringContaining('absent') }) });
+    expect(JSON.parse(fetched.stderr.trim().split('\n').pop()!)).toEqual({
+      error: expect.objectContaining({
+        code: 'PARTIAL',
+        exitCode: 9,
+        message: expect.stringContaining('absent'),
+      }),
+    });
 
     const human = await alice.run(['fetch', '-n', node, '-i', 'present', '-i', 'absent']);
     expect(human.code).toBe(9);
@@ -143,7 +186,12 @@ describe('fetch of ids that do not exist (#12.16)', () => {
   it('#12.16 fetch -i of ids that all do not exist is "not found" (exit 3)', async () => {
     const fetched = await alice.run(['--json', 'fetch', '-n', node, '-i', 'absent', '-i', 'gone']);
     expect(fetched.code, fetched.stderr).toBe(3);
-    expect(json<Fetched>(fetched).items).toEqual([{ id: 'absent', status: 'missing' }, { id: 'gone', status: 'missing' }]);
-    expect(JSON.parse(fetched.stderr.trim().split('\n').pop()!)).toEqual({ error: expect.objectContaining({ code: 'ITEM_NOT_FOUND', exitCode: 3 }) });
+    expect(json<Fetched>(fetched).items).toEqual([
+      { id: 'absent', status: 'missing' },
+      { id: 'gone', status: 'missing' },
+    ]);
+    expect(JSON.parse(fetched.stderr.trim().split('\n').pop()!)).toEqual({
+      error: expect.objectContaining({ code: 'ITEM_NOT_FOUND', exitCode: 3 }),
+    });
   });
 });

@@ -21,11 +21,17 @@ interface Step {
  * Runs `steps` (bash) inside dbus-run-session with an unlocked gnome-keyring, each step's output
  * kept in OUT/NAME.{out,err,rc}; the keyring daemon is stopped by its pid at the end.
  */
-async function inSecretService(user: TestUser, steps: string, env: Record<string, string>): Promise<{ output: (name: string) => Promise<Step>; keyringPid: number }> {
+async function inSecretService(
+  user: TestUser,
+  steps: string,
+  env: Record<string, string>,
+): Promise<{ output: (name: string) => Promise<Step>; keyringPid: number }> {
   const out = await mkdtemp(join(tmpdir(), 'oxps-keychain-out-'));
   const runtimeDir = await mkdtemp(join(tmpdir(), 'oxps-keychain-run-'));
   const script = join(out, 'steps.sh');
-  await writeFile(script, `set -u
+  await writeFile(
+    script,
+    `set -u
 eval "$(printf '%s' "$KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets)"
 # the daemon forks: wait until it owns the Secret Service name (never let D-Bus activate another one)
 keyring_pid=
@@ -40,10 +46,20 @@ step() { local name=$1; shift; "$@" > "$OUT/$name.out" 2> "$OUT/$name.err"; echo
 oxps() { node "$OXPS_BIN" "$@"; }
 ${steps}
 kill "$keyring_pid"
-`);
+`,
+  );
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn('dbus-run-session', ['--', 'bash', script], {
-      env: cleanEnv({ ...user.env, OXPS_KEYSTORE: undefined, OXPS_PASSPHRASE: undefined, XDG_RUNTIME_DIR: runtimeDir, KEYRING_PASSWORD, OUT: out, OXPS_BIN: BIN, ...env }),
+      env: cleanEnv({
+        ...user.env,
+        OXPS_KEYSTORE: undefined,
+        OXPS_PASSPHRASE: undefined,
+        XDG_RUNTIME_DIR: runtimeDir,
+        KEYRING_PASSWORD,
+        OUT: out,
+        OXPS_BIN: BIN,
+        ...env,
+      }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -68,7 +84,10 @@ kill "$keyring_pid"
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function filesBelow(dir: string): Promise<string[]> {
@@ -83,7 +102,9 @@ describe('Secret Service keychain (gnome-keyring on a private D-Bus)', () => {
     const server = inject('prosody');
     const profile = user.jid;
     const lookup = (entry: string) => `secret-tool lookup service oxps username ${profile}/${entry}`;
-    const { output, keyringPid } = await inSecretService(user, `
+    const { output, keyringPid } = await inSecretService(
+      user,
+      `
 step before secret-tool search --all service oxps
 step add env OXPS_PASSWORD="$ACCOUNT_PASSWORD" node "$OXPS_BIN" --json --keystore keychain profile add ${profile} --host 127.0.0.1 --port ${server.port} --tls-ca ${server.certFile}
 step password ${lookup('password')}
@@ -96,10 +117,13 @@ step remove oxps --json profile remove ${profile}
 step password-after ${lookup('password')}
 step key-after ${lookup('openpgp-key')}
 step statekey-after ${lookup('state-key')}
-`, { ACCOUNT_PASSWORD: `${user.name}pass` });
+`,
+      { ACCOUNT_PASSWORD: `${user.name}pass` },
+    );
 
     // the keyring daemon we started was stopped by its pid
-    for (let i = 0; i < 50 && (await exists(`/proc/${keyringPid}`)); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (await exists(`/proc/${keyringPid}`)); i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await exists(`/proc/${keyringPid}`)).toBe(false);
 
     // a keyring of its own: nothing of oxps in it before the test
@@ -112,7 +136,10 @@ step statekey-after ${lookup('state-key')}
 
     const generate = await output('generate');
     expect(generate.code, generate.stderr).toBe(0);
-    expect(json(generate)).toMatchObject({ published: false, fingerprint: expect.stringMatching(/^[0-9A-F]{40}$/) });
+    expect(json(generate)).toMatchObject({
+      published: false,
+      fingerprint: expect.stringMatching(/^[0-9A-F]{40}$/),
+    });
     const key = await output('key');
     expect(key.code).toBe(0);
     expect(key.stdout).toContain('-----BEGIN PGP PRIVATE KEY BLOCK-----');
@@ -125,7 +152,10 @@ step statekey-after ${lookup('state-key')}
     // doctor reads the keychain and finds the key there (not yet published: that check fails)
     const doctor = await output('doctor');
     const checks = json<{ checks: Array<{ name: string; ok: boolean; detail: string }> }>(doctor).checks;
-    expect(checks.filter((c) => !c.ok).map((c) => c.name), doctor.stdout).toEqual(['openpgp-key']);
+    expect(
+      checks.filter((c) => !c.ok).map((c) => c.name),
+      doctor.stdout,
+    ).toEqual(['openpgp-key']);
     expect(checks.find((c) => c.name === 'keystore')!.detail).toMatch(/keychain.* answers$/i);
     expect(checks.find((c) => c.name === 'openpgp-key')!.detail).toContain('not on the public keys list');
     expect(doctor.code).toBe(9);
@@ -141,7 +171,10 @@ step statekey-after ${lookup('state-key')}
       expect(after.stdout, entry).toBe('');
     }
     // the password is nowhere in oxps's files
-    for (const file of [...(await filesBelow(user.env.XDG_CONFIG_HOME!)), ...(await filesBelow(join(user.env.XDG_DATA_HOME!, 'oxps')))]) {
+    for (const file of [
+      ...(await filesBelow(user.env.XDG_CONFIG_HOME!)),
+      ...(await filesBelow(join(user.env.XDG_DATA_HOME!, 'oxps'))),
+    ]) {
       expect((await readFile(file)).includes(Buffer.from(`${user.name}pass`)), file).toBe(false);
     }
   }, 120_000);
@@ -153,7 +186,9 @@ describe('profile set --keystore (gnome-keyring on a private D-Bus)', () => {
     const server = inject('prosody');
     const profile = user.jid;
     const lookup = (entry: string) => `secret-tool lookup service oxps username ${profile}/${entry}`;
-    const { output } = await inSecretService(user, `
+    const { output } = await inSecretService(
+      user,
+      `
 step add env OXPS_PASSWORD="$ACCOUNT_PASSWORD" node "$OXPS_BIN" --json profile add ${profile} --host 127.0.0.1 --port ${server.port} --tls-ca ${server.certFile}
 step generate oxps --json key generate --no-publish
 step node oxps --json encrypt-node -n urn:example:move
@@ -161,7 +196,9 @@ step move env OXPS_PASSPHRASE=moved node "$OXPS_BIN" --json profile set ${profil
 step password-after ${lookup('password')}
 step key-after ${lookup('openpgp-key')}
 step list env OXPS_PASSPHRASE=moved node "$OXPS_BIN" --json secret list -n urn:example:move
-`, { ACCOUNT_PASSWORD: `${user.name}pass` });
+`,
+      { ACCOUNT_PASSWORD: `${user.name}pass` },
+    );
     const add = await output('add');
     expect(add.code, add.stderr).toBe(0);
     // auto found the keychain, and the profile says so
@@ -179,14 +216,33 @@ step list env OXPS_PASSPHRASE=moved node "$OXPS_BIN" --json secret list -n urn:e
 });
 
 describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
-  const withoutDbus = { OXPS_KEYSTORE: undefined, DBUS_SESSION_BUS_ADDRESS: undefined, XDG_RUNTIME_DIR: undefined };
+  const withoutDbus = {
+    OXPS_KEYSTORE: undefined,
+    DBUS_SESSION_BUS_ADDRESS: undefined,
+    XDG_RUNTIME_DIR: undefined,
+  };
 
   it('says so in one line and uses the vault with OXPS_PASSPHRASE', async () => {
     const user = await TestUser.create('nodbus');
     const server = inject('prosody');
-    const added = await user.run(['--keystore', 'auto', 'profile', 'add', user.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile], {
-      env: { ...withoutDbus, OXPS_PASSWORD: `${user.name}pass` },
-    });
+    const added = await user.run(
+      [
+        '--keystore',
+        'auto',
+        'profile',
+        'add',
+        user.jid,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(server.port),
+        '--tls-ca',
+        server.certFile,
+      ],
+      {
+        env: { ...withoutDbus, OXPS_PASSWORD: `${user.name}pass` },
+      },
+    );
     expect(added.code, added.stderr).toBe(0);
     const vault = join(user.env.XDG_DATA_HOME!, 'oxps', 'vault');
     const lines = added.stderr.trim().split('\n');
@@ -197,14 +253,18 @@ describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
     expect(((await stat(vault)).mode & 0o777).toString(8)).toBe('600');
 
     // #17.10 the choice is remembered in the profile: later runs use the vault without a word
-    const shown = json<{ keystore: string }>(await user.run(['--json', 'profile', 'show'], { env: withoutDbus }));
+    const shown = json<{ keystore: string }>(
+      await user.run(['--json', 'profile', 'show'], { env: withoutDbus }),
+    );
     expect(shown.keystore).toBe('vault');
     const node = await user.run(['--json', 'encrypt-node', '-n', 'urn:example:nodbus'], { env: withoutDbus });
     expect(node.code, node.stderr).toBe(0);
     expect(node.stderr).toBe('');
 
     // without OXPS_PASSPHRASE (and no --passphrase-file, no terminal): exit 10 naming it
-    const noPassphrase = await user.run(['encrypt-node', '-n', 'urn:example:nodbus'], { env: { ...withoutDbus, OXPS_PASSPHRASE: undefined } });
+    const noPassphrase = await user.run(['encrypt-node', '-n', 'urn:example:nodbus'], {
+      env: { ...withoutDbus, OXPS_PASSPHRASE: undefined },
+    });
     expect(noPassphrase.code, noPassphrase.stderr).toBe(10);
     expect(noPassphrase.stderr).toContain('OXPS_PASSPHRASE');
     expect(noPassphrase.stderr).toContain(vault);
@@ -212,17 +272,28 @@ describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
     // --passphrase-file answers instead
     const file = join(user.home, 'passphrase');
     await writeFile(file, `${user.env.OXPS_PASSPHRASE}\n`, { mode: 0o600 });
-    const fromFile = await user.run(['--passphrase-file', file, 'encrypt-node', '-n', 'urn:example:nodbus'], { env: { ...withoutDbus, OXPS_PASSPHRASE: undefined } });
+    const fromFile = await user.run(['--passphrase-file', file, 'encrypt-node', '-n', 'urn:example:nodbus'], {
+      env: { ...withoutDbus, OXPS_PASSPHRASE: undefined },
+    });
     expect(fromFile.code, fromFile.stderr).toBe(0);
   });
 
   it('#17.10 an account from OXPS_JID hears about the vault once, when it is made', async () => {
     const user = await TestUser.create('nodbus');
     const server = inject('prosody');
-    const env = { ...withoutDbus, OXPS_JID: user.jid, OXPS_PASSWORD: `${user.name}pass`, OXPS_HOST: '127.0.0.1', OXPS_PORT: String(server.port), OXPS_TLS_CA: server.certFile };
+    const env = {
+      ...withoutDbus,
+      OXPS_JID: user.jid,
+      OXPS_PASSWORD: `${user.name}pass`,
+      OXPS_HOST: '127.0.0.1',
+      OXPS_PORT: String(server.port),
+      OXPS_TLS_CA: server.certFile,
+    };
     const first = await user.run(['encrypt-node', '-n', 'urn:example:once'], { env });
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toMatch(/^oxps: no desktop keychain here \(no D-Bus session\): using the vault \S+\n$/);
+    expect(first.stderr).toMatch(
+      /^oxps: no desktop keychain here \(no D-Bus session\): using the vault \S+\n$/,
+    );
     const second = await user.run(['secret', 'list', '-n', 'urn:example:once'], { env });
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toBe('');
@@ -231,7 +302,14 @@ describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
   it('#17.10 config set keystore vault: the OXPS_JID account goes to the vault without probing or a notice', async () => {
     const user = await TestUser.create('cfgks');
     const server = inject('prosody');
-    const env = { ...withoutDbus, OXPS_JID: user.jid, OXPS_PASSWORD: `${user.name}pass`, OXPS_HOST: '127.0.0.1', OXPS_PORT: String(server.port), OXPS_TLS_CA: server.certFile };
+    const env = {
+      ...withoutDbus,
+      OXPS_JID: user.jid,
+      OXPS_PASSWORD: `${user.name}pass`,
+      OXPS_HOST: '127.0.0.1',
+      OXPS_PORT: String(server.port),
+      OXPS_TLS_CA: server.certFile,
+    };
     const set = await user.run(['--json', 'config', 'set', 'keystore', 'vault'], { env });
     expect(set.code, set.stderr).toBe(0);
     expect(json(set)).toEqual({ keystore: 'vault' });
@@ -242,36 +320,61 @@ describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
     expect((await user.run(['config', 'set', 'keystore', 'nowhere'], { env })).code).toBe(2);
   });
 
-  it('#17.10 profile set NAME --keystore vault moves the profile\'s secrets to the vault and records it', async () => {
+  it("#17.10 profile set NAME --keystore vault moves the profile's secrets to the vault and records it", async () => {
     const user = await TestUser.create('setks');
     await user.addProfile();
     // an older profile without a recorded keystore: auto
     const config = join(user.env.XDG_CONFIG_HOME!, 'oxps', 'config.json');
-    const parsed = JSON.parse(await readFile(config, 'utf8')) as { profiles: Record<string, { keystore?: string }> };
+    const parsed = JSON.parse(await readFile(config, 'utf8')) as {
+      profiles: Record<string, { keystore?: string }>;
+    };
     delete parsed.profiles[user.jid]!.keystore;
     await writeFile(config, JSON.stringify(parsed), { mode: 0o600 });
-    expect(json<{ keystore: string }>(await user.run(['--json', 'profile', 'show'], { env: withoutDbus })).keystore).toBe('auto');
+    expect(
+      json<{ keystore: string }>(await user.run(['--json', 'profile', 'show'], { env: withoutDbus }))
+        .keystore,
+    ).toBe('auto');
 
-    const set = await user.run(['--json', 'profile', 'set', user.jid, '--keystore', 'vault'], { env: withoutDbus });
+    const set = await user.run(['--json', 'profile', 'set', user.jid, '--keystore', 'vault'], {
+      env: withoutDbus,
+    });
     expect(set.code, set.stderr).toBe(0);
     expect(json(set)).toMatchObject({ name: user.jid, keystore: 'vault' });
     const node = await user.run(['encrypt-node', '-n', 'urn:example:set'], { env: withoutDbus });
     expect(node.code, node.stderr).toBe(0);
     expect(node.stderr).toBe('');
     // an unknown profile: exit 3
-    expect((await user.run(['profile', 'set', 'nobody@localhost', '--keystore', 'vault'], { env: withoutDbus })).code).toBe(3);
+    expect(
+      (await user.run(['profile', 'set', 'nobody@localhost', '--keystore', 'vault'], { env: withoutDbus }))
+        .code,
+    ).toBe(3);
   });
 
   it('a new vault without a passphrase source fails with exit 10 and creates nothing', async () => {
     const user = await TestUser.create('nodbus');
     const server = inject('prosody');
-    const result = await user.run(['profile', 'add', user.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile], {
-      env: { ...withoutDbus, OXPS_PASSPHRASE: undefined, OXPS_PASSWORD: `${user.name}pass` },
-    });
+    const result = await user.run(
+      [
+        'profile',
+        'add',
+        user.jid,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(server.port),
+        '--tls-ca',
+        server.certFile,
+      ],
+      {
+        env: { ...withoutDbus, OXPS_PASSPHRASE: undefined, OXPS_PASSWORD: `${user.name}pass` },
+      },
+    );
     expect(result.code, result.stderr).toBe(10);
     expect(result.stderr).toContain('OXPS_PASSPHRASE');
     expect(await exists(join(user.env.XDG_DATA_HOME!, 'oxps', 'vault'))).toBe(false);
-    const listed = json<{ profiles: unknown[] }>(await user.run(['--json', 'profile', 'list'], { env: withoutDbus }));
+    const listed = json<{ profiles: unknown[] }>(
+      await user.run(['--json', 'profile', 'list'], { env: withoutDbus }),
+    );
     expect(listed.profiles).toEqual([]);
   });
 });

@@ -7,7 +7,14 @@ import { TestUser, json, ok } from '../helpers/cli.js';
 import { withUser } from '../helpers/inProcess.js';
 import { GpgHome } from '../helpers/gpg.js';
 import { configureNode, fetchOneItem, publishWithOptions } from '../../src/app/pubsubNode.js';
-import { PUBLIC_KEYS_LIST_ITEM, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEY_PUBLISH_OPTIONS, buildPublicKeysList, parsePubkey, publicKeyNode } from '../../src/protocol/ox/publicKeys.js';
+import {
+  PUBLIC_KEYS_LIST_ITEM,
+  PUBLIC_KEYS_LIST_NODE,
+  PUBLIC_KEY_PUBLISH_OPTIONS,
+  buildPublicKeysList,
+  parsePubkey,
+  publicKeyNode,
+} from '../../src/protocol/ox/publicKeys.js';
 import { buildOxMessage } from '../../src/app/ox/messaging.js';
 import { buildSharedSecret } from '../../src/protocol/oxps/sharedSecret.js';
 import { nodeRecord } from '../../src/app/state.js';
@@ -18,36 +25,70 @@ const BACKUP_CODE = /^[1-9A-NP-Z]{4}(-[1-9A-NP-Z]{4}){5}$/;
 
 interface KeyList {
   jid: string;
-  keys: Array<{ fingerprint: string; created: string; published?: string; trust: string; local?: boolean; withdrawn?: string }>;
+  keys: Array<{
+    fingerprint: string;
+    created: string;
+    published?: string;
+    trust: string;
+    local?: boolean;
+    withdrawn?: string;
+  }>;
 }
 
 /** Whether `user`'s state holds a secret for this node (read from the state file itself). */
 async function knowsNode(user: TestUser, service: string, node: string): Promise<boolean> {
-  return withUser(user, async (ctx) => Boolean(nodeRecord((await ctx.state()).data, service, node)?.secrets.length));
+  return withUser(user, async (ctx) =>
+    Boolean(nodeRecord((await ctx.state()).data, service, node)?.secrets.length),
+  );
 }
 
 /** Replaces `owner`'s public keys list (as any client of the account, or an intruder with its password, can). */
 async function publishKeyList(owner: TestUser, fingerprints: string[]): Promise<void> {
   const date = xep82DateTime(new Date());
-  await withUser(owner, async (ctx) => publishWithOptions(await ctx.session(), owner.jid, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM,
-    buildPublicKeysList(fingerprints.map((fingerprint) => ({ fingerprint, date }))), PUBLIC_KEY_PUBLISH_OPTIONS));
+  await withUser(owner, async (ctx) =>
+    publishWithOptions(
+      await ctx.session(),
+      owner.jid,
+      PUBLIC_KEYS_LIST_NODE,
+      PUBLIC_KEYS_LIST_ITEM,
+      buildPublicKeysList(fingerprints.map((fingerprint) => ({ fingerprint, date }))),
+      PUBLIC_KEY_PUBLISH_OPTIONS,
+    ),
+  );
 }
 
-async function generate(user: TestUser, args: string[] = []): Promise<{ fingerprint: string; algorithm: string; published: boolean; created: string }> {
+async function generate(
+  user: TestUser,
+  args: string[] = [],
+): Promise<{ fingerprint: string; algorithm: string; published: boolean; created: string }> {
   const result = await user.run(['--json', 'key', 'generate', ...args]);
   expect(result.code, result.stderr).toBe(0);
   return json(result);
 }
 
 /** The published public key of `owner`, fetched by `reader` (another account) from PEP. */
-async function publishedKeyBytes(reader: TestUser, owner: TestUser, fingerprint: string): Promise<Uint8Array> {
-  return withUser(reader, async (ctx) => parsePubkey(await fetchOneItem(await ctx.session(), owner.jid, publicKeyNode(fingerprint))));
+async function publishedKeyBytes(
+  reader: TestUser,
+  owner: TestUser,
+  fingerprint: string,
+): Promise<Uint8Array> {
+  return withUser(reader, async (ctx) =>
+    parsePubkey(await fetchOneItem(await ctx.session(), owner.jid, publicKeyNode(fingerprint))),
+  );
 }
 
 /** gpg --with-colons records, split into fields (gpg writes ':' in a field as \x3a). */
 function colonRecords(text: string, type: string): string[][] {
-  return text.split('\n').filter((line) => line.startsWith(`${type}:`))
-    .map((line) => line.split(':').map((field) => field.replace(/\\x([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))));
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${type}:`))
+    .map((line) =>
+      line
+        .split(':')
+        .map((field) =>
+          field.replace(/\\x([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+        ),
+    );
 }
 
 async function codeFile(user: TestUser, code: string): Promise<string> {
@@ -81,7 +122,9 @@ describe('key generate, list, and GnuPG', () => {
 
     const own = json<KeyList>(await alice.run(['--json', 'key', 'list']));
     expect(own.jid).toBe(alice.jid);
-    expect(own.keys).toEqual([expect.objectContaining({ fingerprint, trust: 'own', local: true, published: expect.any(String) })]);
+    expect(own.keys).toEqual([
+      expect.objectContaining({ fingerprint, trust: 'own', local: true, published: expect.any(String) }),
+    ]);
 
     const seen = await bob.run(['--json', 'key', 'list', alice.jid]);
     expect(seen.code, seen.stderr).toBe(0);
@@ -159,13 +202,24 @@ describe('key backup and restore', () => {
   it('restores the same key on a fresh device of the same account', async () => {
     const device = await TestUser.device(alice.name);
     await device.addProfile();
-    const restored = await device.run(['--json', 'key', 'restore', '--backup-code-file', await codeFile(device, backupCode)]);
+    const restored = await device.run([
+      '--json',
+      'key',
+      'restore',
+      '--backup-code-file',
+      await codeFile(device, backupCode),
+    ]);
     expect(restored.code, restored.stderr).toBe(0);
     expect(json<{ fingerprint: string }>(restored).fingerprint).toBe(fingerprint);
     const listed = json<KeyList>(await device.run(['--json', 'key', 'list']));
     expect(listed.keys).toEqual([expect.objectContaining({ fingerprint, trust: 'own', local: true })]);
     // restoring again would replace the key: refused without --force
-    const again = await device.run(['key', 'restore', '--backup-code-file', await codeFile(device, backupCode)]);
+    const again = await device.run([
+      'key',
+      'restore',
+      '--backup-code-file',
+      await codeFile(device, backupCode),
+    ]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force');
   });
@@ -174,14 +228,24 @@ describe('key backup and restore', () => {
     const device = await TestUser.device(alice.name);
     await device.addProfile();
     const wrongCode = backupCode.startsWith('1') ? `2${backupCode.slice(1)}` : `1${backupCode.slice(1)}`;
-    const result = await device.run(['key', 'restore', '--backup-code-file', await codeFile(device, wrongCode)]);
+    const result = await device.run([
+      'key',
+      'restore',
+      '--backup-code-file',
+      await codeFile(device, wrongCode),
+    ]);
     expect(result.code).toBe(8);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('wrong backup code');
     const listed = await device.run(['key', 'list']);
     expect(listed.stdout).not.toMatch(/\bown\b/);
     // something that is not a code at all is a usage error
-    const malformed = await device.run(['key', 'restore', '--backup-code-file', await codeFile(device, 'not-a-code')]);
+    const malformed = await device.run([
+      'key',
+      'restore',
+      '--backup-code-file',
+      await codeFile(device, 'not-a-code'),
+    ]);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('not a backup code');
   });
@@ -216,7 +280,9 @@ describe('trust policies', () => {
     expect(refused.code, refused.stderr).toBe(8);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toContain(`oxps key trust ${bob.jid} ${bobKey}`);
-    const listed = json<{ secrets: Array<{ sharedWith: string[] }> }>(await alice.run(['--json', 'secret', 'list', '-n', node]));
+    const listed = json<{ secrets: Array<{ sharedWith: string[] }> }>(
+      await alice.run(['--json', 'secret', 'list', '-n', node]),
+    );
     expect(listed.secrets[0]!.sharedWith).toEqual([]);
   });
 
@@ -235,14 +301,23 @@ describe('trust policies', () => {
   it('bob under manual trust: sync reports the message of an undecided sender and reads it once trusted', async () => {
     const pending = await bob.run(['--json', '--trust', 'manual', 'sync']);
     expect(pending.code, pending.stderr).toBe(0);
-    const report = json<{ accepted: unknown[]; unreadable: Array<{ from: string; reason: string }> }>(pending);
+    const report = json<{ accepted: unknown[]; unreadable: Array<{ from: string; reason: string }> }>(
+      pending,
+    );
     expect(report.accepted).toEqual([]);
-    expect(report.unreadable).toEqual([expect.objectContaining({ from: alice.jid, reason: expect.stringContaining(`no trusted OpenPGP key of ${alice.jid}`) })]);
+    expect(report.unreadable).toEqual([
+      expect.objectContaining({
+        from: alice.jid,
+        reason: expect.stringContaining(`no trusted OpenPGP key of ${alice.jid}`),
+      }),
+    ]);
 
     expect((await bob.run(['key', 'trust', alice.jid, aliceKey])).code).toBe(0);
     const synced = await bob.run(['--json', '--trust', 'manual', 'sync', '--full']);
     expect(synced.code, synced.stderr).toBe(0);
-    expect(json<{ accepted: Array<{ from: string; node: string }> }>(synced).accepted).toEqual([expect.objectContaining({ from: alice.jid, node })]);
+    expect(json<{ accepted: Array<{ from: string; node: string }> }>(synced).accepted).toEqual([
+      expect.objectContaining({ from: alice.jid, node }),
+    ]);
   });
 
   it('a distrusted key is never used: the share fails with exit 8', async () => {
@@ -267,7 +342,7 @@ describe('#12.3 our own other keys obey the trust policy', () => {
   const planted = `${node}:planted`;
 
   beforeAll(async () => {
-    [alice, bob] = await TestUser.createMany(['alice', 'bob']) as [TestUser, TestUser];
+    [alice, bob] = (await TestUser.createMany(['alice', 'bob'])) as [TestUser, TestUser];
     await alice.addProfile();
     await bob.addProfile();
     aliceKey = (await generate(alice)).fingerprint;
@@ -303,17 +378,23 @@ describe('#12.3 our own other keys obey the trust policy', () => {
     expect(synced.code, synced.stderr).toBe(0);
     const report = json<SyncReport>(synced);
     expect(report.accepted.map((a) => a.node)).not.toContain(planted);
-    expect(report.unreadable).toContainEqual(expect.objectContaining({ from: alice.jid, reason: expect.stringContaining(intruderKey) }));
+    expect(report.unreadable).toContainEqual(
+      expect.objectContaining({ from: alice.jid, reason: expect.stringContaining(intruderKey) }),
+    );
     expect(await knowsNode(alice, alice.jid, planted)).toBe(false);
   });
 
   it('#12.3 doctor lists our own keys with their trust', async () => {
     const checked = await alice.run(['--json', 'doctor']);
-    const check = json<{ checks: Array<{ name: string; keys?: KeyList['keys'] }> }>(checked).checks.find((c) => c.name === 'openpgp-key');
-    expect(check?.keys, checked.stdout).toEqual(expect.arrayContaining([
-      expect.objectContaining({ fingerprint: aliceKey, trust: 'own', local: true }),
-      expect.objectContaining({ fingerprint: intruderKey, trust: 'undecided' }),
-    ]));
+    const check = json<{ checks: Array<{ name: string; keys?: KeyList['keys'] }> }>(checked).checks.find(
+      (c) => c.name === 'openpgp-key',
+    );
+    expect(check?.keys, checked.stdout).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ fingerprint: aliceKey, trust: 'own', local: true }),
+        expect.objectContaining({ fingerprint: intruderKey, trust: 'undecided' }),
+      ]),
+    );
     const text = (await alice.run(['doctor'])).stdout;
     expect(text).toMatch(new RegExp(`${intruderKey}.*undecided`));
     expect(text).toMatch(new RegExp(`${aliceKey}.*own`));
@@ -335,7 +416,7 @@ describe('#12.3 our own other keys obey the trust policy', () => {
   });
 });
 
-describe('#12.9 a contact\'s key trust survives an inaccessible or empty key list', () => {
+describe("#12.9 a contact's key trust survives an inaccessible or empty key list", () => {
   let alice: TestUser;
   let bob: TestUser;
   let bobKey: string;
@@ -348,10 +429,12 @@ describe('#12.9 a contact\'s key trust survives an inaccessible or empty key lis
   };
 
   const setListAccess = (model: string) =>
-    withUser(bob, async (ctx) => configureNode(await ctx.session(), bob.jid, PUBLIC_KEYS_LIST_NODE, { 'pubsub#access_model': model }));
+    withUser(bob, async (ctx) =>
+      configureNode(await ctx.session(), bob.jid, PUBLIC_KEYS_LIST_NODE, { 'pubsub#access_model': model }),
+    );
 
   beforeAll(async () => {
-    [alice, bob] = await TestUser.createMany(['alice', 'bob']) as [TestUser, TestUser];
+    [alice, bob] = (await TestUser.createMany(['alice', 'bob'])) as [TestUser, TestUser];
     await alice.addProfile();
     await bob.addProfile();
     await generate(alice);
@@ -360,22 +443,28 @@ describe('#12.9 a contact\'s key trust survives an inaccessible or empty key lis
     ok(await alice.run(['encrypt-node', '-n', node]));
   }, 120_000);
 
-  it('#12.9 bob\'s list closed to alice, then reopened: her mark stays', async () => {
+  it("#12.9 bob's list closed to alice, then reopened: her mark stays", async () => {
     await setListAccess('whitelist');
     expect((await bobKeys()).map((k) => [k.fingerprint, k.trust])).toEqual([[bobKey, 'verified']]);
     await setListAccess('open');
-    expect((await bobKeys()).map((k) => [k.fingerprint, k.trust, k.withdrawn])).toEqual([[bobKey, 'verified', undefined]]);
+    expect((await bobKeys()).map((k) => [k.fingerprint, k.trust, k.withdrawn])).toEqual([
+      [bobKey, 'verified', undefined],
+    ]);
   });
 
-  it('#12.9 an empty list withdraws bob\'s key, keeping its mark; republished, it is as before', async () => {
+  it("#12.9 an empty list withdraws bob's key, keeping its mark; republished, it is as before", async () => {
     await publishKeyList(bob, []);
     const withdrawn = await bobKeys();
-    expect(withdrawn).toEqual([expect.objectContaining({ fingerprint: bobKey, trust: 'verified', withdrawn: expect.any(String) })]);
+    expect(withdrawn).toEqual([
+      expect.objectContaining({ fingerprint: bobKey, trust: 'verified', withdrawn: expect.any(String) }),
+    ]);
     const refused = await alice.run(['--trust', 'always', 'secret', 'share', '-n', node, bob.jid]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain(`no OpenPGP key published for ${bob.jid}`);
     ok(await bob.run(['key', 'publish']));
-    expect((await bobKeys()).map((k) => [k.fingerprint, k.trust, k.withdrawn])).toEqual([[bobKey, 'verified', undefined]]);
+    expect((await bobKeys()).map((k) => [k.fingerprint, k.trust, k.withdrawn])).toEqual([
+      [bobKey, 'verified', undefined],
+    ]);
   });
 
   it('#12.9 a key bob removed from his list is neither encrypted to nor accepted as signer', async () => {
@@ -396,7 +485,14 @@ describe('#12.9 a contact\'s key trust survives an inaccessible or empty key lis
     const bobNode = `${node}:bob`;
     await withUser(bob, async (ctx) => {
       const keys = [...(await (await ctx.keyring()).usableKeys(alice.jid, 'encrypt to', true))];
-      const secret = buildSharedSecret({ service: bob.jid, node: bobNode, id: 'REMOVEDKEYSECRET0000000', timestamp: `${new Date().toISOString().slice(0, 19)}Z`, revoked: false, key: 'z'.repeat(86) });
+      const secret = buildSharedSecret({
+        service: bob.jid,
+        node: bobNode,
+        id: 'REMOVEDKEYSECRET0000000',
+        timestamp: `${new Date().toISOString().slice(0, 19)}Z`,
+        revoked: false,
+        key: 'z'.repeat(86),
+      });
       const session = await ctx.session();
       await session.send(await buildOxMessage(ctx, alice.jid, [secret], keys));
       await session.roundTrip();
@@ -404,6 +500,11 @@ describe('#12.9 a contact\'s key trust survives an inaccessible or empty key lis
     const synced = json<SyncReport>(await alice.run(['--json', '--trust', 'always', 'sync']));
     expect(synced.accepted.map((a) => a.node)).not.toContain(bobNode);
     expect(synced.unreadable.map((u) => u.from)).toContain(bob.jid);
-    expect((await bobKeys()).map((k) => [k.fingerprint, k.trust, Boolean(k.withdrawn)])).toEqual(expect.arrayContaining([[bobKey, 'verified', true], [secondKey, 'verified', false]]));
+    expect((await bobKeys()).map((k) => [k.fingerprint, k.trust, Boolean(k.withdrawn)])).toEqual(
+      expect.arrayContaining([
+        [bobKey, 'verified', true],
+        [secondKey, 'verified', false],
+      ]),
+    );
   });
 });

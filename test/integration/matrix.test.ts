@@ -19,7 +19,10 @@ describe.each(SERVERS)('on %s', (server) => {
   beforeAll(async () => {
     // On Prosody only admins may create nodes on pubsub.localhost, and the harness makes the
     // fixed account alice its only admin (admins bypass access models: readers never are).
-    owner = server === 'prosody' ? await TestUser.create('alice', { shared: true, server }) : await TestUser.create('owner', { server });
+    owner =
+      server === 'prosody'
+        ? await TestUser.create('alice', { shared: true, server })
+        : await TestUser.create('owner', { server });
     const readers = await TestUser.createMany(['bob', 'carol'], { server });
     bob = readers[0]!;
     carol = readers[1]!;
@@ -39,7 +42,9 @@ describe.each(SERVERS)('on %s', (server) => {
     const s = () => ['-s', service];
 
     async function publish(text: string): Promise<string> {
-      const result = await owner.run(['--json', 'publish', ...s(), '-n', node, '-'], { input: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${text}</title></entry>` });
+      const result = await owner.run(['--json', 'publish', ...s(), '-n', node, '-'], {
+        input: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${text}</title></entry>`,
+      });
       expect(result.code, result.stderr).toBe(0);
       return json<{ id: string }>(result).id;
     }
@@ -52,14 +57,18 @@ describe.each(SERVERS)('on %s', (server) => {
       service = component ?? owner.jid;
       const made = await owner.run(['--json', 'encrypt-node', ...s(), '-n', node]);
       expect(made.code, made.stderr).toBe(0);
-      const config = await withUser(owner, async (ctx) => nodeConfiguration(await ctx.session(), service, node));
+      const config = await withUser(owner, async (ctx) =>
+        nodeConfiguration(await ctx.session(), service, node),
+      );
       expect(config?.['pubsub#access_model']).toBe('whitelist');
     });
 
     it('publish then fetch gives back the payload', async () => {
       await publish('one');
       const fetched = json<Fetched>(await fetchAs(owner));
-      expect(fetched.items.map((i) => i.xml)).toEqual(['<entry xmlns="http://www.w3.org/2005/Atom"><title>one</title></entry>']);
+      expect(fetched.items.map((i) => i.xml)).toEqual([
+        '<entry xmlns="http://www.w3.org/2005/Atom"><title>one</title></entry>',
+      ]);
     });
 
     it('share: bob and carol sync and read', async () => {
@@ -74,13 +83,24 @@ describe.each(SERVERS)('on %s', (server) => {
     });
 
     it('rotate --remove carol: bob reads old and new, carol is off the whitelist', async () => {
-      const rotated = await owner.run(['--json', 'secret', 'rotate', ...s(), '-n', node, '--remove', carol.jid]);
+      const rotated = await owner.run([
+        '--json',
+        'secret',
+        'rotate',
+        ...s(),
+        '-n',
+        node,
+        '--remove',
+        carol.jid,
+      ]);
       expect(rotated.code, rotated.stderr).toBe(0);
       await publish('two');
       expect((await bob.run(['sync'])).code).toBe(0);
       const bobRead = json<Fetched>(await fetchAs(bob));
       expect(bobRead.items.map((i) => i.status)).toEqual(['decrypted', 'decrypted']);
-      const affiliations = await withUser(owner, async (ctx) => nodeAffiliations(await ctx.session(), service, node));
+      const affiliations = await withUser(owner, async (ctx) =>
+        nodeAffiliations(await ctx.session(), service, node),
+      );
       expect(affiliations.get(carol.jid) ?? 'none').toBe('none');
       const carolRead = await fetchAs(carol);
       expect(carolRead.code).toBe(7);

@@ -18,11 +18,15 @@ describe('issue 17: slips', () => {
   async function blogIds(): Promise<string[]> {
     const fetched = await alice.run(['--json', 'fetch', '-n', BLOG, '--all']);
     expect(fetched.code, fetched.stderr).toBe(0);
-    return json<{ items: Array<{ id: string }> }>(fetched).items.map((item) => item.id).sort();
+    return json<{ items: Array<{ id: string }> }>(fetched)
+      .items.map((item) => item.id)
+      .sort();
   }
 
   async function post(text: string): Promise<string> {
-    const posted = await alice.run(['--json', 'blog', 'post', '--title', text, '--content-file', '-'], { input: `${text}\n` });
+    const posted = await alice.run(['--json', 'blog', 'post', '--title', text, '--content-file', '-'], {
+      input: `${text}\n`,
+    });
     expect(posted.code, posted.stderr).toBe(0);
     return json<{ id: string }>(posted).id;
   }
@@ -39,11 +43,18 @@ describe('issue 17: slips', () => {
 
   it('#17.5 --dry-run on publish and blog post prints the request and sends nothing', async () => {
     const before = await blogIds();
-    const dry = await alice.run(['blog', 'post', '--title', 'draft', '--content-file', '-', '--dry-run'], { input: 'not yet' });
+    const dry = await alice.run(['blog', 'post', '--title', 'draft', '--content-file', '-', '--dry-run'], {
+      input: 'not yet',
+    });
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/dry run/);
-    expect(dry.stdout).toMatch(/<publish node="urn:xmpp:microblog:0"><item id="[^"]+"><encrypted xmlns="urn:xmpp:openpgp:pubsub:0"/);
-    const batch = await alice.run(['--json', 'publish', '-n', BLOG, '--jsonl', '-', '--dry-run'], { input: '{"payload":"<entry xmlns=\'http://www.w3.org/2005/Atom\'/>"}\n{"id":"b","payload":"<entry xmlns=\'http://www.w3.org/2005/Atom\'/>"}' });
+    expect(dry.stdout).toMatch(
+      /<publish node="urn:xmpp:microblog:0"><item id="[^"]+"><encrypted xmlns="urn:xmpp:openpgp:pubsub:0"/,
+    );
+    const batch = await alice.run(['--json', 'publish', '-n', BLOG, '--jsonl', '-', '--dry-run'], {
+      input:
+        '{"payload":"<entry xmlns=\'http://www.w3.org/2005/Atom\'/>"}\n{"id":"b","payload":"<entry xmlns=\'http://www.w3.org/2005/Atom\'/>"}',
+    });
     expect(batch.code, batch.stderr).toBe(0);
     const preview = json<{ dryRun: boolean; items: Array<{ id: string; encrypted: boolean }> }>(batch);
     expect(preview.dryRun).toBe(true);
@@ -63,12 +74,17 @@ describe('issue 17: slips', () => {
     const dry = await alice.run(['retract', '-n', BLOG, first, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     // Prosody's nodes have notify_retract on: subscribers are told
-    expect(dry.stdout).toMatch(new RegExp(`<retract node="${BLOG}" notify="true"><item id="${first}"/></retract>`));
+    expect(dry.stdout).toMatch(
+      new RegExp(`<retract node="${BLOG}" notify="true"><item id="${first}"/></retract>`),
+    );
     expect(await blogIds()).toEqual(expect.arrayContaining([first, second]));
 
     const deleted = await alice.run(['--json', 'blog', 'delete', first]);
     expect(deleted.code, deleted.stderr).toBe(0);
-    expect(json<{ items: string[]; notify: boolean }>(deleted)).toMatchObject({ items: [first], notify: true });
+    expect(json<{ items: string[]; notify: boolean }>(deleted)).toMatchObject({
+      items: [first],
+      notify: true,
+    });
     const left = await blogIds();
     expect(left).toContain(second);
     expect(left).not.toContain(first);
@@ -83,7 +99,12 @@ describe('issue 17: slips', () => {
     const dry = await alice.run(['--json', 'secret', 'rotate', '-n', BLOG, '--remove', bob.jid, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     const secrets = json<{ secrets: Array<{ id: string; revoked: boolean }> }>(before).secrets;
-    expect(json(dry)).toMatchObject({ dryRun: true, revoke: secrets.filter((s) => !s.revoked).map((s) => s.id), newSecretFor: [], leaveWhitelist: [bob.jid] });
+    expect(json(dry)).toMatchObject({
+      dryRun: true,
+      revoke: secrets.filter((s) => !s.revoked).map((s) => s.id),
+      newSecretFor: [],
+      leaveWhitelist: [bob.jid],
+    });
     expect((await alice.run(['--json', 'secret', 'list', '-n', BLOG])).stdout).toBe(before.stdout);
     // bob still reads the blog: still whitelisted, the secret not revoked
     const read = await bob.run(['--json', 'fetch', '-s', alice.jid, '-n', BLOG, '--all']);

@@ -24,25 +24,48 @@ lines</content></entry>`;
 interface Fetched {
   service: string;
   node: string;
-  items: Array<{ id: string; status: string; xml?: string; reason?: string; secretId?: string; secretRevoked?: boolean }>;
+  items: Array<{
+    id: string;
+    status: string;
+    xml?: string;
+    reason?: string;
+    secretId?: string;
+    secretRevoked?: boolean;
+  }>;
   counts: { decrypted: number; plaintext: number; failed: number };
 }
 
-const canonical = (text: string | Buffer, what: string): string => canonicalXml(parseXmlElement(text.toString(), what));
+const canonical = (text: string | Buffer, what: string): string =>
+  canonicalXml(parseXmlElement(text.toString(), what));
 
 async function readConfig(user: TestUser, node: string) {
   return withUser(user, async (ctx) => nodeConfiguration(await ctx.session(), user.jid, node));
 }
 
 async function rawItem(user: TestUser, node: string, id: string) {
-  const items = await withUser(user, async (ctx) => parseItemsResult(await (await ctx.session()).iq(itemsIq(user.jid, node, { ids: [id] }), 'reading the raw item')).items);
+  const items = await withUser(
+    user,
+    async (ctx) =>
+      parseItemsResult(
+        await (await ctx.session()).iq(itemsIq(user.jid, node, { ids: [id] }), 'reading the raw item'),
+      ).items,
+  );
   expect(items.map((i) => i.id)).toEqual([id]);
   return items[0]!;
 }
 
-async function publishRaw(user: TestUser, node: string, secretId: string, ciphertext: Uint8Array): Promise<string> {
+async function publishRaw(
+  user: TestUser,
+  node: string,
+  secretId: string,
+  ciphertext: Uint8Array,
+): Promise<string> {
   const id = `gpg-${randomBytes(6).toString('hex')}`;
-  const payload = xml('encrypted', { xmlns: NS.oxps, key: secretId }, Buffer.from(ciphertext).toString('base64'));
+  const payload = xml(
+    'encrypted',
+    { xmlns: NS.oxps, key: secretId },
+    Buffer.from(ciphertext).toString('base64'),
+  );
   await withUser(user, async (ctx) => {
     await (await ctx.session()).iq(publishIq(user.jid, node, id, payload), 'publishing a raw item');
   });
@@ -70,19 +93,34 @@ describe('encrypt-node', () => {
     expect(await readConfig(alice, node)).toBeUndefined();
     const result = await alice.run(['--json', 'encrypt-node', '-n', node]);
     expect(result.code, result.stderr).toBe(0);
-    expect(json(result)).toMatchObject({ service: alice.jid, node, created: true, converted: false, newSecret: true });
+    expect(json(result)).toMatchObject({
+      service: alice.jid,
+      node,
+      created: true,
+      converted: false,
+      newSecret: true,
+    });
     const config = await readConfig(alice, node);
     expect(config?.['pubsub#access_model']).toBe('whitelist');
     expect(config?.['pubsub#type']).toBe(NS.oxps);
 
     // a second run keeps the node and the secret
-    const again = json<{ created: boolean; newSecret: boolean; secret: { id: string } }>(await alice.run(['--json', 'encrypt-node', '-n', node]));
-    expect(again).toMatchObject({ created: false, converted: false, newSecret: false, secret: { id: json<{ secret: { id: string } }>(result).secret.id } });
+    const again = json<{ created: boolean; newSecret: boolean; secret: { id: string } }>(
+      await alice.run(['--json', 'encrypt-node', '-n', node]),
+    );
+    expect(again).toMatchObject({
+      created: false,
+      converted: false,
+      newSecret: false,
+      secret: { id: json<{ secret: { id: string } }>(result).secret.id },
+    });
   });
 
   it('converts an existing open node only after confirmation (--yes without a terminal)', async () => {
     const node = `urn:example:nodes:open:${Date.now()}`;
-    await withUser(alice, async (ctx) => createNode(await ctx.session(), alice.jid, node, { 'pubsub#access_model': 'open' }));
+    await withUser(alice, async (ctx) =>
+      createNode(await ctx.session(), alice.jid, node, { 'pubsub#access_model': 'open' }),
+    );
     expect((await readConfig(alice, node))?.['pubsub#access_model']).toBe('open');
 
     const refused = await alice.run(['encrypt-node', '-n', node]);
@@ -95,7 +133,12 @@ describe('encrypt-node', () => {
 
     const converted = await alice.run(['--json', 'encrypt-node', '-n', node, '--yes']);
     expect(converted.code, converted.stderr).toBe(0);
-    expect(json(converted)).toMatchObject({ created: false, converted: true, previousAccessModel: 'open', newSecret: true });
+    expect(json(converted)).toMatchObject({
+      created: false,
+      converted: true,
+      previousAccessModel: 'open',
+      newSecret: true,
+    });
     expect((await readConfig(alice, node))?.['pubsub#access_model']).toBe('whitelist');
   });
 });
@@ -142,14 +185,22 @@ describe('items and GnuPG 2.2', () => {
   it('oxps fetch decrypts an item made by gpg --symmetric with the node secret', async () => {
     const plaintextFile = join(gpg.dir, 'payload.xml');
     await writeFile(plaintextFile, PAYLOAD);
-    const made = await gpg.ok(['--passphrase-fd', '0', '--symmetric', '--cipher-algo', 'AES256', '-o', '-', plaintextFile], `${secret.key}\n`);
+    const made = await gpg.ok(
+      ['--passphrase-fd', '0', '--symmetric', '--cipher-algo', 'AES256', '-o', '-', plaintextFile],
+      `${secret.key}\n`,
+    );
     const id = await publishRaw(alice, node, secret.id, made.stdout);
 
     const fetched = await alice.run(['--json', 'fetch', '-n', node, '-i', id]);
     expect(fetched.code, fetched.stderr).toBe(0);
     const body = json<Fetched>(fetched);
     expect(body.items).toHaveLength(1);
-    expect(body.items[0]).toMatchObject({ id, status: 'decrypted', secretId: secret.id, secretRevoked: false });
+    expect(body.items[0]).toMatchObject({
+      id,
+      status: 'decrypted',
+      secretId: secret.id,
+      secretRevoked: false,
+    });
     expect(canonical(body.items[0]!.xml!, 'fetched')).toBe(canonical(PAYLOAD, 'payload'));
   });
 
@@ -160,9 +211,13 @@ describe('items and GnuPG 2.2', () => {
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/is encrypted.*in clear/);
     expect(refused.stderr).toContain('--force');
-    expect(json<{ items: unknown[] }>(await alice.run(['--json', 'fetch', '-n', node, '-m', '50'])).items).toHaveLength(2); // nothing was published
+    expect(
+      json<{ items: unknown[] }>(await alice.run(['--json', 'fetch', '-n', node, '-m', '50'])).items,
+    ).toHaveLength(2); // nothing was published
 
-    const forced = await alice.run(['--json', 'publish', '-n', node, '--plaintext', '--force', '-'], { input: clear });
+    const forced = await alice.run(['--json', 'publish', '-n', node, '--plaintext', '--force', '-'], {
+      input: clear,
+    });
     expect(forced.code, forced.stderr).toBe(0);
     const { id, encrypted } = json<{ id: string; encrypted: boolean }>(forced);
     expect(encrypted).toBe(false);
@@ -180,7 +235,10 @@ describe('items and GnuPG 2.2', () => {
   it('reports an item encrypted with an unknown secret as failed, with exit code 9', async () => {
     const otherFile = join(gpg.dir, 'other.xml');
     await writeFile(otherFile, "<note xmlns='urn:example:notes'>other secret</note>");
-    const made = await gpg.ok(['--passphrase-fd', '0', '--symmetric', '--cipher-algo', 'AES256', '-o', '-', otherFile], 'a secret nobody shared with us\n');
+    const made = await gpg.ok(
+      ['--passphrase-fd', '0', '--symmetric', '--cipher-algo', 'AES256', '-o', '-', otherFile],
+      'a secret nobody shared with us\n',
+    );
     const unknownId = 'UnknownSecretId1234567';
     const id = await publishRaw(alice, node, unknownId, made.stdout);
 
@@ -188,11 +246,20 @@ describe('items and GnuPG 2.2', () => {
     expect(fetched.code).toBe(9);
     const body = json<Fetched>(fetched);
     const failed = body.items.filter((i) => i.status === 'failed');
-    expect(failed).toEqual([expect.objectContaining({ id, status: 'failed', secretId: unknownId, reason: expect.stringContaining(`unknown secret ${unknownId}`) })]);
+    expect(failed).toEqual([
+      expect.objectContaining({
+        id,
+        status: 'failed',
+        secretId: unknownId,
+        reason: expect.stringContaining(`unknown secret ${unknownId}`),
+      }),
+    ]);
     // the other items are still decrypted (or flagged) and listed
     expect(body.counts.failed).toBe(1);
     expect(body.counts.decrypted).toBeGreaterThanOrEqual(2);
-    expect(JSON.parse(fetched.stderr.trim().split('\n').pop()!)).toEqual({ error: expect.objectContaining({ code: 'PARTIAL', exitCode: 9 }) });
+    expect(JSON.parse(fetched.stderr.trim().split('\n').pop()!)).toEqual({
+      error: expect.objectContaining({ code: 'PARTIAL', exitCode: 9 }),
+    });
 
     const human = await alice.run(['fetch', '-n', node, '-i', id]);
     expect(human.code).toBe(9);
@@ -206,15 +273,29 @@ describe('clear items and publishers in every format (#12.15)', () => {
   // Prosody's PEP never does); alice is the component's admin
   let alice: TestUser;
   const node = `urn:example:nodes:publishers:${Date.now()}`;
-  const entry = (title: string) => `<entry xmlns='http://www.w3.org/2005/Atom'><title>${title}</title><content>body of ${title}</content></entry>`;
-  const fetch = (format: string) => alice.run(['fetch', '-s', PUBSUB, '-n', node, '--format', format, '-i', 'sealed', '-i', 'clear']);
+  const entry = (title: string) =>
+    `<entry xmlns='http://www.w3.org/2005/Atom'><title>${title}</title><content>body of ${title}</content></entry>`;
+  const fetch = (format: string) =>
+    alice.run(['fetch', '-s', PUBSUB, '-n', node, '--format', format, '-i', 'sealed', '-i', 'clear']);
 
   beforeAll(async () => {
     alice = await TestUser.create('alice', { shared: true });
     await alice.addProfile();
     expect((await alice.run(['encrypt-node', '-s', PUBSUB, '-n', node])).code).toBe(0);
-    expect((await alice.run(['publish', '-s', PUBSUB, '-n', node, '-i', 'sealed', '-'], { input: entry('sealed entry') })).code).toBe(0);
-    expect((await alice.run(['publish', '-s', PUBSUB, '-n', node, '-i', 'clear', '--plaintext', '--force', '-'], { input: entry('clear entry') })).code).toBe(0);
+    expect(
+      (
+        await alice.run(['publish', '-s', PUBSUB, '-n', node, '-i', 'sealed', '-'], {
+          input: entry('sealed entry'),
+        })
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await alice.run(['publish', '-s', PUBSUB, '-n', node, '-i', 'clear', '--plaintext', '--force', '-'], {
+          input: entry('clear entry'),
+        })
+      ).code,
+    ).toBe(0);
   });
 
   it('#12.15 marks a clear item in xml, text and atom output (the feed stays well-formed)', async () => {
@@ -231,16 +312,35 @@ describe('clear items and publishers in every format (#12.15)', () => {
     const atom = await fetch('atom');
     expect(atom.code, atom.stderr).toBe(0);
     const feed = parseXmlElement(atom.stdout.replace(/^<\?xml[^>]*\?>/, ''), 'feed');
-    expect(feed.getChildren('entry').map((e) => e.getChildText('title'))).toEqual(['sealed entry', 'clear entry']);
-    expect(atom.stdout).toMatch(/<!-- oxps: item clear · NOT ENCRYPTED[^>]*-->\s*<entry>\s*<title>clear entry/);
+    expect(feed.getChildren('entry').map((e) => e.getChildText('title'))).toEqual([
+      'sealed entry',
+      'clear entry',
+    ]);
+    expect(atom.stdout).toMatch(
+      /<!-- oxps: item clear · NOT ENCRYPTED[^>]*-->\s*<entry>\s*<title>clear entry/,
+    );
     expect(atom.stdout).not.toMatch(/item sealed[^>]*NOT ENCRYPTED/);
     expect(atom.stderr).toMatch(/1 item\(s\) of .* are not encrypted/);
   });
 
   it('#12.15 shows the publisher the server names in every format (no owner known on a component: no warning)', async () => {
-    const asJson = await alice.run(['--json', 'fetch', '-s', PUBSUB, '-n', node, '-i', 'sealed', '-i', 'clear']);
+    const asJson = await alice.run([
+      '--json',
+      'fetch',
+      '-s',
+      PUBSUB,
+      '-n',
+      node,
+      '-i',
+      'sealed',
+      '-i',
+      'clear',
+    ]);
     expect(asJson.code, asJson.stderr).toBe(0);
-    expect(json<Fetched>(asJson).items.map((i) => (i as { publisher?: string }).publisher)).toEqual([expect.stringMatching(new RegExp(`^${alice.jid}`)), expect.stringMatching(new RegExp(`^${alice.jid}`))]);
+    expect(json<Fetched>(asJson).items.map((i) => (i as { publisher?: string }).publisher)).toEqual([
+      expect.stringMatching(new RegExp(`^${alice.jid}`)),
+      expect.stringMatching(new RegExp(`^${alice.jid}`)),
+    ]);
     for (const format of ['xml', 'text', 'atom']) {
       const fetched = await fetch(format);
       expect(fetched.code, `${format}: ${fetched.stderr}`).toBe(0);

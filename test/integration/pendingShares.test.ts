@@ -20,7 +20,11 @@ describe('#17.8 pending shares', () => {
     await alice.addProfile();
     ok(await alice.run(['key', 'generate']));
     ok(await alice.run(['blog', 'setup']));
-    ok(await alice.run(['blog', 'post', '--title', 'hello', '--content-file', '-'], { input: 'for my readers' }));
+    ok(
+      await alice.run(['blog', 'post', '--title', 'hello', '--content-file', '-'], {
+        input: 'for my readers',
+      }),
+    );
   });
 
   /** alice's secret list (which first delivers what it may, under the trust policy of `globals`). */
@@ -57,14 +61,22 @@ describe('#17.8 pending shares', () => {
     await carol!.addProfile();
     const shared = await alice.run(['--json', 'blog', 'share', '--whitelist-only', bob!.jid, carol!.jid]);
     expect(shared.code, shared.stderr).toBe(0);
-    expect(json(shared)).toMatchObject({ recipients: [bob!.jid, carol!.jid], whitelisted: [bob!.jid, carol!.jid], pending: [bob!.jid, carol!.jid] });
+    expect(json(shared)).toMatchObject({
+      recipients: [bob!.jid, carol!.jid],
+      whitelisted: [bob!.jid, carol!.jid],
+      pending: [bob!.jid, carol!.jid],
+    });
     const before = await listing();
     expect(before.secrets.at(-1)!.readers).toEqual(expect.arrayContaining([bob!.jid, carol!.jid]));
     expect(before.pending!.map((p) => p.jid)).toEqual([bob!.jid, carol!.jid]);
     const doctor = await alice.run(['doctor']);
     expect(doctor.stdout).toMatch(new RegExp(`pending share: ${bob!.jid} .*${BLOG}.* since \\d{4}-`));
     // alice can still post: the readers waiting for a key do not count as left without the secret
-    ok(await alice.run(['blog', 'post', '--title', 'meanwhile', '--content-file', '-'], { input: 'while they wait' }));
+    ok(
+      await alice.run(['blog', 'post', '--title', 'meanwhile', '--content-file', '-'], {
+        input: 'while they wait',
+      }),
+    );
 
     ok(await bob!.run(['key', 'generate']));
     ok(await alice.run(['sync']));
@@ -75,7 +87,9 @@ describe('#17.8 pending shares', () => {
     // any command delivers first: secret list
     const after = await listing();
     expect(after.pending).toBeUndefined();
-    expect(after.secrets.filter((s) => !s.revoked).every((s) => s.sharedWith.includes(carol!.jid))).toBe(true);
+    expect(after.secrets.filter((s) => !s.revoked).every((s) => s.sharedWith.includes(carol!.jid))).toBe(
+      true,
+    );
     expect(await readable(carol!)).toBeGreaterThanOrEqual(2);
     expect((await alice.run(['doctor'])).stdout).not.toMatch(/pending share/);
   });
@@ -83,7 +97,9 @@ describe('#17.8 pending shares', () => {
   it('#17.8 a key the trust policy refuses gets nothing; a revoke before the key appears sends nothing', async () => {
     const node = 'urn:example:pending17';
     ok(await alice.run(['encrypt-node', '-n', node]));
-    ok(await alice.run(['publish', '-n', node, '-'], { input: '<note xmlns="urn:example:notes">one</note>' }));
+    ok(
+      await alice.run(['publish', '-n', node, '-'], { input: '<note xmlns="urn:example:notes">one</note>' }),
+    );
     const [erin, frank] = await TestUser.createMany(['erin', 'frank']);
     await erin!.addProfile();
     await frank!.addProfile();
@@ -114,7 +130,11 @@ describe('#17.8 pending shares', () => {
     ok(await alice.run(['secret', 'share', '-n', node, '--whitelist-only', gina!.jid, hank!.jid]));
     ok(await alice.run(['secret', 'rotate', '-n', node, '--remove', hank!.jid]));
     expect((await listing(node)).pending!.map((p) => p.jid)).toEqual([gina!.jid]);
-    ok(await alice.run(['publish', '-n', node, '-'], { input: '<note xmlns="urn:example:notes">after rotate</note>' }));
+    ok(
+      await alice.run(['publish', '-n', node, '-'], {
+        input: '<note xmlns="urn:example:notes">after rotate</note>',
+      }),
+    );
     ok(await gina!.run(['key', 'generate']));
     ok(await hank!.run(['key', 'generate']));
     ok(await alice.run(['sync']));

@@ -18,7 +18,13 @@ const execFileAsync = promisify(execFile);
 
 function serverArgs(withCa = true): string[] {
   const server = inject('prosody');
-  return ['--host', '127.0.0.1', '--port', String(server.port), ...(withCa ? ['--tls-ca', server.certFile] : [])];
+  return [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(server.port),
+    ...(withCa ? ['--tls-ca', server.certFile] : []),
+  ];
 }
 
 const passwordOf = (user: TestUser): string => `${user.name}pass`;
@@ -51,7 +57,10 @@ function oneLine(result: RunResult): string {
 /** Runs oxps with the password written to an extra file descriptor 3 (a pipe of the parent). */
 function runWithFd3(user: TestUser, args: string[], secret: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(user.env), stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: cleanEnv(user.env),
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -97,9 +106,17 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 describe('profile add: password sources', () => {
   it('takes the password from OXPS_PASSWORD and checks the login', async () => {
     const user = await TestUser.create('alice');
-    const added = await user.run(['--json', 'profile', 'add', user.jid, ...serverArgs()], { env: { OXPS_PASSWORD: passwordOf(user) } });
+    const added = await user.run(['--json', 'profile', 'add', user.jid, ...serverArgs()], {
+      env: { OXPS_PASSWORD: passwordOf(user) },
+    });
     expect(added.code, added.stderr).toBe(0);
-    expect(json(added)).toMatchObject({ name: user.jid, jid: user.jid, host: '127.0.0.1', port: inject('prosody').port, default: true });
+    expect(json(added)).toMatchObject({
+      name: user.jid,
+      jid: user.jid,
+      host: '127.0.0.1',
+      port: inject('prosody').port,
+      default: true,
+    });
     // the stored password logs in: no OXPS_PASSWORD from now on
     const node = await user.run(['--json', 'encrypt-node', '-n', 'urn:example:profile:env']);
     expect(node.code, node.stderr).toBe(0);
@@ -121,14 +138,22 @@ describe('profile add: password sources', () => {
 
   it('takes the password from --password-file /dev/fd/3', async () => {
     const user = await TestUser.create('carol');
-    const added = await runWithFd3(user, ['profile', 'add', user.jid, ...serverArgs(), '--password-file', '/dev/fd/3'], passwordOf(user));
+    const added = await runWithFd3(
+      user,
+      ['profile', 'add', user.jid, ...serverArgs(), '--password-file', '/dev/fd/3'],
+      passwordOf(user),
+    );
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain(`profile ${user.jid} saved`);
     const node = await user.run(['encrypt-node', '-n', 'urn:example:profile:fd']);
     expect(node.code, node.stderr).toBe(0);
     // a wrong password through the same descriptor is refused: the descriptor really was read
     const other = await TestUser.device(user.name);
-    const wrong = await runWithFd3(other, ['profile', 'add', user.jid, ...serverArgs(), '--password-file', '/dev/fd/3'], 'not the password');
+    const wrong = await runWithFd3(
+      other,
+      ['profile', 'add', user.jid, ...serverArgs(), '--password-file', '/dev/fd/3'],
+      'not the password',
+    );
     expect(wrong.code, wrong.stderr).toBe(4);
   });
 
@@ -138,17 +163,35 @@ describe('profile add: password sources', () => {
     const file = join(dir, 'xmpp password');
     await writeFile(file, `${passwordOf(user)}\n`, { mode: 0o600 });
     const command = `cat '${file}'`; // a quoted path with spaces, as a shell would split it
-    const added = await user.run(['profile', 'add', user.jid, ...serverArgs(), '--password-command', command]);
+    const added = await user.run([
+      'profile',
+      'add',
+      user.jid,
+      ...serverArgs(),
+      '--password-command',
+      command,
+    ]);
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain(`profile ${user.jid} saved (login checked)`);
     expect(await filesContaining(user, passwordOf(user))).toEqual([]);
 
     // CI style: the account from the environment, the password from the command, nothing stored
     const fresh = await TestUser.device(user.name);
-    const accountEnv = { OXPS_JID: user.jid, OXPS_HOST: '127.0.0.1', OXPS_PORT: String(inject('prosody').port), OXPS_TLS_CA: inject('prosody').certFile };
-    const node = await fresh.run(['--password-command', command, 'encrypt-node', '-n', 'urn:example:profile:command'], { env: accountEnv });
+    const accountEnv = {
+      OXPS_JID: user.jid,
+      OXPS_HOST: '127.0.0.1',
+      OXPS_PORT: String(inject('prosody').port),
+      OXPS_TLS_CA: inject('prosody').certFile,
+    };
+    const node = await fresh.run(
+      ['--password-command', command, 'encrypt-node', '-n', 'urn:example:profile:command'],
+      { env: accountEnv },
+    );
     expect(node.code, node.stderr).toBe(0);
-    const piped = await fresh.run(['--password-command', `cat '${file}' | head -1`, 'encrypt-node', '-n', 'urn:example:profile:command'], { env: accountEnv });
+    const piped = await fresh.run(
+      ['--password-command', `cat '${file}' | head -1`, 'encrypt-node', '-n', 'urn:example:profile:command'],
+      { env: accountEnv },
+    );
     expect(piped.code).toBe(2);
     expect(oneLine(piped)).toContain('--password-command runs without a shell and cannot take "|"');
   });
@@ -158,10 +201,17 @@ describe('profile add: password sources', () => {
     const dir = await mkdtemp(join(tmpdir(), 'oxps-pwenv-'));
     const envFile = join(dir, 'environment');
     const script = join(dir, 'print-env');
-    await writeFile(script, `#!/bin/sh\nenv > ${shellQuote(envFile)}\necho ${shellQuote(passwordOf(user))}\n`, { mode: 0o700 });
-    const added = await user.run(['profile', 'add', user.jid, ...serverArgs(), '--password-command', script], {
-      env: { OXPS_PASSWORD: 'an-inherited-password', OXPS_PROFILE_NOTE: 'any OXPS_ variable' },
-    });
+    await writeFile(
+      script,
+      `#!/bin/sh\nenv > ${shellQuote(envFile)}\necho ${shellQuote(passwordOf(user))}\n`,
+      { mode: 0o700 },
+    );
+    const added = await user.run(
+      ['profile', 'add', user.jid, ...serverArgs(), '--password-command', script],
+      {
+        env: { OXPS_PASSWORD: 'an-inherited-password', OXPS_PROFILE_NOTE: 'any OXPS_ variable' },
+      },
+    );
     expect(added.code, added.stderr).toBe(0);
     const environment = await readFile(envFile, 'utf8');
     expect(environment).not.toMatch(/^OXPS_/m);
@@ -178,20 +228,29 @@ describe('profile add: password sources', () => {
     const exitFile = join(user.home, 'exit-code');
     const env = cleanEnv({ ...user.env, TERM: 'screen' });
     const script = join(user.home, 'prompt.sh');
-    await writeFile(script, [
-      '#!/bin/sh',
-      `env -i ${Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v ?? '')}`).join(' ')} ${shellQuote(process.execPath)} ${shellQuote(BIN)} profile add ${shellQuote(user.jid)} ${serverArgs().map(shellQuote).join(' ')}`,
-      'code=$?',
-      `echo "$code" > ${shellQuote(exitFile)}`,
-      'echo "EXIT=$code"',
-      'exec sleep 600',
-      '',
-    ].join('\n'));
+    await writeFile(
+      script,
+      [
+        '#!/bin/sh',
+        `env -i ${Object.entries(env)
+          .map(([k, v]) => `${k}=${shellQuote(v ?? '')}`)
+          .join(
+            ' ',
+          )} ${shellQuote(process.execPath)} ${shellQuote(BIN)} profile add ${shellQuote(user.jid)} ${serverArgs().map(shellQuote).join(' ')}`,
+        'code=$?',
+        `echo "$code" > ${shellQuote(exitFile)}`,
+        'echo "EXIT=$code"',
+        'exec sleep 600',
+        '',
+      ].join('\n'),
+    );
     const tmux = (...args: string[]) => execFileAsync('tmux', ['-L', socket, ...args]);
     await tmux('new-session', '-d', '-s', 'oxps', '-x', '160', '-y', '40', `sh ${shellQuote(script)}`);
     try {
       const screen = async () => (await tmux('capture-pane', '-p', '-t', 'oxps')).stdout;
-      const prompt = await waitFor('the password prompt', async () => ((await screen()).includes('Password') ? screen() : undefined));
+      const prompt = await waitFor('the password prompt', async () =>
+        (await screen()).includes('Password') ? screen() : undefined,
+      );
       expect(prompt).toContain(`Password of ${user.jid}`);
 
       // the oxps process is waiting at the prompt: inspect its argv and environment
@@ -207,7 +266,9 @@ describe('profile add: password sources', () => {
 
       await tmux('send-keys', '-t', 'oxps', '-l', password);
       await tmux('send-keys', '-t', 'oxps', 'Enter');
-      const done = await waitFor('oxps to finish', async () => ((await screen()).includes('EXIT=') ? screen() : undefined));
+      const done = await waitFor('oxps to finish', async () =>
+        (await screen()).includes('EXIT=') ? screen() : undefined,
+      );
       expect(done).toContain(`profile ${user.jid} saved (login checked)`);
       expect(done).not.toContain(password); // the prompt masks what is typed
       expect(done).toContain('EXIT=0');
@@ -241,13 +302,20 @@ describe('profile list, show, remove', () => {
   beforeAll(async () => {
     user = await TestUser.create('frank');
     await user.addProfile();
-    const second = await user.run(['-p', other, 'profile', 'add', user.jid, ...serverArgs(), '--no-verify'], { env: { OXPS_PASSWORD: passwordOf(user) } });
+    const second = await user.run(['-p', other, 'profile', 'add', user.jid, ...serverArgs(), '--no-verify'], {
+      env: { OXPS_PASSWORD: passwordOf(user) },
+    });
     expect(second.code, second.stderr).toBe(0);
   });
 
   it('lists the profiles, the first one as default', async () => {
-    const listed = json<{ profiles: Array<{ name: string; jid: string; default: boolean; tlsCa?: string }> }>(await user.run(['--json', 'profile', 'list']));
-    expect(listed.profiles.map((p) => [p.name, p.jid, p.default])).toEqual([[user.jid, user.jid, true], [other, user.jid, false]]);
+    const listed = json<{ profiles: Array<{ name: string; jid: string; default: boolean; tlsCa?: string }> }>(
+      await user.run(['--json', 'profile', 'list']),
+    );
+    expect(listed.profiles.map((p) => [p.name, p.jid, p.default])).toEqual([
+      [user.jid, user.jid, true],
+      [other, user.jid, false],
+    ]);
     expect(listed.profiles[0]!.tlsCa).toBe(inject('prosody').certFile);
     const human = await user.run(['profile', 'list']);
     expect(human.code).toBe(0);
@@ -267,28 +335,44 @@ describe('profile list, show, remove', () => {
   });
 
   it('remove deletes the stored password: later runs fail with exit 3', async () => {
-    const vault = new VaultStore(join(user.env.XDG_DATA_HOME!, 'oxps', 'vault'), async () => user.env.OXPS_PASSPHRASE!);
+    const vault = new VaultStore(
+      join(user.env.XDG_DATA_HOME!, 'oxps', 'vault'),
+      async () => user.env.OXPS_PASSPHRASE!,
+    );
     expect(await vault.get(user.jid, 'password')).toBe(passwordOf(user));
     // the account from the environment logs in with the password stored under its profile name
-    const accountEnv = { OXPS_JID: user.jid, OXPS_HOST: '127.0.0.1', OXPS_PORT: String(inject('prosody').port), OXPS_TLS_CA: inject('prosody').certFile };
+    const accountEnv = {
+      OXPS_JID: user.jid,
+      OXPS_HOST: '127.0.0.1',
+      OXPS_PORT: String(inject('prosody').port),
+      OXPS_TLS_CA: inject('prosody').certFile,
+    };
     const before = await user.run(['encrypt-node', '-n', 'urn:example:profile:remove'], { env: accountEnv });
     expect(before.code, before.stderr).toBe(0);
 
     const removed = await user.run(['--json', 'profile', 'remove', user.jid]);
     expect(removed.code, removed.stderr).toBe(0);
     expect(json(removed)).toEqual({ removed: user.jid });
-    expect(await new VaultStore(vault.path, async () => user.env.OXPS_PASSPHRASE!).get(user.jid, 'password')).toBeUndefined();
+    expect(
+      await new VaultStore(vault.path, async () => user.env.OXPS_PASSPHRASE!).get(user.jid, 'password'),
+    ).toBeUndefined();
 
-    const noPassword = await user.run(['encrypt-node', '-n', 'urn:example:profile:remove'], { env: accountEnv });
+    const noPassword = await user.run(['encrypt-node', '-n', 'urn:example:profile:remove'], {
+      env: accountEnv,
+    });
     expect(noPassword.code).toBe(3);
     expect(oneLine(noPassword)).toContain(`no password stored for profile "${user.jid}"`);
     const noProfile = await user.run(['-p', user.jid, 'encrypt-node', '-n', 'urn:example:profile:remove']);
     expect(noProfile.code).toBe(3);
     expect(oneLine(noProfile)).toContain(`no profile "${user.jid}" (known: ${other})`);
     // the other profile became the default, and still has its own password
-    const listed = json<{ profiles: Array<{ name: string; default: boolean }> }>(await user.run(['--json', 'profile', 'list']));
+    const listed = json<{ profiles: Array<{ name: string; default: boolean }> }>(
+      await user.run(['--json', 'profile', 'list']),
+    );
     expect(listed.profiles).toEqual([expect.objectContaining({ name: other, default: true })]);
-    expect(await new VaultStore(vault.path, async () => user.env.OXPS_PASSPHRASE!).get(other, 'password')).toBe(passwordOf(user));
+    expect(
+      await new VaultStore(vault.path, async () => user.env.OXPS_PASSPHRASE!).get(other, 'password'),
+    ).toBe(passwordOf(user));
   });
 });
 
@@ -318,7 +402,14 @@ describe('profile add: connection errors', () => {
 
   it('nothing listening: exit 5, cannot reach host:port (ECONNREFUSED)', async () => {
     const port = await freePort();
-    const result = await add(user.jid, ['--host', '127.0.0.1', '--port', String(port), '--tls-ca', inject('prosody').certFile]);
+    const result = await add(user.jid, [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--tls-ca',
+      inject('prosody').certFile,
+    ]);
     expect(result.code).toBe(5);
     expect(oneLine(result)).toContain(`cannot reach 127.0.0.1:${port} (ECONNREFUSED`);
     await nothingStored();
@@ -348,19 +439,27 @@ describe('profile add: connection errors', () => {
   });
 });
 
-describe('profile names stay inside oxps\'s own folders', () => {
+describe("profile names stay inside oxps's own folders", () => {
   it('#12.2 refuses -p .., -p ., -p ../x, names with / and over-long names: exit 2, one line, nothing stored', async () => {
     const user = await TestUser.device('jane');
     const refused = ['..', '.', '...', '../x', 'a/b', '/etc', 'x'.repeat(129), 'two words', ''];
     for (const name of refused) {
-      const result = await user.run(['-p', name, 'profile', 'add', user.jid, '--no-verify'], { env: { OXPS_PASSWORD: 'pw' } });
+      const result = await user.run(['-p', name, 'profile', 'add', user.jid, '--no-verify'], {
+        env: { OXPS_PASSWORD: 'pw' },
+      });
       expect(result.code, `-p ${JSON.stringify(name)}: ${result.stderr}`).toBe(2);
       expect(oneLine(result)).toContain(`profile name ${JSON.stringify(name)} (from -p) is not allowed`);
     }
-    const fromEnv = await user.run(['encrypt-node', '-n', 'urn:example:names'], { env: { OXPS_PROFILE: '..' } });
+    const fromEnv = await user.run(['encrypt-node', '-n', 'urn:example:names'], {
+      env: { OXPS_PROFILE: '..' },
+    });
     expect(fromEnv.code).toBe(2);
     expect(oneLine(fromEnv)).toContain('profile name ".." (from OXPS_PROFILE) is not allowed');
-    for (const command of [['profile', 'show', '../x'], ['profile', 'remove', '..'], ['profile', 'remove', '.']]) {
+    for (const command of [
+      ['profile', 'show', '../x'],
+      ['profile', 'remove', '..'],
+      ['profile', 'remove', '.'],
+    ]) {
       const result = await user.run(command);
       expect(result.code, `${command.join(' ')}: ${result.stderr}`).toBe(2);
       expect(oneLine(result)).toContain('is not allowed');
@@ -372,22 +471,29 @@ describe('profile names stay inside oxps\'s own folders', () => {
   it('#12.2 accepts the JID as a name, and names with . @ + - _', async () => {
     const user = await TestUser.device('kate');
     for (const name of [user.jid, 'me+blog@example.org', 'work.blog_2-x']) {
-      const result = await user.run(['-p', name, 'profile', 'add', user.jid, '--no-verify'], { env: { OXPS_PASSWORD: 'pw' } });
+      const result = await user.run(['-p', name, 'profile', 'add', user.jid, '--no-verify'], {
+        env: { OXPS_PASSWORD: 'pw' },
+      });
       expect(result.code, `${name}: ${result.stderr}`).toBe(0);
     }
   });
 
-  it('#12.2 profile remove never deletes outside oxps\'s folders: files beside them survive', async () => {
+  it("#12.2 profile remove never deletes outside oxps's folders: files beside them survive", async () => {
     const user = await TestUser.device('liam');
     const data = user.env.XDG_DATA_HOME!;
     const cache = user.env.XDG_CACHE_HOME!;
-    const siblings = [join(data, 'other-app', 'keep'), join(cache, 'other-app', 'keep'), join(data, 'keep'), join(cache, 'keep')];
+    const siblings = [
+      join(data, 'other-app', 'keep'),
+      join(cache, 'other-app', 'keep'),
+      join(data, 'keep'),
+      join(cache, 'keep'),
+    ];
     for (const file of siblings) {
       await mkdir(join(file, '..'), { recursive: true });
-      await writeFile(file, 'not oxps\'s');
+      await writeFile(file, "not oxps's");
     }
     const survive = async (): Promise<void> => {
-      for (const file of siblings) expect(await readFile(file, 'utf8'), file).toBe('not oxps\'s');
+      for (const file of siblings) expect(await readFile(file, 'utf8'), file).toBe("not oxps's");
     };
 
     // the attack of the issue: a profile named "..", then its removal
@@ -399,19 +505,30 @@ describe('profile names stay inside oxps\'s own folders', () => {
     const configFile = join(user.env.XDG_CONFIG_HOME!, 'oxps', 'config.json');
     for (const name of ['.', '..']) {
       await mkdir(join(configFile, '..'), { recursive: true });
-      await writeFile(configFile, JSON.stringify({ version: 1, defaultProfile: name, profiles: { [name]: { jid: user.jid } } }), { mode: 0o600 });
-      for (const command of [['profile', 'remove', name], ['encrypt-node', '-n', 'urn:example:names']]) {
+      await writeFile(
+        configFile,
+        JSON.stringify({ version: 1, defaultProfile: name, profiles: { [name]: { jid: user.jid } } }),
+        { mode: 0o600 },
+      );
+      for (const command of [
+        ['profile', 'remove', name],
+        ['encrypt-node', '-n', 'urn:example:names'],
+      ]) {
         const refused = await user.run(command);
         expect(refused.code, `${command.join(' ')}: ${refused.stderr}`).toBe(2);
       }
       const used = await user.run(['encrypt-node', '-n', 'urn:example:names']);
-      expect(oneLine(used)).toContain(`the configuration file ${configFile} names a profile ${JSON.stringify(name)}, which is not allowed`);
+      expect(oneLine(used)).toContain(
+        `the configuration file ${configFile} names a profile ${JSON.stringify(name)}, which is not allowed`,
+      );
       await survive();
     }
     await writeFile(configFile, JSON.stringify({ version: 1, profiles: {} }), { mode: 0o600 });
 
     // an ordinary profile's removal takes its own folders only (the shared vault stays)
-    const added = await user.run(['profile', 'add', user.jid, '--no-verify'], { env: { OXPS_PASSWORD: 'pw' } });
+    const added = await user.run(['profile', 'add', user.jid, '--no-verify'], {
+      env: { OXPS_PASSWORD: 'pw' },
+    });
     expect(added.code, added.stderr).toBe(0);
     await mkdir(join(data, 'oxps', user.jid), { recursive: true });
     await mkdir(join(cache, 'oxps', user.jid), { recursive: true });

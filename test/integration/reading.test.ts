@@ -18,9 +18,15 @@ interface ErrorBody {
 }
 
 /** Runs oxps and sends SIGINT as soon as it has written its first bytes on stdout. */
-function interruptOnFirstOutput(user: TestUser, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function interruptOnFirstOutput(
+  user: TestUser,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(user.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: cleanEnv(user.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let sent = false;
@@ -50,8 +56,16 @@ describe('reading nodes', () => {
       ok(await user.run(['key', 'generate']));
     }
     ok(await alice.run(['blog', 'setup', '--yes']));
-    ok(await alice.run(['blog', 'post', '--title', 'First & plain', '--content-file', '-'], { input: 'plain body\n' }));
-    ok(await alice.run(['blog', 'post', '--title', 'Second', '--markdown', '--content-file', '-'], { input: 'some *rich* text\n' }));
+    ok(
+      await alice.run(['blog', 'post', '--title', 'First & plain', '--content-file', '-'], {
+        input: 'plain body\n',
+      }),
+    );
+    ok(
+      await alice.run(['blog', 'post', '--title', 'Second', '--markdown', '--content-file', '-'], {
+        input: 'some *rich* text\n',
+      }),
+    );
   });
 
   it('#17.6 a reader not on the whitelist is told he is not a reader of the blog and whom to ask (exit 7)', async () => {
@@ -66,7 +80,12 @@ describe('reading nodes', () => {
     const refused = await bob.run(['--json', 'blog', 'read', '-s', alice.jid]);
     expect(refused.code, refused.stderr).toBe(7);
     const document = json<{ service: string; items: unknown[]; error: ErrorBody }>(refused);
-    expect(document).toMatchObject({ service: alice.jid, node: BLOG, items: [], error: { code: 'SERVER_ERROR', exitCode: 7 } });
+    expect(document).toMatchObject({
+      service: alice.jid,
+      node: BLOG,
+      items: [],
+      error: { code: 'SERVER_ERROR', exitCode: 7 },
+    });
   });
 
   it('#17.6 a node that does not exist is "not found" (exit 3), on PEP and on a pubsub service', async () => {
@@ -86,9 +105,18 @@ describe('reading nodes', () => {
   it('#17.1 Ctrl-C in the middle of a --json fetch leaves one closed document on stdout (exit 130)', async () => {
     const node = `urn:example:interrupted:${Date.now()}`;
     ok(await alice.run(['encrypt-node', '-n', node]));
-    const lines = Array.from({ length: 120 }, (_, i) => JSON.stringify({ payload: `<note xmlns='urn:example:notes'>${'x'.repeat(2000)} ${i}</note>` })).join('\n');
+    const lines = Array.from({ length: 120 }, (_, i) =>
+      JSON.stringify({ payload: `<note xmlns='urn:example:notes'>${'x'.repeat(2000)} ${i}</note>` }),
+    ).join('\n');
     ok(await alice.run(['publish', '-n', node, '--jsonl', '-'], { input: lines, timeoutMs: 300_000 }));
-    const interrupted = await interruptOnFirstOutput(alice, ['--json', 'fetch', '-n', node, '--all', '--no-cache']);
+    const interrupted = await interruptOnFirstOutput(alice, [
+      '--json',
+      'fetch',
+      '-n',
+      node,
+      '--all',
+      '--no-cache',
+    ]);
     expect(interrupted.code, interrupted.stderr).toBe(130);
     const document = JSON.parse(interrupted.stdout) as { items: unknown[]; error: ErrorBody };
     expect(document.error).toMatchObject({ code: 'INTERRUPTED', exitCode: 130 });
@@ -104,12 +132,18 @@ describe('reading nodes', () => {
     expect(read.stdout).toMatch(/(plain body|some \*rich\* text)\n\n(First & plain|Second)\n/);
   });
 
-  it('#17.12 --json blog read gives each entry\'s fields parsed beside the raw XML', async () => {
-    const read = json<{ items: Array<{ xml: string; entry: Record<string, string> }> }>(ok(await alice.run(['--json', 'blog', 'read'])));
+  it("#17.12 --json blog read gives each entry's fields parsed beside the raw XML", async () => {
+    const read = json<{ items: Array<{ xml: string; entry: Record<string, string> }> }>(
+      ok(await alice.run(['--json', 'blog', 'read'])),
+    );
     const byTitle = Object.fromEntries(read.items.map((item) => [item.entry.title, item]));
     const plain = byTitle['First & plain']!;
     expect(plain.xml).toContain('<entry');
-    expect(plain.entry).toMatchObject({ title: 'First & plain', author: alice.jid.split('@')[0], text: 'plain body' });
+    expect(plain.entry).toMatchObject({
+      title: 'First & plain',
+      author: alice.jid.split('@')[0],
+      text: 'plain body',
+    });
     expect(plain.entry.published).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(plain.entry.updated).toBe(plain.entry.published);
     expect(plain.entry.xhtml).toBeUndefined();
@@ -122,9 +156,20 @@ describe('reading nodes', () => {
   it('#17.11 fetch --format atom writes a feed valid by RFC 4287 (one content per entry)', async () => {
     const clear = `urn:example:clear-atom:${Date.now()}`;
     // an entry that lacks what a feed needs (id, updated, title), and one with two contents
-    ok(await alice.run(['publish', '--plaintext', '-n', clear, '-i', 'bare', '-'], { input: `<entry xmlns='http://www.w3.org/2005/Atom'><content>bare</content></entry>` }));
-    ok(await alice.run(['publish', '--plaintext', '-n', clear, '-i', 'two', '-'], { input: `<entry xmlns='http://www.w3.org/2005/Atom'><title>t</title><title>t2</title><content type='text'>a</content><content type='text'>b</content></entry>` }));
-    for (const [service, node] of [[alice.jid, BLOG], [alice.jid, clear]] as const) {
+    ok(
+      await alice.run(['publish', '--plaintext', '-n', clear, '-i', 'bare', '-'], {
+        input: `<entry xmlns='http://www.w3.org/2005/Atom'><content>bare</content></entry>`,
+      }),
+    );
+    ok(
+      await alice.run(['publish', '--plaintext', '-n', clear, '-i', 'two', '-'], {
+        input: `<entry xmlns='http://www.w3.org/2005/Atom'><title>t</title><title>t2</title><content type='text'>a</content><content type='text'>b</content></entry>`,
+      }),
+    );
+    for (const [service, node] of [
+      [alice.jid, BLOG],
+      [alice.jid, clear],
+    ] as const) {
       const feed = ok(await alice.run(['fetch', '-s', service, '-n', node, '--format', 'atom']));
       expect(atomRfc4287Problems(feed.stdout), feed.stdout).toEqual([]);
     }

@@ -13,7 +13,11 @@ import { startProsody, removeServerDir, type ProsodyServer } from '../harness/pr
 const PUBSUB = 'pubsub.localhost';
 
 function items(count: number, tag: string): string {
-  return Array.from({ length: count }, (_, i) => JSON.stringify({ payload: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${tag} ${i}</title></entry>` })).join('\n');
+  return Array.from({ length: count }, (_, i) =>
+    JSON.stringify({
+      payload: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${tag} ${i}</title></entry>`,
+    }),
+  ).join('\n');
 }
 
 /**
@@ -49,8 +53,15 @@ async function whileRunning(
 }
 
 /** Starts oxps and SIGKILLs it as soon as `ready` says so (polled every 20 ms). */
-async function killWhen(user: TestUser, args: string[], ready: (stderr: string) => Promise<boolean> | boolean, input?: string): Promise<void> {
-  const run = await whileRunning(cleanEnv(user.env), args, input, 20, async (_pid, stderr) => ((await ready(stderr)) ? 'kill' : undefined));
+async function killWhen(
+  user: TestUser,
+  args: string[],
+  ready: (stderr: string) => Promise<boolean> | boolean,
+  input?: string,
+): Promise<void> {
+  const run = await whileRunning(cleanEnv(user.env), args, input, 20, async (_pid, stderr) =>
+    (await ready(stderr)) ? 'kill' : undefined,
+  );
   expect(run.code, `oxps ${args.join(' ')} finished before it could be killed:\n${run.stderr}`).toBeNull();
 }
 
@@ -59,7 +70,9 @@ async function journalRecords(user: TestUser): Promise<number> {
   const files = await readdir(dir).catch(() => [] as string[]);
   let records = 0;
   for (const file of files.filter((f) => f.endsWith('.journal') && !f.startsWith('.'))) {
-    records += (await readFile(join(dir, file), 'utf8').catch(() => '')).split('\n').filter((l) => /^\d+$/.test(l)).length;
+    records += (await readFile(join(dir, file), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter((l) => /^\d+$/.test(l)).length;
   }
   return records;
 }
@@ -67,7 +80,20 @@ async function journalRecords(user: TestUser): Promise<number> {
 /** A user with a profile on a Prosody of the test's own (its accounts are "<name>@localhost"). */
 async function deviceOn(server: ProsodyServer, name: string): Promise<TestUser> {
   const user = await TestUser.device(name);
-  const added = await user.run(['profile', 'add', user.jid, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', server.certFile], { env: { OXPS_PASSWORD: `${name}pass` } });
+  const added = await user.run(
+    [
+      'profile',
+      'add',
+      user.jid,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(server.port),
+      '--tls-ca',
+      server.certFile,
+    ],
+    { env: { OXPS_PASSWORD: `${name}pass` } },
+  );
   expect(added.code, added.stderr).toBe(0);
   return user;
 }
@@ -85,7 +111,12 @@ describe('runs killed midway', () => {
   let server: ProsodyServer;
 
   beforeAll(async () => {
-    server = await startProsody({ pubsubAdmins: ['alice@localhost'], extraAccounts: READERS, unanswered: { [`${BATCH_NODE} publish`]: ANSWERED }, holdPingsAfterMessages: holdRotation });
+    server = await startProsody({
+      pubsubAdmins: ['alice@localhost'],
+      extraAccounts: READERS,
+      unanswered: { [`${BATCH_NODE} publish`]: ANSWERED },
+      holdPingsAfterMessages: holdRotation,
+    });
   });
 
   afterAll(async () => {
@@ -97,20 +128,36 @@ describe('runs killed midway', () => {
     const alice = await deviceOn(server, 'alice');
     ok(await alice.run(['encrypt-node', '-s', PUBSUB, '-n', BATCH_NODE]));
     const input = items(1000, 'batch');
-    await killWhen(alice, ['--timeout', '300', 'publish', '-s', PUBSUB, '-n', BATCH_NODE, '--jsonl', '-'], async () => (await journalRecords(alice)) >= JOURNALED, input);
+    await killWhen(
+      alice,
+      ['--timeout', '300', 'publish', '-s', PUBSUB, '-n', BATCH_NODE, '--jsonl', '-'],
+      async () => (await journalRecords(alice)) >= JOURNALED,
+      input,
+    );
     const partial = await journalRecords(alice);
     expect(partial).toBeGreaterThanOrEqual(JOURNALED);
     expect(partial).toBeLessThanOrEqual(ANSWERED);
     // the same server, now answering every publish
     await server.stop();
-    server = await startProsody({ dir: server.dir, port: server.port, pubsubAdmins: ['alice@localhost'], extraAccounts: READERS, holdPingsAfterMessages: holdRotation });
+    server = await startProsody({
+      dir: server.dir,
+      port: server.port,
+      pubsubAdmins: ['alice@localhost'],
+      extraAccounts: READERS,
+      holdPingsAfterMessages: holdRotation,
+    });
 
-    const rerun = await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', BATCH_NODE, '--jsonl', '-'], { input, timeoutMs: 300_000 });
+    const rerun = await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', BATCH_NODE, '--jsonl', '-'], {
+      input,
+      timeoutMs: 300_000,
+    });
     expect(rerun.code, rerun.stderr).toBe(0);
     const result = json<{ total: number; published: number; alreadyDone: number }>(rerun);
     expect(result.total).toBe(1000);
     expect(result.alreadyDone).toBeGreaterThanOrEqual(partial);
-    const fetched = json<{ items: Array<{ id: string; status: string; xml: string }> }>(await alice.run(['--json', '--timeout', '120', 'fetch', '-s', PUBSUB, '-n', BATCH_NODE, '--all']));
+    const fetched = json<{ items: Array<{ id: string; status: string; xml: string }> }>(
+      await alice.run(['--json', '--timeout', '120', 'fetch', '-s', PUBSUB, '-n', BATCH_NODE, '--all']),
+    );
     expect(fetched.items).toHaveLength(1000);
     expect(new Set(fetched.items.map((i) => i.id)).size).toBe(1000);
     expect(fetched.items.every((i) => i.status === 'decrypted')).toBe(true);
@@ -118,33 +165,45 @@ describe('runs killed midway', () => {
     expect(titles.size).toBe(1000);
 
     // a third run publishes nothing
-    const third = json<{ published: number }>(await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', BATCH_NODE, '--jsonl', '-'], { input }));
+    const third = json<{ published: number }>(
+      await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', BATCH_NODE, '--jsonl', '-'], { input }),
+    );
     expect(third.published).toBe(0);
   });
 
-  it('a rotation is finished by the next command, and every recipient gets the new secret', { timeout: 360_000 }, async () => {
-    const alice = await deviceOn(server, 'alice');
-    const readers = await Promise.all(READERS.map((name) => deviceOn(server, name)));
-    await Promise.all([alice, ...readers].map(async (user) => ok(await user.run(['key', 'generate']))));
-    const node = `urn:example:reliability:rotate:${Date.now()}`;
-    ok(await alice.run(['encrypt-node', '-n', node]));
-    ok(await alice.run(['secret', 'share', '-n', node, ...readers.map((r) => r.jid)]));
+  it(
+    'a rotation is finished by the next command, and every recipient gets the new secret',
+    { timeout: 360_000 },
+    async () => {
+      const alice = await deviceOn(server, 'alice');
+      const readers = await Promise.all(READERS.map((name) => deviceOn(server, name)));
+      await Promise.all([alice, ...readers].map(async (user) => ok(await user.run(['key', 'generate']))));
+      const node = `urn:example:reliability:rotate:${Date.now()}`;
+      ok(await alice.run(['encrypt-node', '-n', node]));
+      ok(await alice.run(['secret', 'share', '-n', node, ...readers.map((r) => r.jid)]));
 
-    await killWhen(alice, ['-v', '--timeout', '300', 'secret', 'rotate', '-n', node], (stderr) => /sent shared-secret/.test(stderr));
+      await killWhen(alice, ['-v', '--timeout', '300', 'secret', 'rotate', '-n', node], (stderr) =>
+        /sent shared-secret/.test(stderr),
+      );
 
-    // any later command that goes online finishes the notifications recorded before the kill
-    const listed = await alice.run(['--json', 'secret', 'list', '-n', node]);
-    expect(listed.code, listed.stderr).toBe(0);
-    const secrets = json<{ secrets: Array<{ id: string; revoked: boolean; sharedWith: string[] }> }>(listed).secrets;
-    const current = secrets.filter((s) => !s.revoked);
-    expect(current).toHaveLength(1);
-    expect(current[0]!.sharedWith.sort()).toEqual(readers.map((r) => r.jid).sort());
-    for (const reader of readers) {
-      ok(await reader.run(['sync']));
-      const theirs = json<{ secrets: Array<{ id: string; revoked: boolean }> }>(await reader.run(['--json', 'secret', 'list', '-s', alice.jid, '-n', node])).secrets;
-      expect(theirs.filter((s) => !s.revoked).map((s) => s.id)).toEqual([current[0]!.id]);
-    }
-  });
+      // any later command that goes online finishes the notifications recorded before the kill
+      const listed = await alice.run(['--json', 'secret', 'list', '-n', node]);
+      expect(listed.code, listed.stderr).toBe(0);
+      const secrets = json<{ secrets: Array<{ id: string; revoked: boolean; sharedWith: string[] }> }>(
+        listed,
+      ).secrets;
+      const current = secrets.filter((s) => !s.revoked);
+      expect(current).toHaveLength(1);
+      expect(current[0]!.sharedWith.sort()).toEqual(readers.map((r) => r.jid).sort());
+      for (const reader of readers) {
+        ok(await reader.run(['sync']));
+        const theirs = json<{ secrets: Array<{ id: string; revoked: boolean }> }>(
+          await reader.run(['--json', 'secret', 'list', '-s', alice.jid, '-n', node]),
+        ).secrets;
+        expect(theirs.filter((s) => !s.revoked).map((s) => s.id)).toEqual([current[0]!.id]);
+      }
+    },
+  );
 });
 
 describe('a server that goes away', () => {
@@ -156,7 +215,10 @@ describe('a server that goes away', () => {
   let server: ProsodyServer;
 
   beforeAll(async () => {
-    server = await startProsody({ pubsubAdmins: ['alice@localhost'], unanswered: { 'restart-batch publish': HELD, ...frozen } });
+    server = await startProsody({
+      pubsubAdmins: ['alice@localhost'],
+      unanswered: { 'restart-batch publish': HELD, ...frozen },
+    });
   });
 
   afterAll(async () => {
@@ -171,7 +233,25 @@ describe('a server that goes away', () => {
     const node = 'restart-batch';
     ok(await alice.run(['encrypt-node', '-s', PUBSUB, '-n', node]));
     const input = items(400, 'restart');
-    const child = spawn(process.execPath, [BIN, '--json', '--timeout', '10', 'publish', '-s', PUBSUB, '-n', node, '--jsonl', '-', '--retries', '8'], { env: cleanEnv(alice.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        '--json',
+        '--timeout',
+        '10',
+        'publish',
+        '-s',
+        PUBSUB,
+        '-n',
+        node,
+        '--jsonl',
+        '-',
+        '--retries',
+        '8',
+      ],
+      { env: cleanEnv(alice.env), stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -183,18 +263,27 @@ describe('a server that goes away', () => {
     while ((await journalRecords(alice)) < HELD) await new Promise((r) => setTimeout(r, 20));
     expect(child.exitCode, stderr).toBeNull();
     await server.stop();
-    server = await startProsody({ dir: server.dir, port: server.port, pubsubAdmins: ['alice@localhost'], unanswered: frozen });
+    server = await startProsody({
+      dir: server.dir,
+      port: server.port,
+      pubsubAdmins: ['alice@localhost'],
+      unanswered: frozen,
+    });
     expect(await exited, stderr).toBe(0);
     expect(stderr).toMatch(/reconnecting/);
     expect(json<{ total: number }>({ code: 0, stdout, stderr }).total).toBe(400);
-    const fetched = json<{ items: Array<{ id: string }> }>(await alice.run(['--json', 'fetch', '-s', PUBSUB, '-n', node, '--all', '--no-decrypt']));
+    const fetched = json<{ items: Array<{ id: string }> }>(
+      await alice.run(['--json', 'fetch', '-s', PUBSUB, '-n', node, '--all', '--no-decrypt']),
+    );
     expect(new Set(fetched.items.map((i) => i.id)).size).toBe(400);
   });
 
   it('#12.17 no answer from the server ends in a timeout, not a hang', async () => {
     const bob = await userOn('bob');
     ok(await bob.run(['encrypt-node', '-n', 'frozen']));
-    const result = await bob.run(['--timeout', '2', '--no-sync', 'fetch', '-n', 'frozen'], { timeoutMs: 30_000 });
+    const result = await bob.run(['--timeout', '2', '--no-sync', 'fetch', '-n', 'frozen'], {
+      timeoutMs: 30_000,
+    });
     expect(result.code, result.stderr).toBe(5);
     expect(result.stderr).toMatch(/no answer from .* within 2 s/);
   });
@@ -203,7 +292,9 @@ describe('a server that goes away', () => {
     const bob = await userOn('bob');
     process.kill(server.pid, 'SIGSTOP');
     try {
-      const result = await bob.run(['--timeout', '2', '--no-sync', 'fetch', '-n', 'frozen'], { timeoutMs: 30_000 });
+      const result = await bob.run(['--timeout', '2', '--no-sync', 'fetch', '-n', 'frozen'], {
+        timeoutMs: 30_000,
+      });
       expect(result.code, result.stderr).toBe(5);
       expect(result.stderr).toMatch(/no answer from .* within 2 s while logging in/);
     } finally {
@@ -222,23 +313,42 @@ describe('concurrent runs on one profile', () => {
 
   it('serialise: both encrypt-node results are in the state, and both publishes land', async () => {
     const stamp = Date.now();
-    const [a, b] = await Promise.all([alice.run(['encrypt-node', '-n', `urn:example:c:${stamp}:a`]), alice.run(['encrypt-node', '-n', `urn:example:c:${stamp}:b`])]);
+    const [a, b] = await Promise.all([
+      alice.run(['encrypt-node', '-n', `urn:example:c:${stamp}:a`]),
+      alice.run(['encrypt-node', '-n', `urn:example:c:${stamp}:b`]),
+    ]);
     expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
     for (const node of ['a', 'b']) {
-      const list = json<{ secrets: unknown[] }>(await alice.run(['--json', 'secret', 'list', '-n', `urn:example:c:${stamp}:${node}`]));
+      const list = json<{ secrets: unknown[] }>(
+        await alice.run(['--json', 'secret', 'list', '-n', `urn:example:c:${stamp}:${node}`]),
+      );
       expect(list.secrets).toHaveLength(1);
     }
     const node = `urn:example:c:${stamp}:a`;
-    const [p1, p2] = await Promise.all(['one', 'two'].map((t) => alice.run(['--json', 'publish', '-n', node, '-'], { input: `<note xmlns='urn:example'>${t}</note>` })));
+    const [p1, p2] = await Promise.all(
+      ['one', 'two'].map((t) =>
+        alice.run(['--json', 'publish', '-n', node, '-'], { input: `<note xmlns='urn:example'>${t}</note>` }),
+      ),
+    );
     expect([p1!.code, p2!.code]).toEqual([0, 0]);
     const fetched = json<{ items: Array<{ xml: string }> }>(await alice.run(['--json', 'fetch', '-n', node]));
-    expect(fetched.items.map((i) => i.xml).sort()).toEqual(['<note xmlns="urn:example">one</note>', '<note xmlns="urn:example">two</note>']);
+    expect(fetched.items.map((i) => i.xml).sort()).toEqual([
+      '<note xmlns="urn:example">one</note>',
+      '<note xmlns="urn:example">two</note>',
+    ]);
   });
 
   it('a run that cannot get the lock in time fails clearly', async () => {
     const lock = join(alice.env.XDG_DATA_HOME!, 'oxps', alice.jid, 'state.lock');
     // a live process holds it: this test process
-    await writeFile(lock, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), since: new Date().toISOString() }));
+    await writeFile(
+      lock,
+      JSON.stringify({
+        pid: process.pid,
+        host: (await import('node:os')).hostname(),
+        since: new Date().toISOString(),
+      }),
+    );
     try {
       const result = await alice.run(['--lock-wait', '1', 'secret', 'list', '-n', 'x']);
       expect(result.code).toBe(11);
@@ -265,7 +375,11 @@ describe('state and files', () => {
     expect(result.code).toBe(10);
     expect(result.stderr).toContain(file);
     expect(result.stderr).toContain(`${file}.prev`);
-    expect(createHash('sha256').update(await readFile(file)).digest('hex')).toBe(digest);
+    expect(
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
+    ).toBe(digest);
     // restoring the last good copy works
     await writeFile(file, await readFile(`${file}.prev`));
     ok(await alice.run(['secret', 'list', '-n', 'urn:example:corrupt']));
@@ -302,7 +416,17 @@ describe('secrets stay secret', () => {
       return run.stdout;
     };
     for (const user of [alice!, bob!]) {
-      await watch(user, ['profile', 'add', user.jid, '--host', '127.0.0.1', '--port', String(serverInfo().port), '--tls-ca', serverInfo().certFile]);
+      await watch(user, [
+        'profile',
+        'add',
+        user.jid,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(serverInfo().port),
+        '--tls-ca',
+        serverInfo().certFile,
+      ]);
       await watch(user, ['key', 'generate']);
     }
     const node = `urn:example:scan:${Date.now()}`;
@@ -313,16 +437,28 @@ describe('secrets stay secret', () => {
     const backup = JSON.parse(await watch(alice!, ['--json', 'key', 'backup'])) as { backupCode: string };
     await watch(bob!, ['sync']);
     await watch(bob!, ['fetch', '-s', alice!.jid, '-n', node]);
-    const shown = JSON.parse(await watch(alice!, ['--json', 'secret', 'list', '-n', node, '--show-secrets'])) as { secrets: Array<{ key: string }> };
+    const shown = JSON.parse(
+      await watch(alice!, ['--json', 'secret', 'list', '-n', node, '--show-secrets']),
+    ) as { secrets: Array<{ key: string }> };
     const secretKey = shown.secrets[0]!.key;
     expect(listed).not.toContain(secretKey);
 
-    const needles = [secretKey, backup.backupCode, `${alice!.name}pass`, `${bob!.name}pass`, alice!.env.OXPS_PASSPHRASE!, bob!.env.OXPS_PASSPHRASE!, 'top secret text', 'BEGIN PGP PRIVATE KEY'];
+    const needles = [
+      secretKey,
+      backup.backupCode,
+      `${alice!.name}pass`,
+      `${bob!.name}pass`,
+      alice!.env.OXPS_PASSPHRASE!,
+      bob!.env.OXPS_PASSPHRASE!,
+      'top secret text',
+      'BEGIN PGP PRIVATE KEY',
+    ];
     for (const argv of seenArgv) for (const needle of needles) expect(argv).not.toContain(needle);
     for (const user of [alice!, bob!]) {
       for (const file of await walk(user.home)) {
         const bytes = await readFile(file);
-        for (const needle of needles) expect(bytes.includes(Buffer.from(needle)), `${needle} found in ${file}`).toBe(false);
+        for (const needle of needles)
+          expect(bytes.includes(Buffer.from(needle)), `${needle} found in ${file}`).toBe(false);
         expect((await stat(file)).mode & 0o077, `${file} is readable by others`).toBe(0);
       }
     }
@@ -339,4 +475,3 @@ async function walk(dir: string): Promise<string[]> {
   }
   return files;
 }
-

@@ -25,10 +25,20 @@ describe('round trips of one-shot commands (#14.3)', () => {
     ok(await alice.run(['key', 'generate']));
     ok(await bob.run(['key', 'generate']));
     ok(await alice.run(['encrypt-node', '-n', NODE]));
-    ok(await alice.run(['publish', '-n', NODE, '--jsonl', '-'], { input: Array.from({ length: 12 }, (_, i) => JSON.stringify({ id: `i${i}`, payload: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${i}</title></entry>` })).join('\n') }));
+    ok(
+      await alice.run(['publish', '-n', NODE, '--jsonl', '-'], {
+        input: Array.from({ length: 12 }, (_, i) =>
+          JSON.stringify({
+            id: `i${i}`,
+            payload: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${i}</title></entry>`,
+          }),
+        ).join('\n'),
+      }),
+    );
   }, 300_000);
 
-  const line = async (user: TestUser, args: string[]) => networkLine(ok(await user.run(['-v', ...args])).stderr);
+  const line = async (user: TestUser, args: string[]) =>
+    networkLine(ok(await user.run(['-v', ...args])).stderr);
 
   it('#14.3 commands that need nothing online do not log in', async () => {
     expect(await line(alice, ['profile', 'list'])).toBe('network: none');
@@ -40,16 +50,27 @@ describe('round trips of one-shot commands (#14.3)', () => {
     const counts = {
       fetch: await line(alice, ['fetch', '-n', NODE, '-m', '10']),
       secretList: await line(alice, ['secret', 'list', '-n', NODE]),
-      publish: networkLine(ok(await alice.run(['-v', 'publish', '-n', NODE, '-i', 'one', '-'], { input: "<entry xmlns='http://www.w3.org/2005/Atom'><title>one</title></entry>" })).stderr),
+      publish: networkLine(
+        ok(
+          await alice.run(['-v', 'publish', '-n', NODE, '-i', 'one', '-'], {
+            input: "<entry xmlns='http://www.w3.org/2005/Atom'><title>one</title></entry>",
+          }),
+        ).stderr,
+      ),
       share: await line(alice, ['secret', 'share', '-n', NODE, bob.jid]),
     };
-    const parsed = Object.fromEntries(Object.entries(counts).map(([command, text]) => {
-      const [, requests, roundTrips] = /login, then (\d+) request\(s\) in (\d+) round trip\(s\)/.exec(text) ?? [];
-      return [command, { requests: Number(requests), roundTrips: Number(roundTrips) }];
-    }));
+    const parsed = Object.fromEntries(
+      Object.entries(counts).map(([command, text]) => {
+        const [, requests, roundTrips] =
+          /login, then (\d+) request\(s\) in (\d+) round trip\(s\)/.exec(text) ?? [];
+        return [command, { requests: Number(requests), roundTrips: Number(roundTrips) }];
+      }),
+    );
     // every networked command first reads our own key list and the message archive (the quick
     // sync): these two, and fetch's items or secret list's readers, go out together
-    expect(Object.fromEntries(Object.entries(parsed).map(([command, { requests }]) => [command, requests]))).toEqual({ fetch: 3, secretList: 3, publish: 4, share: 10 });
+    expect(
+      Object.fromEntries(Object.entries(parsed).map(([command, { requests }]) => [command, requests])),
+    ).toEqual({ fetch: 3, secretList: 3, publish: 4, share: 10 });
     // a request sent after an answer it did not need counts as a round trip of its own: which
     // one came first depends on timing, so these are bounds (sequentially: 3, 3, 4, 10)
     expect(parsed.fetch!.roundTrips).toBeLessThanOrEqual(2);

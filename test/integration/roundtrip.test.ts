@@ -18,7 +18,9 @@ describe('encrypt-node, publish, fetch on PEP', () => {
   it('creates a whitelist node with a first secret', async () => {
     const result = await alice.run(['--json', 'encrypt-node', '-n', node]);
     expect(result.code, result.stderr).toBe(0);
-    const body = json<{ created: boolean; newSecret: boolean; secret: { id: string; origin: string } }>(result);
+    const body = json<{ created: boolean; newSecret: boolean; secret: { id: string; origin: string } }>(
+      result,
+    );
     expect(body.created).toBe(true);
     expect(body.newSecret).toBe(true);
     expect(body.secret.id).toMatch(/^[2-9A-HJ-NP-Za-km-z]{22}$/);
@@ -37,14 +39,20 @@ describe('encrypt-node, publish, fetch on PEP', () => {
     const { items } = json<{ items: Array<{ id: string; status: string; xml: string }> }>(fetched);
     expect(items).toHaveLength(1);
     expect(items[0]!.status).toBe('decrypted');
-    expect(canonicalXml(parseXmlElement(items[0]!.xml, 'fetched'))).toBe(canonicalXml(parseXmlElement(PAYLOAD, 'sent')));
+    expect(canonicalXml(parseXmlElement(items[0]!.xml, 'fetched'))).toBe(
+      canonicalXml(parseXmlElement(PAYLOAD, 'sent')),
+    );
   });
 
   it('lists the secret without its key unless asked', async () => {
-    const listed = json<{ secrets: Array<{ key?: string; revoked: boolean }> }>(await alice.run(['--json', 'secret', 'list', '-n', node]));
+    const listed = json<{ secrets: Array<{ key?: string; revoked: boolean }> }>(
+      await alice.run(['--json', 'secret', 'list', '-n', node]),
+    );
     expect(listed.secrets).toHaveLength(1);
     expect(listed.secrets[0]!.key).toBeUndefined();
-    const shown = json<{ secrets: Array<{ key?: string }> }>(await alice.run(['--json', 'secret', 'list', '-n', node, '--show-secrets']));
+    const shown = json<{ secrets: Array<{ key?: string }> }>(
+      await alice.run(['--json', 'secret', 'list', '-n', node, '--show-secrets']),
+    );
     expect(shown.secrets[0]!.key).toMatch(/^[A-Za-z0-9_-]{86}$/);
   });
 
@@ -55,6 +63,8 @@ describe('encrypt-node, publish, fetch on PEP', () => {
     expect(unknown.stderr).toMatch(/knows no secret of node .*:typo/);
     expect(unknown.stderr).toMatch(/oxps sync/);
     const asJson = await alice.run(['--json', 'secret', 'list', '-n', `${node}:typo`]);
-    expect(JSON.parse(asJson.stderr.trim().split('\n').pop()!)).toEqual({ error: expect.objectContaining({ code: 'NODE_NOT_FOUND', exitCode: 3 }) });
+    expect(JSON.parse(asJson.stderr.trim().split('\n').pop()!)).toEqual({
+      error: expect.objectContaining({ code: 'NODE_NOT_FOUND', exitCode: 3 }),
+    });
   });
 });

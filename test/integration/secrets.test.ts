@@ -17,7 +17,9 @@ interface Fetched {
 }
 
 async function publish(user: TestUser, node: string, text: string): Promise<string> {
-  const result = await user.run(['--json', 'publish', '-n', node, '-'], { input: `<note xmlns='urn:example:notes'>${text}</note>` });
+  const result = await user.run(['--json', 'publish', '-n', node, '-'], {
+    input: `<note xmlns='urn:example:notes'>${text}</note>`,
+  });
   expect(result.code, result.stderr).toBe(0);
   return json<{ id: string }>(result).id;
 }
@@ -25,7 +27,9 @@ async function publish(user: TestUser, node: string, text: string): Promise<stri
 async function secrets(user: TestUser, service: string, node: string) {
   const result = await user.run(['--json', 'secret', 'list', '-s', service, '-n', node]);
   expect(result.code, result.stderr).toBe(0);
-  return json<{ secrets: Array<{ id: string; revoked: boolean; origin: string; sharedWith: string[] }> }>(result).secrets;
+  return json<{ secrets: Array<{ id: string; revoked: boolean; origin: string; sharedWith: string[] }> }>(
+    result,
+  ).secrets;
 }
 
 describe('secrets between people', () => {
@@ -37,7 +41,12 @@ describe('secrets between people', () => {
   let firstItem: string;
 
   beforeAll(async () => {
-    [alice, bob, carol, mallory] = await Promise.all([TestUser.create('alice'), TestUser.create('bob'), TestUser.create('carol'), TestUser.create('mallory')]);
+    [alice, bob, carol, mallory] = await Promise.all([
+      TestUser.create('alice'),
+      TestUser.create('bob'),
+      TestUser.create('carol'),
+      TestUser.create('mallory'),
+    ]);
     for (const user of [alice, bob, carol, mallory]) {
       await user.addProfile();
       const generated = await user.run(['key', 'generate']);
@@ -52,7 +61,9 @@ describe('secrets between people', () => {
     expect(shared.code, shared.stderr).toBe(0);
     const body = json<{ whitelisted: string[]; delivered: Array<{ recipient: string }> }>(shared);
     expect(body.whitelisted.sort()).toEqual([bob.jid, carol.jid].sort());
-    expect(body.delivered.map((d) => d.recipient)).toEqual(expect.arrayContaining([bob.jid, carol.jid, alice.jid]));
+    expect(body.delivered.map((d) => d.recipient)).toEqual(
+      expect.arrayContaining([bob.jid, carol.jid, alice.jid]),
+    );
 
     const synced = await bob.run(['--json', 'sync']);
     expect(synced.code, synced.stderr).toBe(0);
@@ -60,20 +71,26 @@ describe('secrets between people', () => {
     expect(report.accepted).toEqual([expect.objectContaining({ from: alice.jid, node, firstUse: true })]);
 
     const fetched = json<Fetched>(await bob.run(['--json', 'fetch', '-s', alice.jid, '-n', node]));
-    expect(fetched.items.map((i) => [i.status, i.xml])).toEqual([['decrypted', `<note xmlns="urn:example:notes">first</note>`]]);
+    expect(fetched.items.map((i) => [i.status, i.xml])).toEqual([
+      ['decrypted', `<note xmlns="urn:example:notes">first</note>`],
+    ]);
   });
 
   it('alice rotates with --remove carol: carol is off the whitelist and can decrypt only the old items', async () => {
     expect((await carol.run(['sync'])).code).toBe(0);
     const rotated = await alice.run(['--json', 'secret', 'rotate', '-n', node, '--remove', carol.jid]);
     expect(rotated.code, rotated.stderr).toBe(0);
-    const rotation = json<{ recipients: string[]; removedFromWhitelist: string[]; revoked: string[] }>(rotated);
+    const rotation = json<{ recipients: string[]; removedFromWhitelist: string[]; revoked: string[] }>(
+      rotated,
+    );
     expect(rotation.recipients).toEqual([bob.jid]);
     expect(rotation.removedFromWhitelist).toEqual([carol.jid]);
     const secondItem = await publish(alice, node, 'second');
 
     // the whitelist, read back from the server
-    const affiliations = await withUser(alice, async (ctx) => nodeAffiliations(await ctx.session(), alice.jid, node));
+    const affiliations = await withUser(alice, async (ctx) =>
+      nodeAffiliations(await ctx.session(), alice.jid, node),
+    );
     expect(affiliations.get(carol.jid) ?? 'none').toBe('none');
     expect(affiliations.get(bob.jid)).toBe('member');
 
@@ -82,12 +99,18 @@ describe('secrets between people', () => {
     expect(refused.code).toBe(7);
     expect(refused.stderr).toMatch(/forbidden|not-authorized|not-allowed/);
     // ...and with the secrets she holds she could read the old item but not the new one
-    const raw = await withUser(alice, async (ctx) => parseItemsResult(await (await ctx.session()).iq(itemsIq(alice.jid, node, {}), 'test')).items);
+    const raw = await withUser(
+      alice,
+      async (ctx) =>
+        parseItemsResult(await (await ctx.session()).iq(itemsIq(alice.jid, node, {}), 'test')).items,
+    );
     const carolRecord = await withUser(carol, async (ctx) => {
       await (await ctx.state()).release();
       return nodeRecord((await ctx.state()).data, alice.jid, node);
     });
-    const readable = Object.fromEntries(await Promise.all(raw.map(async (item) => [item.id, (await readItem(item, carolRecord)).status])));
+    const readable = Object.fromEntries(
+      await Promise.all(raw.map(async (item) => [item.id, (await readItem(item, carolRecord)).status])),
+    );
     expect(readable).toEqual({ [firstItem]: 'decrypted', [secondItem]: 'failed' });
 
     // bob reads both
@@ -97,13 +120,23 @@ describe('secrets between people', () => {
     expect(bobSecrets.filter((s) => s.revoked).map((s) => s.id)).toEqual(rotation.revoked);
   });
 
-  it('rejects a shared secret and a revocation for alice\'s node from mallory', async () => {
+  it("rejects a shared secret and a revocation for alice's node from mallory", async () => {
     const before = await secrets(bob, alice.jid, node);
     await withUser(mallory, async (ctx) => {
       const session = await ctx.session();
       const keyring = await ctx.keyring();
-      const keys = [...(await keyring.usableKeys(bob.jid, 'encrypt to', true)), ...(await keyring.ownEncryptionKeys())];
-      const forged = buildSharedSecret({ service: alice.jid, node, id: 'MALLORYSECRET0000000000', timestamp: new Date().toISOString().slice(0, 19) + 'Z', revoked: false, key: 'x'.repeat(86) });
+      const keys = [
+        ...(await keyring.usableKeys(bob.jid, 'encrypt to', true)),
+        ...(await keyring.ownEncryptionKeys()),
+      ];
+      const forged = buildSharedSecret({
+        service: alice.jid,
+        node,
+        id: 'MALLORYSECRET0000000000',
+        timestamp: new Date().toISOString().slice(0, 19) + 'Z',
+        revoked: false,
+        key: 'x'.repeat(86),
+      });
       await session.send(await buildOxMessage(ctx, bob.jid, [forged], keys));
       const revoke = buildRevoke({ service: alice.jid, node, id: before.find((s) => !s.revoked)!.id });
       await session.send(await buildOxMessage(ctx, bob.jid, [revoke], keys));
@@ -114,26 +147,42 @@ describe('secrets between people', () => {
     const report = json<{ rejected: Array<{ from: string; reason: string }>; accepted: unknown[] }>(synced);
     expect(report.accepted).toEqual([]);
     expect(report.rejected).toHaveLength(2);
-    expect(report.rejected.every((r) => r.from === mallory.jid && /not the origin/.test(r.reason))).toBe(true);
+    expect(report.rejected.every((r) => r.from === mallory.jid && /not the origin/.test(r.reason))).toBe(
+      true,
+    );
     expect(await secrets(bob, alice.jid, node)).toEqual(before);
   });
 
-  it('rejects a signcrypt signed by mallory but sent from alice\'s account', async () => {
+  it("rejects a signcrypt signed by mallory but sent from alice's account", async () => {
     const before = await secrets(bob, alice.jid, node);
     // mallory's key packs the message; alice's account sends it
     const forged = await withUser(mallory, async (ctx) => {
       const keyring = await ctx.keyring();
-      const keys = [...(await keyring.usableKeys(bob.jid, 'encrypt to', true)), ...(await keyring.ownEncryptionKeys())];
-      const secret = buildSharedSecret({ service: alice.jid, node, id: 'SPOOFEDSECRET0000000000', timestamp: new Date().toISOString().slice(0, 19) + 'Z', revoked: false, key: 'y'.repeat(86) });
+      const keys = [
+        ...(await keyring.usableKeys(bob.jid, 'encrypt to', true)),
+        ...(await keyring.ownEncryptionKeys()),
+      ];
+      const secret = buildSharedSecret({
+        service: alice.jid,
+        node,
+        id: 'SPOOFEDSECRET0000000000',
+        timestamp: new Date().toISOString().slice(0, 19) + 'Z',
+        revoked: false,
+        key: 'y'.repeat(86),
+      });
       return buildOxMessage(ctx, bob.jid, [secret], keys);
     });
     const session = await rawSession(alice.name);
     await session.send(forged);
     await session.roundTrip();
     await session.close();
-    const report = json<{ unreadable: Array<{ from: string; reason: string }>; accepted: unknown[] }>(await bob.run(['--json', 'sync']));
+    const report = json<{ unreadable: Array<{ from: string; reason: string }>; accepted: unknown[] }>(
+      await bob.run(['--json', 'sync']),
+    );
     expect(report.accepted).toEqual([]);
-    expect(report.unreadable).toEqual([expect.objectContaining({ from: alice.jid, reason: expect.stringMatching(/signature/) })]);
+    expect(report.unreadable).toEqual([
+      expect.objectContaining({ from: alice.jid, reason: expect.stringMatching(/signature/) }),
+    ]);
     expect(await secrets(bob, alice.jid, node)).toEqual(before);
   });
 
@@ -180,13 +229,24 @@ describe('secrets between people', () => {
     const notOrigin = await bob.run(['secret', 'revoke', '-s', alice.jid, '-n', node, active.id]);
     expect(notOrigin.code).toBe(8);
     expect(notOrigin.stderr).toMatch(/only its origin may revoke/);
-    const revoked = await alice.run(['--json', 'secret', 'revoke', '-n', node, active.id, '--reason', 'test']);
+    const revoked = await alice.run([
+      '--json',
+      'secret',
+      'revoke',
+      '-n',
+      node,
+      active.id,
+      '--reason',
+      'test',
+    ]);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(json<{ recipients: string[] }>(revoked).recipients).toEqual([bob.jid]);
     expect((await bob.run(['sync'])).code).toBe(0);
     expect((await secrets(bob, alice.jid, node)).find((s) => s.id === active.id)?.revoked).toBe(true);
     // publishing now needs a new secret, which only alice may make
-    const bobPublish = await bob.run(['publish', '-s', alice.jid, '-n', node, '-'], { input: "<note xmlns='urn:example:notes'>x</note>" });
+    const bobPublish = await bob.run(['publish', '-s', alice.jid, '-n', node, '-'], {
+      input: "<note xmlns='urn:example:notes'>x</note>",
+    });
     expect(bobPublish.code).toBe(8);
   });
 
@@ -201,10 +261,14 @@ describe('secrets between people', () => {
     expect(regenerated.code, regenerated.stderr).toBe(0);
     const revoked = await alice.run(['--json', 'secret', 'revoke', '-n', rekeyed, active.id]);
     expect(revoked.code, revoked.stderr).toBe(0);
-    expect(json<{ delivered: Array<{ recipient: string }> }>(revoked).delivered.map((d) => d.recipient)).toContain(carol.jid);
+    expect(
+      json<{ delivered: Array<{ recipient: string }> }>(revoked).delivered.map((d) => d.recipient),
+    ).toContain(carol.jid);
     const synced = await carol.run(['--json', 'sync']);
     expect(synced.code, synced.stderr).toBe(0);
-    expect(json<{ revoked: Array<{ from: string; node: string; secretId: string }> }>(synced).revoked).toEqual([expect.objectContaining({ from: alice.jid, node: rekeyed, secretId: active.id })]);
+    expect(
+      json<{ revoked: Array<{ from: string; node: string; secretId: string }> }>(synced).revoked,
+    ).toEqual([expect.objectContaining({ from: alice.jid, node: rekeyed, secretId: active.id })]);
     expect((await secrets(carol, alice.jid, rekeyed)).find((s) => s.id === active.id)?.revoked).toBe(true);
   });
 
@@ -231,7 +295,8 @@ async function sendOx(from: TestUser, to: TestUser, messages: Element[][]): Prom
 }
 
 const now = () => new Date().toISOString().slice(0, 19) + 'Z';
-const squat = (service: string, node: string, id: string) => buildSharedSecret({ service, node, id, timestamp: now(), revoked: false, key: 'm'.repeat(86) });
+const squat = (service: string, node: string, id: string) =>
+  buildSharedSecret({ service, node, id, timestamp: now(), revoked: false, key: 'm'.repeat(86) });
 
 interface Listed {
   secrets: Array<{ id: string; origin: string; revoked: boolean; candidate?: boolean }>;
@@ -251,12 +316,13 @@ describe('node squatting on a pubsub service (#12.4)', () => {
     expect(result.code, result.stderr).toBe(0);
     return json<Listed>(result);
   };
-  const fetchAll = async (user: TestUser, node: string) => json<Fetched>(await user.run(['--json', 'fetch', '-s', PUBSUB, '-n', node]));
+  const fetchAll = async (user: TestUser, node: string) =>
+    json<Fetched>(await user.run(['--json', 'fetch', '-s', PUBSUB, '-n', node]));
 
   beforeAll(async () => {
     // the fixed alice administers pubsub.localhost: only she may create nodes there
     alice = await TestUser.create('alice', { shared: true });
-    [bob, mallory] = await TestUser.createMany(['bob', 'mallory']) as [TestUser, TestUser];
+    [bob, mallory] = (await TestUser.createMany(['bob', 'mallory'])) as [TestUser, TestUser];
     for (const user of [alice, bob, mallory]) {
       await user.addProfile();
       const generated = await user.run(['key', 'generate']);
@@ -264,24 +330,30 @@ describe('node squatting on a pubsub service (#12.4)', () => {
     }
   });
 
-  it('#12.4 a squatter who comes before the owner does not block the owner: bob reads alice\'s items, sees the conflict, settles it with trust-origin', async () => {
+  it("#12.4 a squatter who comes before the owner does not block the owner: bob reads alice's items, sees the conflict, settles it with trust-origin", async () => {
     const node = `urn:example:squat-before:${stamp}`;
     await sendOx(mallory, bob, [[squat(PUBSUB, node, 'MALLORYFIRST0000000000')]]);
     expect((await bob.run(['sync'])).code).toBe(0);
 
     expect((await alice.run(['encrypt-node', '-s', PUBSUB, '-n', node])).code).toBe(0);
-    const published = await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', node, '-'], { input: "<note xmlns='urn:example:notes'>by alice</note>" });
+    const published = await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', node, '-'], {
+      input: "<note xmlns='urn:example:notes'>by alice</note>",
+    });
     expect(published.code, published.stderr).toBe(0);
     expect((await alice.run(['secret', 'share', '-s', PUBSUB, '-n', node, bob.jid])).code).toBe(0);
 
     const synced = await bob.run(['--json', 'sync']);
     expect(synced.code, synced.stderr).toBe(0);
     const report = json<{ conflicts?: Array<{ from: string; node: string; origins: string[] }> }>(synced);
-    expect(report.conflicts).toEqual([expect.objectContaining({ from: alice.jid, node, origins: [alice.jid, mallory.jid].sort() })]);
+    expect(report.conflicts).toEqual([
+      expect.objectContaining({ from: alice.jid, node, origins: [alice.jid, mallory.jid].sort() }),
+    ]);
     expect(synced.stderr).toMatch(/secret trust-origin/);
 
     const fetched = await fetchAll(bob, node);
-    expect(fetched.items.map((i) => [i.status, i.xml])).toEqual([['decrypted', '<note xmlns="urn:example:notes">by alice</note>']]);
+    expect(fetched.items.map((i) => [i.status, i.xml])).toEqual([
+      ['decrypted', '<note xmlns="urn:example:notes">by alice</note>'],
+    ]);
 
     const listed = await list(bob, node);
     expect(listed.conflict?.origins).toEqual([alice.jid, mallory.jid].sort());
@@ -297,28 +369,51 @@ describe('node squatting on a pubsub service (#12.4)', () => {
     expect(after.secrets.map((s) => s.origin)).toEqual([alice.jid]);
     // the squatter is refused from now on; reading goes on
     await sendOx(mallory, bob, [[squat(PUBSUB, node, 'MALLORYAGAIN0000000000')]]);
-    const again = json<{ rejected: Array<{ from: string; reason: string }> }>(await bob.run(['--json', 'sync']));
-    expect(again.rejected).toEqual([expect.objectContaining({ from: mallory.jid, reason: expect.stringMatching(/trust-origin|not the origin/) })]);
+    const again = json<{ rejected: Array<{ from: string; reason: string }> }>(
+      await bob.run(['--json', 'sync']),
+    );
+    expect(again.rejected).toEqual([
+      expect.objectContaining({
+        from: mallory.jid,
+        reason: expect.stringMatching(/trust-origin|not the origin/),
+      }),
+    ]);
     expect((await fetchAll(bob, node)).items.map((i) => i.status)).toEqual(['decrypted']);
   });
 
-  it('#12.4 a squatter after the owner\'s share changes nothing for reading; secret forget drops the node (--yes without a terminal)', async () => {
+  it("#12.4 a squatter after the owner's share changes nothing for reading; secret forget drops the node (--yes without a terminal)", async () => {
     const node = `urn:example:squat-after:${stamp}`;
     expect((await alice.run(['encrypt-node', '-s', PUBSUB, '-n', node])).code).toBe(0);
-    expect((await alice.run(['publish', '-s', PUBSUB, '-n', node, '-'], { input: "<note xmlns='urn:example:notes'>genuine</note>" })).code).toBe(0);
+    expect(
+      (
+        await alice.run(['publish', '-s', PUBSUB, '-n', node, '-'], {
+          input: "<note xmlns='urn:example:notes'>genuine</note>",
+        })
+      ).code,
+    ).toBe(0);
     expect((await alice.run(['secret', 'share', '-s', PUBSUB, '-n', node, bob.jid])).code).toBe(0);
     expect((await bob.run(['sync'])).code).toBe(0);
     const genuine = (await list(bob, node)).secrets[0]!;
 
-    await sendOx(mallory, bob, [[squat(PUBSUB, node, 'MALLORYLATE00000000000')], [buildRevoke({ service: PUBSUB, node, id: genuine.id })]]);
+    await sendOx(mallory, bob, [
+      [squat(PUBSUB, node, 'MALLORYLATE00000000000')],
+      [buildRevoke({ service: PUBSUB, node, id: genuine.id })],
+    ]);
     const synced = await bob.run(['--json', 'sync']);
     expect(synced.code, synced.stderr).toBe(0);
     const report = json<{ rejected: Array<{ from: string; reason: string }>; revoked: unknown[] }>(synced);
     expect(report.revoked).toEqual([]);
-    expect(report.rejected).toEqual(expect.arrayContaining([expect.objectContaining({ from: mallory.jid, reason: expect.stringMatching(/not the origin/) })]));
+    expect(report.rejected).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ from: mallory.jid, reason: expect.stringMatching(/not the origin/) }),
+      ]),
+    );
 
     const listed = await list(bob, node);
-    expect(listed.secrets.find((s) => s.id === genuine.id)).toMatchObject({ origin: alice.jid, revoked: false });
+    expect(listed.secrets.find((s) => s.id === genuine.id)).toMatchObject({
+      origin: alice.jid,
+      revoked: false,
+    });
     expect(listed.secrets.find((s) => s.id === genuine.id)?.candidate).toBeUndefined();
     expect(listed.conflict?.origins).toEqual([alice.jid, mallory.jid].sort());
     expect((await fetchAll(bob, node)).items.map((i) => i.status)).toEqual(['decrypted']);
@@ -331,10 +426,13 @@ describe('node squatting on a pubsub service (#12.4)', () => {
     // an unknown node is listed empty, or "not found" (exit 3)
     const gone = await bob.run(['--json', 'secret', 'list', '-s', PUBSUB, '-n', node]);
     expect(gone.code === 3 || json<Listed>(gone).secrets.length === 0, gone.stdout + gone.stderr).toBe(true);
-    expect((await fetchAll(bob, node)).items[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/not shared with us/) });
+    expect((await fetchAll(bob, node)).items[0]).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/not shared with us/),
+    });
   });
 
-  it('#12.4 alice\'s encrypt-node does not adopt a secret a squatter sent her before the node existed', async () => {
+  it("#12.4 alice's encrypt-node does not adopt a secret a squatter sent her before the node existed", async () => {
     const node = `urn:example:squat-owner:${stamp}`;
     await sendOx(mallory, alice, [[squat(PUBSUB, node, 'MALLORYTOALICE00000000')]]);
     const made = await alice.run(['--json', 'encrypt-node', '-s', PUBSUB, '-n', node]);
@@ -343,16 +441,24 @@ describe('node squatting on a pubsub service (#12.4)', () => {
     expect(result.secret.origin).toBe(alice.jid);
     expect(result.newSecret).toBe(true);
     expect(made.stderr).toContain(mallory.jid);
-    const published = json<{ secretId: string }>(await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', node, '-'], { input: "<note xmlns='urn:example:notes'>x</note>" }));
+    const published = json<{ secretId: string }>(
+      await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', node, '-'], {
+        input: "<note xmlns='urn:example:notes'>x</note>",
+      }),
+    );
     expect(published.secretId).toBe(result.secret.id);
   });
 
-  it('#12.4 alice\'s publish on a node she owns refuses a squatter\'s secret that came first, naming whose it is', async () => {
+  it("#12.4 alice's publish on a node she owns refuses a squatter's secret that came first, naming whose it is", async () => {
     const node = `urn:example:squat-publish:${stamp}`;
     await sendOx(mallory, alice, [[squat(PUBSUB, node, 'MALLORYPUBLISH00000000')]]);
     expect((await alice.run(['sync'])).code).toBe(0);
-    await withUser(alice, async (ctx) => createNode(await ctx.session(), PUBSUB, node, { 'pubsub#access_model': 'whitelist' }));
-    const published = await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', node, '-'], { input: "<note xmlns='urn:example:notes'>x</note>" });
+    await withUser(alice, async (ctx) =>
+      createNode(await ctx.session(), PUBSUB, node, { 'pubsub#access_model': 'whitelist' }),
+    );
+    const published = await alice.run(['--json', 'publish', '-s', PUBSUB, '-n', node, '-'], {
+      input: "<note xmlns='urn:example:notes'>x</note>",
+    });
     expect(published.code).not.toBe(0);
     expect(published.stderr).toContain(mallory.jid);
     expect(published.stdout).not.toContain('MALLORYPUBLISH');
@@ -366,13 +472,20 @@ describe('a stranger bloating our state (#12.8)', () => {
       await user.addProfile();
       expect((await user.run(['key', 'generate'])).code).toBe(0);
     }
-    const own = (i: number) => squat(mallory.jid, `urn:example:bloat:${i}`, `BLOAT${String(i).padStart(17, '0')}`);
+    const own = (i: number) =>
+      squat(mallory.jid, `urn:example:bloat:${i}`, `BLOAT${String(i).padStart(17, '0')}`);
     // one message with 40 secrets, then six with 8 each: 88 nodes offered
-    const messages = [Array.from({ length: 40 }, (_, i) => own(i)), ...Array.from({ length: 6 }, (_, m) => Array.from({ length: 8 }, (_, i) => own(100 + m * 8 + i)))];
+    const messages = [
+      Array.from({ length: 40 }, (_, i) => own(i)),
+      ...Array.from({ length: 6 }, (_, m) => Array.from({ length: 8 }, (_, i) => own(100 + m * 8 + i))),
+    ];
     await sendOx(mallory, bob, messages);
     const synced = await bob.run(['--json', 'sync']);
     expect(synced.code, synced.stderr).toBe(0);
-    const report = json<{ accepted: unknown[]; rejected: Array<{ from: string; reason: string; count?: number }> }>(synced);
+    const report = json<{
+      accepted: unknown[];
+      rejected: Array<{ from: string; reason: string; count?: number }>;
+    }>(synced);
     expect(report.accepted.length).toBeLessThanOrEqual(32);
     expect(report.rejected.length).toBeLessThanOrEqual(3);
     expect(report.rejected.every((r) => r.from === mallory.jid)).toBe(true);
@@ -390,9 +503,11 @@ describe('a stranger bloating our state (#12.8)', () => {
 });
 
 describe('node squatting where the service names the owner (#12.4, ejabberd)', () => {
-  it('#12.4 the owner\'s secret replaces a squatter\'s that came first, and a later squatter is refused', async () => {
+  it("#12.4 the owner's secret replaces a squatter's that came first, and a later squatter is refused", async () => {
     // ejabberd lists pubsub#owner in a node's disco#info meta-data (Prosody 0.12 does not)
-    const [owner, bob, mallory] = (await TestUser.createMany(['owner', 'bob', 'mallory'], { server: 'ejabberd' })) as [TestUser, TestUser, TestUser];
+    const [owner, bob, mallory] = (await TestUser.createMany(['owner', 'bob', 'mallory'], {
+      server: 'ejabberd',
+    })) as [TestUser, TestUser, TestUser];
     for (const user of [owner, bob, mallory]) {
       await user.addProfile();
       expect((await user.run(['key', 'generate'])).code).toBe(0);
@@ -402,17 +517,33 @@ describe('node squatting where the service names the owner (#12.4, ejabberd)', (
     await sendOx(mallory, bob, [[squat(PUBSUB, node, 'MALLORYEJABBERD0000000')]]);
     expect((await bob.run(['sync'])).code).toBe(0);
     expect((await owner.run(['encrypt-node', '-s', PUBSUB, '-n', node])).code).toBe(0);
-    expect((await owner.run(['publish', '-s', PUBSUB, '-n', node, '-'], { input: "<note xmlns='urn:example:notes'>owned</note>" })).code).toBe(0);
+    expect(
+      (
+        await owner.run(['publish', '-s', PUBSUB, '-n', node, '-'], {
+          input: "<note xmlns='urn:example:notes'>owned</note>",
+        })
+      ).code,
+    ).toBe(0);
     expect((await owner.run(['secret', 'share', '-s', PUBSUB, '-n', node, bob.jid])).code).toBe(0);
 
-    const synced = json<{ accepted: Array<{ from: string }>; rejected: Array<{ from: string; reason: string }>; conflicts?: unknown[] }>(await bob.run(['--json', 'sync']));
+    const synced = json<{
+      accepted: Array<{ from: string }>;
+      rejected: Array<{ from: string; reason: string }>;
+      conflicts?: unknown[];
+    }>(await bob.run(['--json', 'sync']));
     expect(synced.accepted.map((a) => a.from)).toEqual([owner.jid]);
     expect(synced.conflicts).toBeUndefined();
-    expect(synced.rejected).toEqual([expect.objectContaining({ from: mallory.jid, reason: expect.stringMatching(/names .* as an owner/) })]);
+    expect(synced.rejected).toEqual([
+      expect.objectContaining({ from: mallory.jid, reason: expect.stringMatching(/names .* as an owner/) }),
+    ]);
 
     await sendOx(mallory, bob, [[squat(PUBSUB, node, 'MALLORYEJABBERD1111111')]]);
-    const again = json<{ rejected: Array<{ from: string; reason: string }> }>(await bob.run(['--json', 'sync']));
-    expect(again.rejected).toEqual([expect.objectContaining({ from: mallory.jid, reason: expect.stringMatching(/not the origin/) })]);
+    const again = json<{ rejected: Array<{ from: string; reason: string }> }>(
+      await bob.run(['--json', 'sync']),
+    );
+    expect(again.rejected).toEqual([
+      expect.objectContaining({ from: mallory.jid, reason: expect.stringMatching(/not the origin/) }),
+    ]);
     const listed = json<Listed>(await bob.run(['--json', 'secret', 'list', '-s', PUBSUB, '-n', node]));
     expect(listed.secrets.map((s) => s.origin)).toEqual([owner.jid]);
     expect(listed.conflict).toBeUndefined();

@@ -5,7 +5,15 @@ import { describe, expect, it, afterEach } from 'vitest';
 import { readFileSync } from 'node:fs';
 import xml, { type Element } from '@xmpp/xml';
 import { TestUser, serverInfo, type RunResult } from '../helpers/cli.js';
-import { startFakeServer, BIND, NS_BIND, PLAIN_LOGIN, STARTTLS, type FakeServer, type FakeServerScript } from '../helpers/fakeXmppServer.js';
+import {
+  startFakeServer,
+  BIND,
+  NS_BIND,
+  PLAIN_LOGIN,
+  STARTTLS,
+  type FakeServer,
+  type FakeServerScript,
+} from '../helpers/fakeXmppServer.js';
 import { Session } from '../../src/xmpp/session.js';
 
 const SESSION = "<session xmlns='urn:ietf:params:xml:ns:xmpp-session'/>";
@@ -15,9 +23,13 @@ const JID = 'tina@localhost';
 function bindAnswer(iq: Element): string[] {
   const resource = iq.getChild('bind', NS_BIND)?.getChildText('resource') ?? 'r';
   if (iq.getChild('bind', NS_BIND)) {
-    return [`<iq type='result' id='${iq.attrs.id}'><bind xmlns='${NS_BIND}'><jid>${JID}/${resource}</jid></bind></iq>`];
+    return [
+      `<iq type='result' id='${iq.attrs.id}'><bind xmlns='${NS_BIND}'><jid>${JID}/${resource}</jid></bind></iq>`,
+    ];
   }
-  return [`<iq type='error' id='${iq.attrs.id}' from='${iq.attrs.to ?? JID}'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`];
+  return [
+    `<iq type='error' id='${iq.attrs.id}' from='${iq.attrs.to ?? JID}'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`,
+  ];
 }
 
 describe('#12.1 TLS and login are enforced whatever the server offers', () => {
@@ -28,12 +40,27 @@ describe('#12.1 TLS and login are enforced whatever the server offers', () => {
     server = undefined;
   });
 
-  async function profileAdd(features: FakeServerScript['features']): Promise<{ result: RunResult; transcript: string }> {
+  async function profileAdd(
+    features: FakeServerScript['features'],
+  ): Promise<{ result: RunResult; transcript: string }> {
     server = await startFakeServer({ features, onIq: bindAnswer, certFile: serverInfo().certFile });
     const user = await TestUser.device('tina');
-    const result = await user.run(['profile', 'add', JID, '--host', '127.0.0.1', '--port', String(server.port), '--tls-ca', serverInfo().certFile], {
-      env: { OXPS_PASSWORD: 'tinapass' },
-    });
+    const result = await user.run(
+      [
+        'profile',
+        'add',
+        JID,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(server.port),
+        '--tls-ca',
+        serverInfo().certFile,
+      ],
+      {
+        env: { OXPS_PASSWORD: 'tinapass' },
+      },
+    );
     return { result, transcript: await server.transcript };
   }
 
@@ -61,7 +88,9 @@ describe('#12.1 TLS and login are enforced whatever the server offers', () => {
   }
 
   it('#12.1 a second features list with login and bind sent right behind STARTTLS: exit 6, nothing in clear', async () => {
-    const { result, transcript } = await profileAdd({ plain: `${STARTTLS}</stream:features><stream:features>${PLAIN_LOGIN}${BIND}` });
+    const { result, transcript } = await profileAdd({
+      plain: `${STARTTLS}</stream:features><stream:features>${PLAIN_LOGIN}${BIND}`,
+    });
     expectOneLine(result, 6, 'localhost sent stream features out of turn before TLS was up');
     expect(transcript).not.toContain('<iq');
     expect(transcript).not.toContain('<auth');
@@ -93,8 +122,19 @@ describe('#12.11 IQ answers are taken only from the entity asked', () => {
 
   async function openSession(onIq: (iq: Element) => string[]): Promise<Session> {
     const certFile = serverInfo().certFile;
-    server = await startFakeServer({ features: { plain: STARTTLS, tls: PLAIN_LOGIN, loggedIn: BIND }, onIq, certFile });
-    return Session.open({ jid: JID, password: 'tinapass', host: '127.0.0.1', port: server.port, caPem: readFileSync(certFile, 'utf8'), timeoutSeconds: 20 });
+    server = await startFakeServer({
+      features: { plain: STARTTLS, tls: PLAIN_LOGIN, loggedIn: BIND },
+      onIq,
+      certFile,
+    });
+    return Session.open({
+      jid: JID,
+      password: 'tinapass',
+      host: '127.0.0.1',
+      port: server.port,
+      caPem: readFileSync(certFile, 'utf8'),
+      timeoutSeconds: 20,
+    });
   }
 
   it("#12.11 a result and an error from mallory with the id of an IQ sent to bob are ignored; bob's answer is taken", async () => {
@@ -109,7 +149,14 @@ describe('#12.11 IQ answers are taken only from the entity asked', () => {
       ];
     });
     try {
-      const answer = await session.iq(xml('iq', { type: 'get', to: 'bob@localhost' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })), 'asking bob');
+      const answer = await session.iq(
+        xml(
+          'iq',
+          { type: 'get', to: 'bob@localhost' },
+          xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }),
+        ),
+        'asking bob',
+      );
       expect(answer.attrs.from).toBe('Bob@LOCALHOST');
       expect(answer.getChild('query')?.getChild('identity')?.attrs.type).toBe('registered');
     } finally {

@@ -28,6 +28,14 @@ export interface InteropContext {
   devices: Record<string, { home: string; env: Record<string, string> }>;
 }
 
-export function runOxps(env: Record<string, string>, args: string[], options: { input?: string; timeoutMs?: number; extraEnv?: Record<string, string> } = {}): Promise<ProcessResult> {
-  return runProcess(process.execPath, [OXPS_BIN, ...args], { input: options.input, timeoutMs: options.timeoutMs ?? 120_000, env: cleanEnv({ ...env, ...options.extraEnv }) });
+export function runOxps(
+  env: Record<string, string>,
+  args: string[],
+  options: { input?: string; timeoutMs?: number; extraEnv?: Record<string, string> } = {},
+): Promise<ProcessResult> {
+  return runProcess(process.execPath, [OXPS_BIN, ...args], {
+    input: options.input,
+    timeoutMs: options.timeoutMs ?? 120_000,
+    env: cleanEnv({ ...env, ...options.extraEnv }),
+  });
 }

@@ -21,7 +21,10 @@ export const harness = () => inject('libervia');
 export const jidOf = (name: string) => `${name}@${harness().domain}`;
 
 /** libervia-cli; throws with its output unless it exits 0 (or `allowFailure`). */
-export async function li(args: string[], options: { input?: string; allowFailure?: boolean } = {}): Promise<ProcessResult> {
+export async function li(
+  args: string[],
+  options: { input?: string; allowFailure?: boolean } = {},
+): Promise<ProcessResult> {
   const result = await liberviaCli(harness().liberviaDir, args, options);
   if (result.code !== 0 && !options.allowFailure) {
     throw new Error(`li ${args.join(' ')} failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
@@ -39,8 +42,24 @@ export interface LiberviaSecret {
   shared_with: string[];
 }
 
-export async function liberviaSecrets(profile: string, service: string, node: string): Promise<LiberviaSecret[]> {
-  const result = await li(['pubsub', 'secret', 'list', '-p', profile, '-s', service, '-n', node, '-O', 'json']);
+export async function liberviaSecrets(
+  profile: string,
+  service: string,
+  node: string,
+): Promise<LiberviaSecret[]> {
+  const result = await li([
+    'pubsub',
+    'secret',
+    'list',
+    '-p',
+    profile,
+    '-s',
+    service,
+    '-n',
+    node,
+    '-O',
+    'json',
+  ]);
   return JSON.parse(result.stdout) as LiberviaSecret[];
 }
 
@@ -48,7 +67,13 @@ export async function liberviaSecrets(profile: string, service: string, node: st
  * Libervia processes incoming secret messages asynchronously (gpg decrypt + verify, then store):
  * polls `pubsub secret list` until `done` holds or the time is up, and returns the last list.
  */
-export async function waitForLiberviaSecrets(profile: string, service: string, node: string, done: (secrets: LiberviaSecret[]) => boolean, timeoutMs = 20_000): Promise<LiberviaSecret[]> {
+export async function waitForLiberviaSecrets(
+  profile: string,
+  service: string,
+  node: string,
+  done: (secrets: LiberviaSecret[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<LiberviaSecret[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const secrets = await liberviaSecrets(profile, service, node).catch(() => []);
@@ -58,8 +83,25 @@ export async function waitForLiberviaSecrets(profile: string, service: string, n
 }
 
 /** `li pubsub get -O xml-raw`: one <item> per line, payloads decrypted by Libervia when it can. */
-export async function liberviaItems(profile: string, service: string, node: string): Promise<Array<{ id: string; payload: Element }>> {
-  const result = await li(['pubsub', 'get', '-p', profile, '-s', service, '-n', node, '-M', '20', '-O', 'xml-raw']);
+export async function liberviaItems(
+  profile: string,
+  service: string,
+  node: string,
+): Promise<Array<{ id: string; payload: Element }>> {
+  const result = await li([
+    'pubsub',
+    'get',
+    '-p',
+    profile,
+    '-s',
+    service,
+    '-n',
+    node,
+    '-M',
+    '20',
+    '-O',
+    'xml-raw',
+  ]);
   // one <item> per line, but an item's text may itself hold newlines: parse them all at once
   const all = parseXmlElement(`<items>${result.stdout}</items>`, 'libervia-cli output');
   return all.getChildren('item', 'http://jabber.org/protocol/pubsub').map((item) => {
@@ -78,14 +120,16 @@ export class OxpsDevice {
 
   run(args: string[], options: { input?: string } = {}): Promise<ProcessResult> {
     const device = harness().devices[this.name];
-    if (!device) throw new Error(`no oxps device for ${this.name} (see OXPS_ACCOUNTS in test/interop/setup.ts)`);
+    if (!device)
+      throw new Error(`no oxps device for ${this.name} (see OXPS_ACCOUNTS in test/interop/setup.ts)`);
     return runOxps(device.env, args, options);
   }
 
   /** `oxps --json ARGS…`, which must exit with `code` (0): its JSON document. */
   async json<T>(args: string[], options: { input?: string; code?: number } = {}): Promise<T> {
     const result = await this.run(['--json', ...args], options);
-    if (result.code !== (options.code ?? 0)) throw new Error(`oxps ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+    if (result.code !== (options.code ?? 0))
+      throw new Error(`oxps ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
     try {
       return JSON.parse(result.stdout) as T;
     } catch {
@@ -98,7 +142,11 @@ export class OxpsDevice {
    * processed: a libervia-cli command returns once the backend has *sent* the message, so it may
    * reach the archive a moment later. Returns the sync reports merged.
    */
-  async syncUntil(node: string, done: (report: SyncReport) => boolean, timeoutMs = 20_000): Promise<SyncReport> {
+  async syncUntil(
+    node: string,
+    done: (report: SyncReport) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<SyncReport> {
     const merged = emptyReport();
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -114,15 +162,26 @@ export class OxpsDevice {
   }
 
   async secrets(service: string, node: string): Promise<SecretView[]> {
-    return (await this.json<{ secrets: SecretView[] }>(['secret', 'list', '-s', service, '-n', node])).secrets;
+    return (await this.json<{ secrets: SecretView[] }>(['secret', 'list', '-s', service, '-n', node]))
+      .secrets;
   }
 
   /** Changes affiliations of one of our nodes from a second, bare session of the account. */
   async setAffiliations(node: string, changes: Record<string, Affiliation>): Promise<void> {
     const { port, certFile } = harness();
-    const session = await Session.open({ jid: this.jid, password: `${this.name}pass`, host: '127.0.0.1', port, caPem: await readFile(certFile, 'utf8'), timeoutSeconds: 20 });
+    const session = await Session.open({
+      jid: this.jid,
+      password: `${this.name}pass`,
+      host: '127.0.0.1',
+      port,
+      caPem: await readFile(certFile, 'utf8'),
+      timeoutSeconds: 20,
+    });
     try {
-      await session.iq(setAffiliationsIq(this.jid, node, new Map(Object.entries(changes))), 'set affiliations');
+      await session.iq(
+        setAffiliationsIq(this.jid, node, new Map(Object.entries(changes))),
+        'set affiliations',
+      );
     } finally {
       await session.close();
     }
@@ -142,23 +201,48 @@ export interface GpgKey {
   algorithm: number;
   bits: number;
   userIds: string[];
-  subkeys: Array<{ fingerprint: string; keyId: string; algorithm: number; bits: number; capabilities: string }>;
+  subkeys: Array<{
+    fingerprint: string;
+    keyId: string;
+    algorithm: number;
+    bits: number;
+    capabilities: string;
+  }>;
 }
 
 /** The keys in a Libervia profile's OX GnuPG home. */
 export async function liberviaGpgKeys(profile: string): Promise<GpgKey[]> {
-  const result = await runProcess('gpg', ['--homedir', join(harness().gnupgHomes, profile), '--batch', '--with-colons', '--list-keys']);
+  const result = await runProcess('gpg', [
+    '--homedir',
+    join(harness().gnupgHomes, profile),
+    '--batch',
+    '--with-colons',
+    '--list-keys',
+  ]);
   if (result.code !== 0) throw new Error(`gpg --list-keys in ${profile}'s home failed: ${result.stderr}`);
   const keys: GpgKey[] = [];
   let last: { fingerprint: string } | undefined;
   for (const line of result.stdout.split('\n')) {
     const f = line.split(':');
     if (f[0] === 'pub') {
-      const key: GpgKey = { fingerprint: '', keyId: f[4]!, algorithm: Number(f[3]), bits: Number(f[2]), userIds: [], subkeys: [] };
+      const key: GpgKey = {
+        fingerprint: '',
+        keyId: f[4]!,
+        algorithm: Number(f[3]),
+        bits: Number(f[2]),
+        userIds: [],
+        subkeys: [],
+      };
       keys.push(key);
       last = key;
     } else if (f[0] === 'sub') {
-      const sub = { fingerprint: '', keyId: f[4]!, algorithm: Number(f[3]), bits: Number(f[2]), capabilities: f[11] ?? '' };
+      const sub = {
+        fingerprint: '',
+        keyId: f[4]!,
+        algorithm: Number(f[3]),
+        bits: Number(f[2]),
+        capabilities: f[11] ?? '',
+      };
       keys.at(-1)!.subkeys.push(sub);
       last = sub;
     } else if (f[0] === 'fpr' && last && !last.fingerprint) {
@@ -181,8 +265,14 @@ export async function deliveredOxMessages(from: string, to: string): Promise<str
     const m = /\tSEND: (<message .*)$/.exec(line);
     if (!m) continue;
     const open = /^<message [^>]*>/.exec(m[1]!)?.[0] ?? '';
-    if (!open.includes(`to='${to}'`) || !new RegExp(`from='${from.replace(/\./g, '\\.')}(/[^']*)?'`).test(open)) continue;
-    const body = /^<message [^>]*><openpgp xmlns='urn:xmpp:openpgp:0'>([A-Za-z0-9+/=]+)<\/openpgp>/.exec(m[1]!);
+    if (
+      !open.includes(`to='${to}'`) ||
+      !new RegExp(`from='${from.replace(/\./g, '\\.')}(/[^']*)?'`).test(open)
+    )
+      continue;
+    const body = /^<message [^>]*><openpgp xmlns='urn:xmpp:openpgp:0'>([A-Za-z0-9+/=]+)<\/openpgp>/.exec(
+      m[1]!,
+    );
     if (body) messages.push(body[1]!);
   }
   return messages;

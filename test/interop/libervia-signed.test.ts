@@ -22,16 +22,31 @@ const alice = jidOf('alice');
 const mallory = jidOf('mallory');
 
 interface Fetched {
-  items: Array<{ id: string; status: string; xml?: string; secretId?: string; signature?: { status: string; signer?: string; encrypted?: boolean; reason?: string } }>;
+  items: Array<{
+    id: string;
+    status: string;
+    xml?: string;
+    secretId?: string;
+    signature?: { status: string; signer?: string; encrypted?: boolean; reason?: string };
+  }>;
 }
 
 async function sessionOf(name: string): Promise<Session> {
   const { port, certFile } = harness();
-  return Session.open({ jid: jidOf(name), password: `${name}pass`, host: '127.0.0.1', port, caPem: await readFile(certFile, 'utf8'), timeoutSeconds: 20 });
+  return Session.open({
+    jid: jidOf(name),
+    password: `${name}pass`,
+    host: '127.0.0.1',
+    port,
+    caPem: await readFile(certFile, 'utf8'),
+    timeoutSeconds: 20,
+  });
 }
 
 async function signedPost(node: string, title: string, body: string): Promise<string> {
-  const result = await li(['blog', 'set', '-p', 'alice', '-n', node, '-T', title, '-e', '-X'], { input: `${body}\n` });
+  const result = await li(['blog', 'set', '-p', 'alice', '-n', node, '-T', title, '-e', '-X'], {
+    input: `${body}\n`,
+  });
   const id = /Item published with ID (\S+)/.exec(result.stdout)?.[1];
   if (!id) throw new Error(`no item id in: ${result.stdout}`);
   return id;
@@ -48,13 +63,37 @@ describe('#13.4 Libervia signs, oxps verifies', () => {
   beforeAll(async () => {
     signed = await signedPost(node, 'Signed by alice', 'a signed post, "quoted" — ünïcode');
     // Libervia creates the node with PEP's defaults (one item kept): room for the others first
-    await li(['pubsub', 'node', 'set', '-p', 'alice', '-n', node, '-f', 'access_model', 'whitelist', '-f', 'max_items', '20']);
+    await li([
+      'pubsub',
+      'node',
+      'set',
+      '-p',
+      'alice',
+      '-n',
+      node,
+      '-f',
+      'access_model',
+      'whitelist',
+      '-f',
+      'max_items',
+      '20',
+    ]);
     tampered = await signedPost(node, 'Tampered', 'pay 100 EUR to alice');
     forged = await signedPost(node, 'Forged', 'mallory will sign this');
     await li(['pubsub', 'node', 'affiliations', 'set', '-p', 'alice', '-n', node, '-a', carol.jid, 'member']);
     await li(['pubsub', 'secret', 'share', '-p', 'alice', '-n', node, carol.jid]);
     await carol.syncUntil(node, (r) => r.accepted.length > 0);
-    const [known] = (await carol.json<{ secrets: Array<{ id: string; key: string }> }>(['secret', 'list', '-s', alice, '-n', node, '--show-secrets'])).secrets;
+    const [known] = (
+      await carol.json<{ secrets: Array<{ id: string; key: string }> }>([
+        'secret',
+        'list',
+        '-s',
+        alice,
+        '-n',
+        node,
+        '--show-secrets',
+      ])
+    ).secrets;
     secret = known!;
     expect((await liberviaSecrets('alice', alice, node)).map((s) => s.id)).toContain(secret.id);
 
@@ -65,34 +104,78 @@ describe('#13.4 Libervia signs, oxps verifies', () => {
       for (const id of [signed, tampered, forged]) {
         const attachments = attachmentsNodeName(alice, node, id);
         // `forged`'s stays open to any publisher, as the issue measured Libervia's: mallory writes there
-        await aliceSession.iq(setConfigurationIq(alice, attachments, { 'pubsub#access_model': id === forged ? 'open' : 'whitelist', 'pubsub#publish_model': 'open' }), 'attachments access model');
-        await aliceSession.iq(setAffiliationsIq(alice, attachments, new Map([[carol.jid, 'member']])), 'attachments members');
+        await aliceSession.iq(
+          setConfigurationIq(alice, attachments, {
+            'pubsub#access_model': id === forged ? 'open' : 'whitelist',
+            'pubsub#publish_model': 'open',
+          }),
+          'attachments access model',
+        );
+        await aliceSession.iq(
+          setAffiliationsIq(alice, attachments, new Map([[carol.jid, 'member']])),
+          'attachments members',
+        );
       }
     } finally {
       await aliceSession.close();
     }
 
     // a copy of `tampered` with one character changed, republished by alice's account under the same id
-    const [copy] = (await carol.json<Fetched>(['fetch', '-s', alice, '-n', node, '-i', tampered, '--no-verify'])).items;
+    const [copy] = (
+      await carol.json<Fetched>(['fetch', '-s', alice, '-n', node, '-i', tampered, '--no-verify'])
+    ).items;
     expect(copy, JSON.stringify(copy)).toMatchObject({ status: 'decrypted', secretId: secret.id });
     expect(copy!.xml).toContain('100 EUR');
-    const ciphertext = await encryptItem(Buffer.from(copy!.xml!.replace('100 EUR', '900 EUR'), 'utf8'), secret.key);
+    const ciphertext = await encryptItem(
+      Buffer.from(copy!.xml!.replace('100 EUR', '900 EUR'), 'utf8'),
+      secret.key,
+    );
     const session = await sessionOf('alice');
     try {
-      await session.iq(publishIq(alice, node, tampered, buildEncrypted({ secretId: secret.id, ciphertext })), 'republish');
+      await session.iq(
+        publishIq(alice, node, tampered, buildEncrypted({ secretId: secret.id, ciphertext })),
+        'republish',
+      );
     } finally {
       await session.close();
     }
 
     // mallory publishes, on the open attachments node of `forged`, a signature claiming alice made with a key of his own
-    const malloryKey = (await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: `xmpp:${mallory}` }], format: 'object' })).privateKey;
+    const malloryKey = (
+      await openpgp.generateKey({
+        type: 'ecc',
+        curve: 'curve25519Legacy',
+        userIDs: [{ name: `xmpp:${mallory}` }],
+        format: 'object',
+      })
+    ).privateKey;
     const stamp = new Date();
-    const fetched = await carol.json<Fetched>(['fetch', '-s', alice, '-n', node, '-i', forged, '--no-verify']);
+    const fetched = await carol.json<Fetched>([
+      'fetch',
+      '-s',
+      alice,
+      '-n',
+      node,
+      '-i',
+      forged,
+      '--no-verify',
+    ]);
     const item = xml('item', {}, parseXmlElement(fetched.items[0]!.xml!, 'plaintext'));
-    const signature = await signDetached(signedBytes({ service: alice, stamp, signer: alice, item }), malloryKey);
+    const signature = await signDetached(
+      signedBytes({ service: alice, stamp, signer: alice, item }),
+      malloryKey,
+    );
     const mallorySession = await sessionOf('mallory');
     try {
-      await mallorySession.iq(publishIq(alice, attachmentsNodeName(alice, node, forged), alice, buildAttachments([buildSignatureElement({ stamp, signer: alice, signatureBase64: signature })])), 'forged signature');
+      await mallorySession.iq(
+        publishIq(
+          alice,
+          attachmentsNodeName(alice, node, forged),
+          alice,
+          buildAttachments([buildSignatureElement({ stamp, signer: alice, signatureBase64: signature })]),
+        ),
+        'forged signature',
+      );
     } finally {
       await mallorySession.close();
     }
@@ -115,9 +198,13 @@ describe('#13.4 Libervia signs, oxps verifies', () => {
     expect(required.code).toBe(8);
   });
 
-  it('#13.4 refuses mallory\'s signature on alice\'s item', async () => {
+  it("#13.4 refuses mallory's signature on alice's item", async () => {
     const item = (await fetchAll()).items.find((i) => i.id === forged);
     // the open node now holds mallory's item in place of alice's: the signature is refused, never verified
-    expect(item?.signature).toMatchObject({ status: 'bad', signer: alice, reason: expect.stringContaining('not made by any published key') });
+    expect(item?.signature).toMatchObject({
+      status: 'bad',
+      signer: alice,
+      reason: expect.stringContaining('not made by any published key'),
+    });
   });
 });

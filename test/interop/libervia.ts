@@ -89,21 +89,37 @@ export function liberviaEnv(dir: string): NodeJS.ProcessEnv {
 const JINJA_NOISE = /^.*Can't import .*output_template plugin.*\n?/gm;
 
 /** libervia-cli ARGS… against the backend of `dir` (its exit code and output, noise removed). */
-export async function liberviaCli(dir: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<ProcessResult> {
-  const result = await runProcess(PYTHON, [CLI, ...args], { env: liberviaEnv(dir), input: options.input, timeoutMs: options.timeoutMs ?? 120_000 });
-  return { ...result, stdout: result.stdout.replace(JINJA_NOISE, ''), stderr: result.stderr.replace(JINJA_NOISE, '') };
+export async function liberviaCli(
+  dir: string,
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<ProcessResult> {
+  const result = await runProcess(PYTHON, [CLI, ...args], {
+    env: liberviaEnv(dir),
+    input: options.input,
+    timeoutMs: options.timeoutMs ?? 120_000,
+  });
+  return {
+    ...result,
+    stdout: result.stdout.replace(JINJA_NOISE, ''),
+    stderr: result.stderr.replace(JINJA_NOISE, ''),
+  };
 }
 
 /** Why Libervia cannot run here (with the command to fix it), or undefined when it can. */
 export async function liberviaMissing(): Promise<string | undefined> {
   for (const file of [BACKEND, CLI, PYTHON]) {
-    const present = await access(file).then(() => true, () => false);
+    const present = await access(file).then(
+      () => true,
+      () => false,
+    );
     if (!present) return `${file} is missing: apt-get install -y ${LIBERVIA_PACKAGES}`;
   }
   // The OX and OXPS plugins need GPGME's bindings and xmlschema in the system Python; the
   // Debian package does not pull python3-gpg in (without it, the plugins are silently skipped).
   const deps = await runProcess(PYTHON, ['-c', 'import gpg, xmlschema'], { timeoutMs: 30_000 });
-  if (deps.code !== 0) return `Libervia's OX plugins lack python3-gpg / python3-xmlschema: apt-get install -y python3-gpg python3-xmlschema`;
+  if (deps.code !== 0)
+    return `Libervia's OX plugins lack python3-gpg / python3-xmlschema: apt-get install -y python3-gpg python3-xmlschema`;
   return undefined;
 }
 
@@ -182,7 +198,14 @@ export async function startLibervia(options: LiberviaOptions): Promise<LiberviaP
   const domain = options.domain ?? 'localhost';
   const profiles = [...(options.profiles ?? DEFAULT_PROFILES)];
   const passwordOf = options.passwordOf ?? ((profile: string) => `${profile}pass`);
-  for (const d of [join(paths.home, '.config', 'libervia'), paths.localDir, join(paths.home, '.cache'), paths.pidDir, paths.logDir, paths.cwd]) {
+  for (const d of [
+    join(paths.home, '.config', 'libervia'),
+    paths.localDir,
+    join(paths.home, '.cache'),
+    paths.pidDir,
+    paths.logDir,
+    paths.cwd,
+  ]) {
     await mkdir(d, { recursive: true });
   }
   await mkdir(paths.gnupgHome, { recursive: true, mode: 0o700 });
@@ -194,7 +217,11 @@ export async function startLibervia(options: LiberviaOptions): Promise<LiberviaP
   const out = openSync(join(paths.logDir, 'backend.out'), 'a');
   let child: ChildProcess;
   try {
-    child = spawn(PYTHON, [BACKEND, 'fg'], { cwd: paths.cwd, env: liberviaEnv(dir), stdio: ['ignore', out, out] });
+    child = spawn(PYTHON, [BACKEND, 'fg'], {
+      cwd: paths.cwd,
+      env: liberviaEnv(dir),
+      stdio: ['ignore', out, out],
+    });
   } finally {
     closeSync(out);
   }
@@ -213,16 +240,41 @@ export async function startLibervia(options: LiberviaOptions): Promise<LiberviaP
       const t1 = Date.now();
       const password = passwordOf(profile);
       if (!existing.includes(profile)) {
-        await peer.li(['profile', 'create', '-j', `${profile}@${domain}`, '-p', password, '-x', password, profile]);
+        await peer.li([
+          'profile',
+          'create',
+          '-j',
+          `${profile}@${domain}`,
+          '-p',
+          password,
+          '-x',
+          password,
+          profile,
+        ]);
       }
       // security limit -1: no limit (the parameter's security level is 4)
-      await peer.li(['param', 'set', '-p', profile, '--pwd', password, '--start-session', '--security-limit', '-1', 'Connection', 'check_certificate', 'false']);
+      await peer.li([
+        'param',
+        'set',
+        '-p',
+        profile,
+        '--pwd',
+        password,
+        '--start-session',
+        '--security-limit',
+        '-1',
+        'Connection',
+        'check_certificate',
+        'false',
+      ]);
       await peer.li(['profile', 'connect', '-c', '-p', profile, '--pwd', password], { timeoutMs: 180_000 });
       // ask the backend itself whether the profile's session is up, with its JID
       const session = await peer.liRaw(['info', 'session', '-p', profile, '-O', 'json']);
       const jid = session.code === 0 ? (JSON.parse(session.stdout) as { jid?: string }).jid : undefined;
       if (!jid?.startsWith(`${profile}@${domain}`)) {
-        throw new Error(`Libervia profile ${profile} is not connected (info session: exit ${session.code}):\n${session.stdout}${session.stderr}`);
+        throw new Error(
+          `Libervia profile ${profile} is not connected (info session: exit ${session.code}):\n${session.stdout}${session.stderr}`,
+        );
       }
       log(`Libervia profile ${profile} connected as ${jid} (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
     }
@@ -234,22 +286,33 @@ export async function startLibervia(options: LiberviaOptions): Promise<LiberviaP
   return peer;
 }
 
-async function waitUntilAnswering(dir: string, child: ChildProcess, paths: LiberviaPaths, timeoutMs: number): Promise<void> {
+async function waitUntilAnswering(
+  dir: string,
+  child: ChildProcess,
+  paths: LiberviaPaths,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       const out = await readFile(join(paths.logDir, 'backend.out'), 'utf8').catch(() => '');
-      throw new Error(`libervia-backend exited (${child.exitCode ?? child.signalCode}):\n${out.split('\n').slice(-30).join('\n')}`);
+      throw new Error(
+        `libervia-backend exited (${child.exitCode ?? child.signalCode}):\n${out.split('\n').slice(-30).join('\n')}`,
+      );
     }
     const answer = await liberviaCli(dir, ['profile', 'list'], { timeoutMs: 30_000 }).catch(() => undefined);
     if (answer?.code === 0) return;
-    if (Date.now() > deadline) throw new Error(`libervia-backend did not answer libervia-cli within ${timeoutMs / 1000} s: ${answer?.stderr ?? ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `libervia-backend did not answer libervia-cli within ${timeoutMs / 1000} s: ${answer?.stderr ?? ''}`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
 function makePeer(dir: string, paths: LiberviaPaths, profiles: string[], child: ChildProcess): LiberviaPeer {
-  const liRaw = (args: string[], options: { input?: string; timeoutMs?: number } = {}) => liberviaCli(dir, args, options);
+  const liRaw = (args: string[], options: { input?: string; timeoutMs?: number } = {}) =>
+    liberviaCli(dir, args, options);
   return {
     pid: child.pid!,
     dir,
@@ -258,7 +321,10 @@ function makePeer(dir: string, paths: LiberviaPaths, profiles: string[], child: 
     liRaw,
     async li(args, options) {
       const result = await liRaw(args, options);
-      if (result.code !== 0) throw new Error(`libervia-cli ${args.join(' ')} exited ${result.code}:\n${result.stdout.slice(-3000)}${result.stderr.slice(-3000)}`);
+      if (result.code !== 0)
+        throw new Error(
+          `libervia-cli ${args.join(' ')} exited ${result.code}:\n${result.stdout.slice(-3000)}${result.stderr.slice(-3000)}`,
+        );
       return result;
     },
     gnupgHome: (profile) => join(paths.gnupgHomes, profile),
@@ -275,7 +341,13 @@ export async function killGpgAgents(paths: LiberviaPaths): Promise<void> {
   for (const entry of await readdir(paths.gnupgHomes, { withFileTypes: true }).catch(() => [])) {
     if (entry.isDirectory()) homes.push(join(paths.gnupgHomes, entry.name));
   }
-  await Promise.all(homes.map((home) => runProcess('gpgconf', ['--homedir', home, '--kill', 'gpg-agent'], { timeoutMs: 30_000 }).catch(() => undefined)));
+  await Promise.all(
+    homes.map((home) =>
+      runProcess('gpgconf', ['--homedir', home, '--kill', 'gpg-agent'], { timeoutMs: 30_000 }).catch(
+        () => undefined,
+      ),
+    ),
+  );
 }
 
 /** Stops the peer and removes its directory. */

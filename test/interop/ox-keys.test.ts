@@ -1,7 +1,15 @@
 // XEP-0373 keys across implementations: oxps finds and uses Libervia's keys (RSA-3072, made by
 // GnuPG at first connect), Libervia finds and uses the key oxps published.
 import { describe, expect, it } from 'vitest';
-import { OxpsDevice, deliveredOxMessages, freshNode, jidOf, liberviaGpgKeys, listPackets, waitForLiberviaSecrets } from './helpers.js';
+import {
+  OxpsDevice,
+  deliveredOxMessages,
+  freshNode,
+  jidOf,
+  liberviaGpgKeys,
+  listPackets,
+  waitForLiberviaSecrets,
+} from './helpers.js';
 
 const RSA = 1;
 
@@ -15,7 +23,9 @@ describe('OX keys between oxps and Libervia', () => {
 
   it('oxps finds the RSA-3072 keys Libervia published for alice and bob', async () => {
     for (const name of ['alice', 'bob']) {
-      const [gnupgKey, ...others] = (await liberviaGpgKeys(name)).filter((k) => k.userIds.includes(`xmpp:${jidOf(name)}`));
+      const [gnupgKey, ...others] = (await liberviaGpgKeys(name)).filter((k) =>
+        k.userIds.includes(`xmpp:${jidOf(name)}`),
+      );
       expect(others).toEqual([]);
       expect([gnupgKey!.algorithm, gnupgKey!.bits]).toEqual([RSA, 3072]);
       const listed = await carol.json<KeyList>(['key', 'list', jidOf(name)]);
@@ -26,7 +36,7 @@ describe('OX keys between oxps and Libervia', () => {
     }
   });
 
-  it('oxps encrypts to bob\'s RSA key; bob\'s Libervia imports carol\'s key and verifies her signature', async () => {
+  it("oxps encrypts to bob's RSA key; bob's Libervia imports carol's key and verifies her signature", async () => {
     const node = freshNode('ox-keys');
     await carol.json(['encrypt-node', '-n', node]);
     const before = (await deliveredOxMessages(carol.jid, jidOf('bob'))).length;
@@ -46,8 +56,17 @@ describe('OX keys between oxps and Libervia', () => {
     const bobKey = (await liberviaGpgKeys('bob')).find((k) => k.userIds.includes(`xmpp:${jidOf('bob')}`))!;
     const [message] = (await deliveredOxMessages(carol.jid, jidOf('bob'))).slice(before);
     expect(message, 'no OX message from carol to bob in the stanza log').toBeDefined();
-    const recipients = [...(await listPackets(message!)).matchAll(/:pubkey enc packet: version 3, algo (\d+), keyid ([0-9A-F]{16})/g)].map((m) => [Number(m[1]), m[2]]);
+    const recipients = [
+      ...(await listPackets(message!)).matchAll(
+        /:pubkey enc packet: version 3, algo (\d+), keyid ([0-9A-F]{16})/g,
+      ),
+    ].map((m) => [Number(m[1]), m[2]]);
     const carolEncryptionKey = imported[0]!.subkeys.find((s) => s.capabilities.includes('e'))!;
-    expect(recipients.sort()).toEqual([[RSA, bobKey.keyId], [carolEncryptionKey.algorithm, carolEncryptionKey.keyId]].sort());
+    expect(recipients.sort()).toEqual(
+      [
+        [RSA, bobKey.keyId],
+        [carolEncryptionKey.algorithm, carolEncryptionKey.keyId],
+      ].sort(),
+    );
   });
 });

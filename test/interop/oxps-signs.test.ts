@@ -16,8 +16,26 @@ interface Published {
 /** One entry of `li pubsub attachments get -O json`: who attached, and what (signature among others). */
 type LiberviaAttachment = { from?: string; signature?: Record<string, unknown> } & Record<string, unknown>;
 
-async function liberviaAttachments(service: string, node: string, item: string): Promise<LiberviaAttachment[]> {
-  const result = await li(['pubsub', 'attachments', 'get', '-p', 'bob', '-s', service, '-n', node, '-i', item, '-O', 'json']);
+async function liberviaAttachments(
+  service: string,
+  node: string,
+  item: string,
+): Promise<LiberviaAttachment[]> {
+  const result = await li([
+    'pubsub',
+    'attachments',
+    'get',
+    '-p',
+    'bob',
+    '-s',
+    service,
+    '-n',
+    node,
+    '-i',
+    item,
+    '-O',
+    'json',
+  ]);
   return JSON.parse(result.stdout) as LiberviaAttachment[];
 }
 
@@ -26,7 +44,9 @@ describe('oxps signs, Libervia checks', () => {
   const node = freshNode('oxps-signs');
 
   const publish = async (flag: string, text: string) =>
-    carol.json<Published>(['publish', flag, '-n', node, '-'], { input: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${text}</title><content>signed by carol</content></entry>` });
+    carol.json<Published>(['publish', flag, '-n', node, '-'], {
+      input: `<entry xmlns='http://www.w3.org/2005/Atom'><title>${text}</title><content>signed by carol</content></entry>`,
+    });
 
   beforeAll(async () => {
     await carol.json(['encrypt-node', '-n', node]);
@@ -34,13 +54,26 @@ describe('oxps signs, Libervia checks', () => {
     await waitForLiberviaSecrets('bob', carol.jid, node, (list) => list.length === 1);
   });
 
-  it('#13.4 --sign-compat=libervia: Libervia\'s signature check says validated: True', async () => {
+  it("#13.4 --sign-compat=libervia: Libervia's signature check says validated: True", async () => {
     const published = await publish('--sign-compat=libervia', 'clear signature');
     expect(published.signature?.encrypted).toBe(false);
     const attachments = await liberviaAttachments(carol.jid, node, published.id);
     const ours = attachments.find((a) => a.from === carol.jid && a.signature);
     expect(ours?.signature, JSON.stringify(attachments)).toBeDefined();
-    const check = await li(['pubsub', 'signature', 'check', '-p', 'bob', '-s', carol.jid, '-n', node, '-i', published.id, JSON.stringify(ours!.signature)]);
+    const check = await li([
+      'pubsub',
+      'signature',
+      'check',
+      '-p',
+      'bob',
+      '-s',
+      carol.jid,
+      '-n',
+      node,
+      '-i',
+      published.id,
+      JSON.stringify(ours!.signature),
+    ]);
     expect(check.stdout).toMatch(/validated:\s*True/);
     expect(check.stdout).toContain(carol.jid);
   });

@@ -50,21 +50,34 @@ export async function setup(project: TestProject): Promise<void> {
     });
     log(`Prosody on 127.0.0.1:${prosody.port} (pid ${prosody.pid}, ${seconds(t0)})`);
     const t1 = Date.now();
-    libervia = await startLibervia({ dir: join(dir, 'libervia'), port: prosody.port, domain: DOMAIN, profiles: [...LIBERVIA_PROFILES], log, startTimeoutMs: Number(process.env.OXPS_INTEROP_START_TIMEOUT_MS) || undefined });
+    libervia = await startLibervia({
+      dir: join(dir, 'libervia'),
+      port: prosody.port,
+      domain: DOMAIN,
+      profiles: [...LIBERVIA_PROFILES],
+      log,
+      startTimeoutMs: Number(process.env.OXPS_INTEROP_START_TIMEOUT_MS) || undefined,
+    });
     log(`Libervia ready (pid ${libervia.pid}, ${seconds(t1)})`);
     const { port, certFile } = prosody;
     const devices: InteropContext['devices'] = {};
-    await Promise.all(OXPS_ACCOUNTS.map(async (name) => {
-      const home = join(dir!, 'oxps-devices', name);
-      const env = deviceEnv(home, name);
-      devices[name] = { home, env };
-      await mkdir(home, { recursive: true, mode: 0o700 });
-      const jid = `${name}@${DOMAIN}`;
-      const added = await runOxps(env, ['profile', 'add', jid, '--host', '127.0.0.1', '--port', String(port), '--tls-ca', certFile], { extraEnv: { OXPS_PASSWORD: `${name}pass` } });
-      if (added.code !== 0) throw new Error(`oxps profile add ${jid} failed: ${added.stderr}`);
-      const key = await runOxps(env, ['key', 'generate']);
-      if (key.code !== 0) throw new Error(`oxps key generate for ${jid} failed: ${key.stderr}`);
-    }));
+    await Promise.all(
+      OXPS_ACCOUNTS.map(async (name) => {
+        const home = join(dir!, 'oxps-devices', name);
+        const env = deviceEnv(home, name);
+        devices[name] = { home, env };
+        await mkdir(home, { recursive: true, mode: 0o700 });
+        const jid = `${name}@${DOMAIN}`;
+        const added = await runOxps(
+          env,
+          ['profile', 'add', jid, '--host', '127.0.0.1', '--port', String(port), '--tls-ca', certFile],
+          { extraEnv: { OXPS_PASSWORD: `${name}pass` } },
+        );
+        if (added.code !== 0) throw new Error(`oxps profile add ${jid} failed: ${added.stderr}`);
+        const key = await runOxps(env, ['key', 'generate']);
+        if (key.code !== 0) throw new Error(`oxps key generate for ${jid} failed: ${key.stderr}`);
+      }),
+    );
     project.provide('libervia', {
       dir,
       domain: DOMAIN,
@@ -91,8 +104,12 @@ export async function teardown(): Promise<void> {
     await mkdir(LAST_LOGS, { recursive: true });
     // also when a start failed (the server or the peer stopped itself then)
     await cp(join(runDir, 'prosody', 'prosody.log'), join(LAST_LOGS, 'prosody.log')).catch(() => undefined);
-    await cp(stanzaLogFile(join(runDir, 'prosody')), join(LAST_LOGS, 'prosody-debug.log')).catch(() => undefined);
-    await cp(liberviaPaths(join(runDir, 'libervia')).logDir, join(LAST_LOGS, 'libervia'), { recursive: true }).catch(() => undefined);
+    await cp(stanzaLogFile(join(runDir, 'prosody')), join(LAST_LOGS, 'prosody-debug.log')).catch(
+      () => undefined,
+    );
+    await cp(liberviaPaths(join(runDir, 'libervia')).logDir, join(LAST_LOGS, 'libervia'), {
+      recursive: true,
+    }).catch(() => undefined);
     log(`logs of this run copied to ${LAST_LOGS}`);
   } catch (error) {
     log(`cannot copy the logs: ${(error as Error).message}`);

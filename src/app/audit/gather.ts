@@ -7,7 +7,12 @@ import { NS } from '../../protocol/namespaces.js';
 import { parseXmlElement } from '../../protocol/xml.js';
 import { parseAttachmentsNodeName } from '../../protocol/attachments/nodeName.js';
 import type { AttachmentsFacts, AuditedItem } from '../../protocol/audit/rules.js';
-import { ownAffiliationsIq, parseOwnAffiliations, parseServiceNodes, serviceNodesIq } from '../../protocol/pubsub/nodeList.js';
+import {
+  ownAffiliationsIq,
+  parseOwnAffiliations,
+  parseServiceNodes,
+  serviceNodesIq,
+} from '../../protocol/pubsub/nodeList.js';
 import { itemsIq, parseItemsResult } from '../../protocol/pubsub/items.js';
 import { nodeItemIdsIq, parseNodeItemIds } from '../../protocol/pubsub/disco.js';
 import { IqError } from '../../xmpp/session.js';
@@ -18,7 +23,11 @@ import { nodeConfiguration } from '../pubsubNode.js';
 const WINDOW = 8;
 
 /** Runs `task` on every element, at most `window` at once; results in order. */
-export async function inWindow<T, R>(elements: readonly T[], window: number, task: (element: T) => Promise<R>): Promise<R[]> {
+export async function inWindow<T, R>(
+  elements: readonly T[],
+  window: number,
+  task: (element: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(elements.length);
   let next = 0;
   const worker = async () => {
@@ -35,11 +44,23 @@ export async function inWindow<T, R>(elements: readonly T[], window: number, tas
 export async function accessModelOf(ctx: AppContext, service: string, node: string): Promise<string> {
   try {
     const config = await nodeConfiguration(await ctx.session(), service, node);
-    if (!config) throw new OxpsError('NODE_NOT_FOUND', `node ${node} does not exist on ${service}`, 'check the node name (-n) and the service (-s); oxps node audit --all-nodes audits every node you own');
+    if (!config)
+      throw new OxpsError(
+        'NODE_NOT_FOUND',
+        `node ${node} does not exist on ${service}`,
+        'check the node name (-n) and the service (-s); oxps node audit --all-nodes audits every node you own',
+      );
     return String(config['pubsub#access_model'] ?? 'unknown');
   } catch (error) {
-    if (error instanceof IqError && (error.condition === 'forbidden' || error.condition === 'not-authorized')) {
-      throw new OxpsError('SERVER_ERROR', `only the owner of ${node} on ${service} can audit it (${service} answered ${error.condition} to reading its configuration)`, 'audit a node you own, or ask its owner to run oxps node audit');
+    if (
+      error instanceof IqError &&
+      (error.condition === 'forbidden' || error.condition === 'not-authorized')
+    ) {
+      throw new OxpsError(
+        'SERVER_ERROR',
+        `only the owner of ${node} on ${service} can audit it (${service} answered ${error.condition} to reading its configuration)`,
+        'audit a node you own, or ask its owner to run oxps node audit',
+      );
     }
     throw error;
   }
@@ -56,7 +77,9 @@ export async function auditedItems(ctx: AppContext, service: string, node: strin
   if (listed.length === 0) return readItems(ctx, { service, node, all: true });
   let items = await readItems(ctx, { service, node, max: listed.length });
   if (items.length < listed.length) {
-    ctx.reporter.verbose(`${service} gave ${items.length} of the ${listed.length} items of ${node} at once: asking for them by id`);
+    ctx.reporter.verbose(
+      `${service} gave ${items.length} of the ${listed.length} items of ${node} at once: asking for them by id`,
+    );
     items = await readItems(ctx, { service, node, all: true });
   }
   const byId = new Map(items.map((item) => [item.id, item]));
@@ -68,14 +91,21 @@ export async function auditedItems(ctx: AppContext, service: string, node: strin
 
 async function listedItemIds(ctx: AppContext, service: string, node: string): Promise<string[]> {
   try {
-    return parseNodeItemIds(await (await ctx.session()).iq(nodeItemIdsIq(service, node), `listing the items of node ${node} on ${service}`));
+    return parseNodeItemIds(
+      await (
+        await ctx.session()
+      ).iq(nodeItemIdsIq(service, node), `listing the items of node ${node} on ${service}`),
+    );
   } catch (error) {
     if (error instanceof IqError) return [];
     throw error;
   }
 }
 
-async function readItems(ctx: AppContext, request: Pick<FetchRequest, 'service' | 'node' | 'max' | 'all'>): Promise<AuditedItem[]> {
+async function readItems(
+  ctx: AppContext,
+  request: Pick<FetchRequest, 'service' | 'node' | 'max' | 'all'>,
+): Promise<AuditedItem[]> {
   const items: AuditedItem[] = [];
   for await (const item of fetchItems(ctx, { ...request, noDecrypt: true, noCache: true })) {
     if (item.status === 'plaintext') items.push({ id: item.id, plaintext: true });
@@ -93,21 +123,36 @@ function secretIdOf(xml: string): { secretId?: string } {
 
 /** The service's nodes (once per run). */
 export async function serviceNodes(ctx: AppContext, service: string): Promise<string[]> {
-  return parseServiceNodes(await (await ctx.session()).iq(serviceNodesIq(service), `listing the nodes of ${service}`));
+  return parseServiceNodes(
+    await (await ctx.session()).iq(serviceNodesIq(service), `listing the nodes of ${service}`),
+  );
 }
 
 /** The nodes of `service` we own (every node of our own PEP). */
-export async function ownedNodes(ctx: AppContext, service: string, listed: readonly string[]): Promise<string[]> {
+export async function ownedNodes(
+  ctx: AppContext,
+  service: string,
+  listed: readonly string[],
+): Promise<string[]> {
   if (service === ctx.bareJid) return [...listed];
-  const affiliations = parseOwnAffiliations(await (await ctx.session()).iq(ownAffiliationsIq(service), `reading our affiliations on ${service}`));
+  const affiliations = parseOwnAffiliations(
+    await (await ctx.session()).iq(ownAffiliationsIq(service), `reading our affiliations on ${service}`),
+  );
   return listed.filter((node) => affiliations.get(node) === 'owner');
 }
 
 /** The XEP-0470 attachments nodes of the node's items, among the service's nodes, with their access models. */
-export async function attachmentsOf(ctx: AppContext, service: string, node: string, listed: readonly string[]): Promise<AttachmentsFacts[]> {
+export async function attachmentsOf(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  listed: readonly string[],
+): Promise<AttachmentsFacts[]> {
   const ours = listed.flatMap((name) => {
     const target = parseAttachmentsNodeName(name);
-    return target && target.service.toLowerCase() === service.toLowerCase() && target.node === node ? [{ node: name, itemId: target.item }] : [];
+    return target && target.service.toLowerCase() === service.toLowerCase() && target.node === node
+      ? [{ node: name, itemId: target.item }]
+      : [];
   });
   const session = await ctx.session();
   return inWindow(ours, WINDOW, async (attachments) => {
@@ -125,7 +170,9 @@ export async function attachmentsOf(ctx: AppContext, service: string, node: stri
 /** Whether the node's newest item is encrypted (a node we own but hold no secret of, such as one Libervia made). */
 export async function holdsEncryptedItems(ctx: AppContext, service: string, node: string): Promise<boolean> {
   try {
-    const result = await (await ctx.session()).iq(itemsIq(service, node, { maxItems: 1 }), `reading node ${node} of ${service}`);
+    const result = await (
+      await ctx.session()
+    ).iq(itemsIq(service, node, { maxItems: 1 }), `reading node ${node} of ${service}`);
     return parseItemsResult(result).items.some((item) => item.payload?.is('encrypted', NS.oxps));
   } catch (error) {
     if (error instanceof IqError) return false;

@@ -6,7 +6,15 @@ import { IqError } from '../../xmpp/session.js';
 import type { AppContext } from '../context.js';
 import { nodeAffiliations } from '../pubsubNode.js';
 import type { NodeRecord } from '../state.js';
-import { accessModelOf, attachmentsOf, auditedItems, holdsEncryptedItems, inWindow, ownedNodes, serviceNodes } from './gather.js';
+import {
+  accessModelOf,
+  attachmentsOf,
+  auditedItems,
+  holdsEncryptedItems,
+  inWindow,
+  ownedNodes,
+  serviceNodes,
+} from './gather.js';
 
 export interface AuditRequest {
   service: string;
@@ -35,12 +43,14 @@ export async function auditNodes(ctx: AppContext, request: AuditRequest): Promis
   const { service } = request;
   const state = await ctx.state();
   const records = new Map<string, NodeRecord>();
-  for (const record of Object.values(state.data.nodes)) if (record.service === service) records.set(record.node, structuredClone(record));
+  for (const record of Object.values(state.data.nodes))
+    if (record.service === service) records.set(record.node, structuredClone(record));
   // the audit only reads: do not hold up another oxps run on the profile
   await ctx.releaseState();
 
   const listed = await listedNodes(ctx, service, request.node !== undefined);
-  const targets = request.node !== undefined ? [request.node] : await encryptedNodesWeOwn(ctx, service, listed, records);
+  const targets =
+    request.node !== undefined ? [request.node] : await encryptedNodesWeOwn(ctx, service, listed, records);
   const nodes: NodeAuditResult[] = [];
   for (const node of targets) {
     const record = records.get(node);
@@ -51,7 +61,18 @@ export async function auditNodes(ctx: AppContext, request: AuditRequest): Promis
       attachmentsOf(ctx, service, node, listed),
     ]);
     const secrets = record?.secrets ?? [];
-    const findings = auditNode({ service, node, self: ctx.bareJid, accessModel, affiliations, secrets, items, attachments, maxAgeDays: request.maxAgeDays, now: request.now ?? new Date() });
+    const findings = auditNode({
+      service,
+      node,
+      self: ctx.bareJid,
+      accessModel,
+      affiliations,
+      secrets,
+      items,
+      attachments,
+      maxAgeDays: request.maxAgeDays,
+      now: request.now ?? new Date(),
+    });
     nodes.push({ node, accessModel, items: items.length, secrets: secrets.length, findings });
   }
   return { service, nodes, findings: nodes.reduce((sum, n) => sum + n.findings.length, 0) };
@@ -63,15 +84,27 @@ async function listedNodes(ctx: AppContext, service: string, oneNode: boolean): 
     return await serviceNodes(ctx, service);
   } catch (error) {
     if (!(oneNode && error instanceof IqError)) throw error;
-    ctx.reporter.warn(`${service} does not list its nodes (${error.condition}): attachments nodes not checked`);
+    ctx.reporter.warn(
+      `${service} does not list its nodes (${error.condition}): attachments nodes not checked`,
+    );
     return [];
   }
 }
 
 /** Nodes we own, attachments nodes left out (audited with their node), that we hold secrets of or whose newest item is encrypted. */
-async function encryptedNodesWeOwn(ctx: AppContext, service: string, listed: readonly string[], records: ReadonlyMap<string, NodeRecord>): Promise<string[]> {
+async function encryptedNodesWeOwn(
+  ctx: AppContext,
+  service: string,
+  listed: readonly string[],
+  records: ReadonlyMap<string, NodeRecord>,
+): Promise<string[]> {
   const owned = (await ownedNodes(ctx, service, listed)).filter((node) => !parseAttachmentsNodeName(node));
-  const encrypted = await inWindow(owned, 8, async (node) => (records.get(node)?.secrets.length ?? 0) > 0 || (await holdsEncryptedItems(ctx, service, node)));
+  const encrypted = await inWindow(
+    owned,
+    8,
+    async (node) =>
+      (records.get(node)?.secrets.length ?? 0) > 0 || (await holdsEncryptedItems(ctx, service, node)),
+  );
   const nodes = owned.filter((_, index) => encrypted[index]);
   ctx.reporter.verbose(`${nodes.length} encrypted node(s) among the ${owned.length} we own on ${service}`);
   return nodes;

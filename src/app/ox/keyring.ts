@@ -3,8 +3,23 @@
 // them may be used under the trust policy. Parsed keys are kept for the run.
 import type * as openpgp from 'openpgp';
 import { OxpsError, isOxpsError } from '../../errors.js';
-import { KeyParseError, armorPublic, fingerprintOf, readArmoredPublicKey, readPrivateKey, readPublishedKey } from '../../crypto/keys.js';
-import { PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM, parsePubkey, parsePublicKeysList, publicKeyNode, MalformedKeyElement, type PublicKeyMetadata } from '../../protocol/ox/publicKeys.js';
+import {
+  KeyParseError,
+  armorPublic,
+  fingerprintOf,
+  readArmoredPublicKey,
+  readPrivateKey,
+  readPublishedKey,
+} from '../../crypto/keys.js';
+import {
+  PUBLIC_KEYS_LIST_NODE,
+  PUBLIC_KEYS_LIST_ITEM,
+  parsePubkey,
+  parsePublicKeysList,
+  publicKeyNode,
+  MalformedKeyElement,
+  type PublicKeyMetadata,
+} from '../../protocol/ox/publicKeys.js';
 import { xep82DateTime } from '../../protocol/datetime.js';
 import type { TrustPolicy } from '../../store/config.js';
 import type { AppContext } from '../context.js';
@@ -20,7 +35,14 @@ export const MAX_KEYS_PER_CONTACT = 32;
 /** Bad keys whose warning is remembered (the oldest are forgotten, then warned about again). */
 const MAX_WARNED_KEYS = 256;
 
-const NO_ACCESS = new Set(['forbidden', 'not-authorized', 'not-allowed', 'presence-subscription-required', 'registration-required', 'item-not-found']);
+const NO_ACCESS = new Set([
+  'forbidden',
+  'not-authorized',
+  'not-allowed',
+  'presence-subscription-required',
+  'registration-required',
+  'item-not-found',
+]);
 /** How a server answers for an account on a domain it cannot reach (or that does not exist). */
 const UNREACHABLE = new Set(['remote-server-not-found', 'remote-server-timeout', 'service-unavailable']);
 
@@ -28,7 +50,12 @@ export type KeyUse = 'encrypt to' | 'accept signatures of';
 
 /** No key for a contact; `unreachable` when its server answered that the account cannot be reached (a typo in the domain). */
 export class ContactKeyNotFound extends OxpsError {
-  constructor(readonly jid: string, readonly unreachable: boolean, message: string, hint: string) {
+  constructor(
+    readonly jid: string,
+    readonly unreachable: boolean,
+    message: string,
+    hint: string,
+  ) {
     super('KEY_NOT_FOUND', message, hint);
   }
 }
@@ -51,7 +78,11 @@ export class Keyring {
     if (this.own) return this.own;
     const armored = await this.ctx.keystore.get(this.ctx.account.profile, 'openpgp-key');
     if (!armored) {
-      throw new OxpsError('KEY_NOT_FOUND', `profile "${this.ctx.account.profile}" has no OpenPGP key in ${this.ctx.keystore.description}`, 'make one: oxps key generate (or restore a backup: oxps key restore)');
+      throw new OxpsError(
+        'KEY_NOT_FOUND',
+        `profile "${this.ctx.account.profile}" has no OpenPGP key in ${this.ctx.keystore.description}`,
+        'make one: oxps key generate (or restore a backup: oxps key restore)',
+      );
     }
     this.own = await readPrivateKey(armored);
     return this.own;
@@ -86,21 +117,34 @@ export class Keyring {
     let listItem;
     try {
       // XEP-0373 names the item "current"; should a client name it otherwise, take the latest
-      listItem = (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM)) ?? (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE));
+      listItem =
+        (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE, PUBLIC_KEYS_LIST_ITEM)) ??
+        (await fetchOneItem(session, jid, PUBLIC_KEYS_LIST_NODE));
     } catch (error) {
       // Prosody answers forbidden for a PEP node that does not exist; a closed node is no better
-      if (!(error instanceof IqError && (NO_ACCESS.has(error.condition) || UNREACHABLE.has(error.condition)))) throw error;
+      if (!(error instanceof IqError && (NO_ACCESS.has(error.condition) || UNREACHABLE.has(error.condition))))
+        throw error;
       this.refused.set(jid, error.condition);
-      this.ctx.reporter.verbose(`${jid}'s public keys list: ${error.condition} (cached keys kept as they were)`);
+      this.ctx.reporter.verbose(
+        `${jid}'s public keys list: ${error.condition} (cached keys kept as they were)`,
+      );
       return undefined;
     }
     const { keys, skipped } = parsePublicKeysList(listItem, MAX_KEYS_PER_CONTACT);
-    if (skipped > 0) this.ctx.reporter.warn(`${jid}'s public key list: ${skipped} entr${skipped === 1 ? 'y' : 'ies'} ignored (malformed, duplicate, or beyond ${MAX_KEYS_PER_CONTACT})`);
+    if (skipped > 0)
+      this.ctx.reporter.warn(
+        `${jid}'s public key list: ${skipped} entr${skipped === 1 ? 'y' : 'ies'} ignored (malformed, duplicate, or beyond ${MAX_KEYS_PER_CONTACT})`,
+      );
     return keys;
   }
 
-  private async mergeKeys(jid: string, previous: ContactKey[], announced: PublicKeyMetadata[]): Promise<ContactKey[]> {
-    const local = jid === this.ctx.bareJid && (await this.hasOwnKey()) ? fingerprintOf(await this.ownKey()) : undefined;
+  private async mergeKeys(
+    jid: string,
+    previous: ContactKey[],
+    announced: PublicKeyMetadata[],
+  ): Promise<ContactKey[]> {
+    const local =
+      jid === this.ctx.bareJid && (await this.hasOwnKey()) ? fingerprintOf(await this.ownKey()) : undefined;
     const listed: ContactKey[] = [];
     for (const meta of announced) {
       const known = previous.find((k) => k.fingerprint === meta.fingerprint);
@@ -111,11 +155,19 @@ export class Keyring {
       }
       const key = await this.downloadKey(jid, meta);
       if (!key) continue;
-      listed.push({ fingerprint: meta.fingerprint, armored: armorPublic(key), created: xep82DateTime(key.getCreationTime()), published: meta.date, trust: 'undecided' });
+      listed.push({
+        fingerprint: meta.fingerprint,
+        armored: armorPublic(key),
+        created: xep82DateTime(key.getCreationTime()),
+        published: meta.date,
+        trust: 'undecided',
+      });
       if (jid === this.ctx.bareJid && meta.fingerprint !== local) this.announceOwnKey(meta.fingerprint);
     }
     const now = xep82DateTime(new Date());
-    const gone = previous.filter((k) => !announced.some((m) => m.fingerprint === k.fingerprint)).map((k) => ({ ...k, withdrawn: k.withdrawn ?? now }));
+    const gone = previous
+      .filter((k) => !announced.some((m) => m.fingerprint === k.fingerprint))
+      .map((k) => ({ ...k, withdrawn: k.withdrawn ?? now }));
     return [...listed, ...boundedHistory(gone)];
   }
 
@@ -127,7 +179,7 @@ export class Keyring {
     const jid = this.ctx.bareJid;
     this.ctx.reporter.warn(
       `a new key ${fingerprint} is on your own public keys list (${jid}), not this device's: if it is not one of your devices, ` +
-      `distrust it: oxps key trust ${jid} ${fingerprint} --distrust (if it is, compare the fingerprint there, then: oxps key trust ${jid} ${fingerprint})`,
+        `distrust it: oxps key trust ${jid} ${fingerprint} --distrust (if it is, compare the fingerprint there, then: oxps key trust ${jid} ${fingerprint})`,
     );
   }
 
@@ -188,20 +240,36 @@ export class Keyring {
     const refused = this.refused.get(jid);
     const domain = domainOf(jid);
     if (refused !== undefined && domain !== domainOf(this.ctx.bareJid)) {
-      const unreachable = await (await this.ctx.session()).iq(discoInfoIq(domain), `asking ${domain} what it is`).then(
-        () => undefined,
-        (error: unknown) => {
-          if (error instanceof IqError) return error.condition;
-          if (isOxpsError(error, 'TIMEOUT')) return 'no answer';
-          throw error;
-        },
-      );
+      const unreachable = await (
+        await this.ctx.session()
+      )
+        .iq(discoInfoIq(domain), `asking ${domain} what it is`)
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            if (error instanceof IqError) return error.condition;
+            if (isOxpsError(error, 'TIMEOUT')) return 'no answer';
+            throw error;
+          },
+        );
       if (unreachable !== undefined) {
-        return new ContactKeyNotFound(jid, true, `${jid} does not exist or cannot be reached: its server ${domain} answered ${unreachable}`, `check the address (a typo in the domain?)`);
+        return new ContactKeyNotFound(
+          jid,
+          true,
+          `${jid} does not exist or cannot be reached: its server ${domain} answered ${unreachable}`,
+          `check the address (a typo in the domain?)`,
+        );
       }
     }
-    const answered = refused ? ` (${domain} answered ${refused}: the account may not exist, or has published no key)` : '';
-    return new ContactKeyNotFound(jid, false, `no OpenPGP key published for ${jid}${answered}`, `check the address; if it is right, ${jid} needs an OX client (oxps key generate, Libervia, Gajim) that publishes a key to PEP node ${PUBLIC_KEYS_LIST_NODE}`);
+    const answered = refused
+      ? ` (${domain} answered ${refused}: the account may not exist, or has published no key)`
+      : '';
+    return new ContactKeyNotFound(
+      jid,
+      false,
+      `no OpenPGP key published for ${jid}${answered}`,
+      `check the address; if it is right, ${jid} needs an OX client (oxps key generate, Libervia, Gajim) that publishes a key to PEP node ${PUBLIC_KEYS_LIST_NODE}`,
+    );
   }
 
   private async applyTrust(jid: string, record: ContactRecord, use: KeyUse): Promise<ContactKey[]> {
@@ -214,7 +282,11 @@ export class Keyring {
       // a whole sync on the first message of an unverified contact.
       for (const key of live.filter((k) => k.trust === 'undecided')) {
         const command = `oxps key trust ${jid} ${key.fingerprint}`;
-        const confirmed = await this.ctx.options.confirm(`Trust ${jid}'s key ${key.fingerprint} (created ${key.created}) to ${use} them?`, `run: ${command}`)
+        const confirmed = await this.ctx.options
+          .confirm(
+            `Trust ${jid}'s key ${key.fingerprint} (created ${key.created}) to ${use} them?`,
+            `run: ${command}`,
+          )
           .catch((error: unknown) => {
             if (isOxpsError(error, 'NEEDS_TTY')) return false;
             throw error;
@@ -230,7 +302,9 @@ export class Keyring {
     throw new OxpsError(
       'UNTRUSTED_KEY',
       `no trusted OpenPGP key of ${jid} to ${use} (trust policy ${policy})`,
-      example ? `check the fingerprint with ${jid}, then: oxps key trust ${jid} ${example.fingerprint}` : undefined,
+      example
+        ? `check the fingerprint with ${jid}, then: oxps key trust ${jid} ${example.fingerprint}`
+        : undefined,
     );
   }
 
@@ -250,7 +324,10 @@ export class Keyring {
    * fingerprints the trust policy accepts without asking (this device's own key always). Looks
    * the contact up on PEP when nothing is cached or when asked.
    */
-  async signatureKeys(jid: string, refresh: boolean): Promise<{ keys: openpgp.PublicKey[]; trusted: Set<string> }> {
+  async signatureKeys(
+    jid: string,
+    refresh: boolean,
+  ): Promise<{ keys: openpgp.PublicKey[]; trusted: Set<string> }> {
     const state = (await this.ctx.state()).data;
     if (!state.contacts[jid] || (refresh && !this.fresh.has(jid))) await this.refreshContact(jid);
     const cached = await this.candidateKeys(jid);
@@ -280,12 +357,25 @@ export class Keyring {
   async setTrust(jid: string, fingerprint: string, trust: KeyTrust): Promise<ContactKey> {
     const state = (await this.ctx.state()).data;
     const wanted = fingerprint.replace(/\s+/g, '').toUpperCase();
-    if (jid === this.ctx.bareJid && (await this.hasOwnKey()) && wanted === fingerprintOf(await this.ownKey())) {
-      throw new OxpsError('USAGE', `${wanted} is this device's own key: it is always trusted`, 'to stop using it, replace it: oxps key generate --force');
+    if (
+      jid === this.ctx.bareJid &&
+      (await this.hasOwnKey()) &&
+      wanted === fingerprintOf(await this.ownKey())
+    ) {
+      throw new OxpsError(
+        'USAGE',
+        `${wanted} is this device's own key: it is always trusted`,
+        'to stop using it, replace it: oxps key generate --force',
+      );
     }
     let key = state.contacts[jid]?.keys.find((k) => k.fingerprint === wanted);
     if (!key) key = (await this.refreshContact(jid))?.keys.find((k) => k.fingerprint === wanted);
-    if (!key) throw new OxpsError('KEY_NOT_FOUND', `${jid} has no published key ${wanted}`, `list them: oxps key list ${jid}`);
+    if (!key)
+      throw new OxpsError(
+        'KEY_NOT_FOUND',
+        `${jid} has no published key ${wanted}`,
+        `list them: oxps key list ${jid}`,
+      );
     key.trust = trust;
     return key;
   }
@@ -305,7 +395,8 @@ export class Keyring {
     let parsed = this.parsed.get(key.fingerprint);
     if (!parsed) {
       parsed = await readArmoredPublicKey(key.armored);
-      if (fingerprintOf(parsed) !== key.fingerprint) throw new OxpsError('STATE_CORRUPT', `cached key ${key.fingerprint} does not match its fingerprint`);
+      if (fingerprintOf(parsed) !== key.fingerprint)
+        throw new OxpsError('STATE_CORRUPT', `cached key ${key.fingerprint} does not match its fingerprint`);
       this.parsed.set(key.fingerprint, parsed);
     }
     return parsed;
@@ -333,7 +424,9 @@ export function keysUnderPolicy(keys: ContactKey[], policy: TrustPolicy): Contac
  * cannot grow the state without end.
  */
 function boundedHistory(withdrawn: ContactKey[]): ContactKey[] {
-  const undecided = withdrawn.filter((k) => k.trust === 'undecided').sort((a, b) => (b.withdrawn ?? '').localeCompare(a.withdrawn ?? ''));
+  const undecided = withdrawn
+    .filter((k) => k.trust === 'undecided')
+    .sort((a, b) => (b.withdrawn ?? '').localeCompare(a.withdrawn ?? ''));
   const dropped = new Set(undecided.slice(MAX_KEYS_PER_CONTACT));
   return withdrawn.filter((k) => !dropped.has(k));
 }

@@ -41,25 +41,44 @@ export interface SecretListing {
  * `before`: the quick sync, which may bring secrets. A node already known asks for its readers
  * beside the sync's requests, in the same round trip.
  */
-export async function listSecrets(ctx: AppContext, service: string, node: string, showSecrets: boolean, before: Promise<void> = Promise.resolve()): Promise<SecretListing> {
+export async function listSecrets(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  showSecrets: boolean,
+  before: Promise<void> = Promise.resolve(),
+): Promise<SecretListing> {
   const state = (await ctx.state()).data;
-  const early = nodeRecord(state, service, node)?.secrets.length ? nodeReaders(ctx, service, node) : undefined;
+  const early = nodeRecord(state, service, node)?.secrets.length
+    ? nodeReaders(ctx, service, node)
+    : undefined;
   early?.catch(() => undefined);
   await before;
   const record = nodeRecord(state, service, node);
   if (!record) {
-    throw new OxpsError('NODE_NOT_FOUND', `oxps knows no secret of node ${node} on ${service}`, 'check the node name and -s; secrets shared with you arrive with oxps sync, your own nodes start with oxps encrypt-node');
+    throw new OxpsError(
+      'NODE_NOT_FOUND',
+      `oxps knows no secret of node ${node} on ${service}`,
+      'check the node name and -s; secrets shared with you arrive with oxps sync, your own nodes start with oxps encrypt-node',
+    );
   }
   const readers = record.secrets.length ? await (early ?? nodeReaders(ctx, service, node)) : undefined;
   if (readers && !readers.known) ctx.reporter.verbose(`readers of node ${node} unknown: ${readers.reason}`);
-  const view = (candidate: boolean) => ({ id, timestamp, origin, revoked, sharedWith, key }: NodeSecret): SecretView =>
-    ({
-      id, timestamp, origin, revoked, sharedWith: [...sharedWith],
+  const view =
+    (candidate: boolean) =>
+    ({ id, timestamp, origin, revoked, sharedWith, key }: NodeSecret): SecretView => ({
+      id,
+      timestamp,
+      origin,
+      revoked,
+      sharedWith: [...sharedWith],
       ...(!candidate && readers?.known ? readersView(readers, sharedWith) : {}),
       ...(candidate ? { candidate: true as const } : {}),
       ...(showSecrets ? { key } : {}),
     });
-  const secrets = [...record.secrets.map(view(false)), ...(record.candidates ?? []).map(view(true))].sort(byTimestamp);
+  const secrets = [...record.secrets.map(view(false)), ...(record.candidates ?? []).map(view(true))].sort(
+    byTimestamp,
+  );
   const competing = conflictingOrigins(record);
   const pending = pendingSharesOf(state, service, node).map(({ jid, since }) => ({ jid, since }));
   return {
@@ -70,6 +89,9 @@ export async function listSecrets(ctx: AppContext, service: string, node: string
   };
 }
 
-function readersView(readers: Extract<Readers, { known: true }>, sharedWith: readonly string[]): Pick<SecretView, 'readers' | 'missing'> {
+function readersView(
+  readers: Extract<Readers, { known: true }>,
+  sharedWith: readonly string[],
+): Pick<SecretView, 'readers' | 'missing'> {
   return { readers: [...readers.jids], missing: readers.jids.filter((jid) => !sharedWith.includes(jid)) };
 }

@@ -14,7 +14,9 @@ import { nodeRecord, type PendingNotification } from '../state.js';
 import { buildOxMessage } from '../ox/messaging.js';
 import { nodeReaders } from './readers.js';
 
-export function pendingNotification(fields: Omit<PendingNotification, 'id' | 'created'>): PendingNotification {
+export function pendingNotification(
+  fields: Omit<PendingNotification, 'id' | 'created'>,
+): PendingNotification {
   return { id: randomBytes(6).toString('hex'), created: xep82DateTime(new Date()), ...fields };
 }
 
@@ -62,16 +64,34 @@ export async function deliverPending(ctx: AppContext): Promise<DeliveryReport> {
         state.pending.splice(state.pending.indexOf(pending), 1);
         continue;
       }
-      const payload = pending.kind === 'shared-secret'
-        ? buildSharedSecret({ service: record.service, node: record.node, id: secret.id, timestamp: secret.timestamp, revoked: secret.revoked, type: record.payloadType, key: secret.key })
-        : buildRevoke({ service: record.service, node: record.node, id: secret.id, reason: pending.reason });
+      const payload =
+        pending.kind === 'shared-secret'
+          ? buildSharedSecret({
+              service: record.service,
+              node: record.node,
+              id: secret.id,
+              timestamp: secret.timestamp,
+              revoked: secret.revoked,
+              type: record.payloadType,
+              key: secret.key,
+            })
+          : buildRevoke({
+              service: record.service,
+              node: record.node,
+              id: secret.id,
+              reason: pending.reason,
+            });
       for (const recipient of [...pending.recipients]) {
         let keys: openpgp.PublicKey[];
         try {
           // refreshed (once per run): a recipient who changed keys since the secret was shared must still get this
-          keys = recipient === ctx.bareJid ? ownKeys : [...(await keyring.usableKeys(recipient, 'encrypt to', true)), ...ownKeys];
+          keys =
+            recipient === ctx.bareJid
+              ? ownKeys
+              : [...(await keyring.usableKeys(recipient, 'encrypt to', true)), ...ownKeys];
         } catch (error) {
-          if (!(error instanceof OxpsError) || !['KEY_NOT_FOUND', 'UNTRUSTED_KEY'].includes(error.code)) throw error;
+          if (!(error instanceof OxpsError) || !['KEY_NOT_FOUND', 'UNTRUSTED_KEY'].includes(error.code))
+            throw error;
           report.dropped.push({ recipient, reason: error.message });
           ctx.reporter.warn(`could not notify ${recipient} of secret ${secret.id}: ${error.message}`);
           keys = [];
@@ -85,7 +105,12 @@ export async function deliverPending(ctx: AppContext): Promise<DeliveryReport> {
           await session.send(await buildOxMessage(ctx, recipient, [payload], keys));
           await session.roundTrip();
           lastSent.set(recipient, Date.now());
-          if (pending.kind === 'shared-secret' && recipient !== ctx.bareJid && !secret.sharedWith.includes(recipient)) secret.sharedWith.push(recipient);
+          if (
+            pending.kind === 'shared-secret' &&
+            recipient !== ctx.bareJid &&
+            !secret.sharedWith.includes(recipient)
+          )
+            secret.sharedWith.push(recipient);
           report.delivered.push({ recipient, kind: pending.kind, secretId: secret.id });
           ctx.reporter.verbose(`sent ${pending.kind} ${secret.id} to ${recipient}`);
         }
@@ -132,16 +157,33 @@ async function promoteReadyShares(ctx: AppContext): Promise<void> {
       continue;
     }
     const readers = await nodeReaders(ctx, service, node);
-    const active = (nodeRecord(state, service, node)?.secrets ?? []).filter((s) => !s.revoked).sort(byTimestamp);
+    const active = (nodeRecord(state, service, node)?.secrets ?? [])
+      .filter((s) => !s.revoked)
+      .sort(byTimestamp);
     state.pendingShares = state.pendingShares.filter((p) => p !== share);
     changed = true;
     if (readers.known && !readers.jids.includes(jid)) {
-      ctx.reporter.warn(`${jid} has a key now but is no longer on the whitelist of ${node}: pending share dropped, nothing sent`);
+      ctx.reporter.warn(
+        `${jid} has a key now but is no longer on the whitelist of ${node}: pending share dropped, nothing sent`,
+      );
     } else if (active.length === 0) {
-      ctx.reporter.warn(`${jid} has a key now but node ${node} has no active secret: pending share dropped, nothing sent`);
+      ctx.reporter.warn(
+        `${jid} has a key now but node ${node} has no active secret: pending share dropped, nothing sent`,
+      );
     } else {
-      ctx.reporter.notice(`${jid} has a key now: sending the secrets of ${node} on ${service} (shared with --whitelist-only on ${share.since})`);
-      for (const secret of active) state.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [jid] }));
+      ctx.reporter.notice(
+        `${jid} has a key now: sending the secrets of ${node} on ${service} (shared with --whitelist-only on ${share.since})`,
+      );
+      for (const secret of active)
+        state.pending.push(
+          pendingNotification({
+            service,
+            node,
+            kind: 'shared-secret',
+            secretId: secret.id,
+            recipients: [jid],
+          }),
+        );
     }
   }
   if (changed) await handle.save();

@@ -36,8 +36,10 @@ export async function sortRecipientKeys(ctx: AppContext, recipients: string[]): 
       await keyring.usableKeys(recipient, 'encrypt to', true);
       sorted.ready.push(recipient);
     } catch (error) {
-      if (error instanceof ContactKeyNotFound && error.unreachable) sorted.unreachable.push({ jid: recipient, error });
-      else if (isOxpsError(error, 'KEY_NOT_FOUND') || isOxpsError(error, 'UNTRUSTED_KEY')) sorted.waiting.push({ jid: recipient, error });
+      if (error instanceof ContactKeyNotFound && error.unreachable)
+        sorted.unreachable.push({ jid: recipient, error });
+      else if (isOxpsError(error, 'KEY_NOT_FOUND') || isOxpsError(error, 'UNTRUSTED_KEY'))
+        sorted.waiting.push({ jid: recipient, error });
       else throw error;
     }
   }
@@ -48,7 +50,10 @@ export async function sortRecipientKeys(ctx: AppContext, recipients: string[]): 
  * One error for every recipient we cannot encrypt to (XEP-0473 share is all or nothing), the
  * unreachable told apart from the keyless; `ways` are what else the command offers (an option).
  */
-export function recipientKeysError({ waiting, unreachable }: Pick<RecipientKeys, 'waiting' | 'unreachable'>, ways: string[]): OxpsError {
+export function recipientKeysError(
+  { waiting, unreachable }: Pick<RecipientKeys, 'waiting' | 'unreachable'>,
+  ways: string[],
+): OxpsError {
   const failures = [...unreachable, ...waiting];
   const code = failures.some((f) => f.error.code === 'KEY_NOT_FOUND') ? 'KEY_NOT_FOUND' : 'UNTRUSTED_KEY';
   if (failures.length === 1) {
@@ -62,25 +67,40 @@ export function recipientKeysError({ waiting, unreachable }: Pick<RecipientKeys,
   const what = [
     keyless.length ? `no OpenPGP key published for ${keyless.join(', ')}` : '',
     untrusted.length ? `no trusted OpenPGP key of ${untrusted.join(', ')}` : '',
-    gone.length ? `${gone.join(', ')} ${gone.length === 1 ? 'does' : 'do'} not exist or cannot be reached` : '',
+    gone.length
+      ? `${gone.join(', ')} ${gone.length === 1 ? 'does' : 'do'} not exist or cannot be reached`
+      : '',
   ].filter(Boolean);
   const hints = [
     gone.length ? `check the address of ${gone.join(', ')} (a typo in the domain?)` : '',
-    keyless.length ? `${keyless.join(', ')} ${keyless.length === 1 ? 'needs' : 'need'} an OX client (oxps key generate, Libervia, Gajim) that publishes a key` : '',
+    keyless.length
+      ? `${keyless.join(', ')} ${keyless.length === 1 ? 'needs' : 'need'} an OX client (oxps key generate, Libervia, Gajim) that publishes a key`
+      : '',
     untrusted.length ? `check their fingerprints (oxps key list JID), then: oxps key trust JID FPR` : '',
   ].filter(Boolean);
-  return new OxpsError(code, `${what.join('; ')}: nothing was sent`, [hints.join('; '), ...ways].join('; or '));
+  return new OxpsError(
+    code,
+    `${what.join('; ')}: nothing was sent`,
+    [hints.join('; '), ...ways].join('; or '),
+  );
 }
 
 /**
  * Fails before anything is sent when any recipient has no usable key, naming all of them;
  * `leaveOut` names the option that leaves such a recipient out, when there is one.
  */
-export async function checkRecipientKeys(ctx: AppContext, recipients: string[], leaveOut?: string): Promise<void> {
+export async function checkRecipientKeys(
+  ctx: AppContext,
+  recipients: string[],
+  leaveOut?: string,
+): Promise<void> {
   const sorted = await sortRecipientKeys(ctx, recipients);
   const jids = recipients.filter((jid) => !sorted.ready.includes(jid));
   if (jids.length === 0) return;
-  throw recipientKeysError(sorted, leaveOut ? [`leave ${jids.join(', ')} out: ${jids.map((jid) => `${leaveOut} ${jid}`).join(' ')}`] : []);
+  throw recipientKeysError(
+    sorted,
+    leaveOut ? [`leave ${jids.join(', ')} out: ${jids.map((jid) => `${leaveOut} ${jid}`).join(' ')}`] : [],
+  );
 }
 
 /**
@@ -88,7 +108,13 @@ export async function checkRecipientKeys(ctx: AppContext, recipients: string[], 
  * attachments nodes of its items follow (§7). Does nothing (and says so with -v) when we are
  * not the owner or the node is not whitelist.
  */
-export async function updateWhitelist(ctx: AppContext, service: string, node: string, add: string[], remove: string[]): Promise<{ added: string[]; removed: string[]; attachmentsNodes: number }> {
+export async function updateWhitelist(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  add: string[],
+  remove: string[],
+): Promise<{ added: string[]; removed: string[]; attachmentsNodes: number }> {
   const session = await ctx.session();
   let current: Map<string, Affiliation>;
   try {
@@ -99,7 +125,10 @@ export async function updateWhitelist(ctx: AppContext, service: string, node: st
     }
     current = await nodeAffiliations(session, service, node);
   } catch (error) {
-    if (error instanceof IqError && ['forbidden', 'not-authorized', 'not-allowed', 'item-not-found'].includes(error.condition)) {
+    if (
+      error instanceof IqError &&
+      ['forbidden', 'not-authorized', 'not-allowed', 'item-not-found'].includes(error.condition)
+    ) {
       ctx.reporter.verbose(`not the owner of node ${node} on ${service}: whitelist left alone`);
       return { added: [], removed: [], attachmentsNodes: 0 };
     }
@@ -107,7 +136,9 @@ export async function updateWhitelist(ctx: AppContext, service: string, node: st
   }
   const changes = new Map<string, Affiliation>();
   const added = add.filter((jid) => !['owner', 'publisher', 'member'].includes(current.get(jid) ?? 'none'));
-  const removed = remove.filter((jid) => (current.get(jid) ?? 'none') !== 'none' && current.get(jid) !== 'owner');
+  const removed = remove.filter(
+    (jid) => (current.get(jid) ?? 'none') !== 'none' && current.get(jid) !== 'owner',
+  );
   for (const jid of added) changes.set(jid, 'member');
   for (const jid of removed) changes.set(jid, 'none');
   await setNodeAffiliations(session, service, node, changes);
@@ -118,5 +149,6 @@ export async function updateWhitelist(ctx: AppContext, service: string, node: st
 }
 
 export function requireRecipients(recipients: string[]): void {
-  if (recipients.length === 0) throw new OxpsError('USAGE', 'no recipient (other than yourself)', 'name at least one JID');
+  if (recipients.length === 0)
+    throw new OxpsError('USAGE', 'no recipient (other than yourself)', 'name at least one JID');
 }

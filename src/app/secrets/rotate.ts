@@ -3,7 +3,13 @@
 // secret), minus --remove, who also leave the whitelist. Any device of the account thus reaches
 // the same readers. The whole intent is recorded before the first message leaves (notify.ts).
 import { OxpsError } from '../../errors.js';
-import { byTimestamp, generateSecret, latestSecret, mayGenerateSecret, origins } from '../../protocol/oxps/secrets.js';
+import {
+  byTimestamp,
+  generateSecret,
+  latestSecret,
+  mayGenerateSecret,
+  origins,
+} from '../../protocol/oxps/secrets.js';
 import type { AppContext } from '../context.js';
 import { dropPendingShares, nodeRecord, pendingSharesOf } from '../state.js';
 import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
@@ -32,26 +38,44 @@ export interface RotateResult extends DeliveryReport {
   attachmentsNodes: number;
 }
 
-export async function rotateSecret(ctx: AppContext, request: RotateRequest): Promise<RotateResult | RotationPreview> {
+export async function rotateSecret(
+  ctx: AppContext,
+  request: RotateRequest,
+): Promise<RotateResult | RotationPreview> {
   const { service, node } = request;
   if (!request.dryRun) await deliverPending(ctx);
   const handle = await ctx.state();
   const record = nodeRecord(handle.data, service, node);
   if (!record || record.secrets.length === 0) {
-    throw new OxpsError('NO_SECRET', `no secret known for node ${node} on ${service}`, `make it an encrypted node first: oxps encrypt-node -s ${service} -n ${node}`);
+    throw new OxpsError(
+      'NO_SECRET',
+      `no secret known for node ${node} on ${service}`,
+      `make it an encrypted node first: oxps encrypt-node -s ${service} -n ${node}`,
+    );
   }
   if (!mayGenerateSecret(record.secrets, ctx.bareJid)) {
-    throw new OxpsError('NOT_ORIGIN', `only ${origins(record.secrets).join(', ')} may rotate the secrets of node ${node}`, 'ask them to rotate');
+    throw new OxpsError(
+      'NOT_ORIGIN',
+      `only ${origins(record.secrets).join(', ')} may rotate the secrets of node ${node}`,
+      'ask them to rotate',
+    );
   }
   const removed = normalizeRecipients(request.remove ?? [], ctx.bareJid);
   const latestHolders = latestSecret(record.secrets)!.sharedWith;
   const { recipients: readers, readers: whitelist } = await defaultRecipients(ctx, record, latestHolders);
   // readers waiting for a key (share --whitelist-only) get the new secret when it appears
   const waiting = pendingSharesOf(handle.data, service, node).map((p) => p.jid);
-  const recipients = normalizeRecipients(request.recipients ?? readers, ctx.bareJid).filter((jid) => !removed.includes(jid) && !waiting.includes(jid));
+  const recipients = normalizeRecipients(request.recipients ?? readers, ctx.bareJid).filter(
+    (jid) => !removed.includes(jid) && !waiting.includes(jid),
+  );
   // the whitelist lives on the server: a member added behind our back must not get the secret unseen
-  const unseen = request.recipients ? [] : recipients.filter((jid) => !record.secrets.some((s) => s.sharedWith.includes(jid)));
-  if (unseen.length) ctx.reporter.notice(`from the whitelist of ${node}, though this device never sent them a secret: ${unseen.join(', ')} (leave one out with --remove)`);
+  const unseen = request.recipients
+    ? []
+    : recipients.filter((jid) => !record.secrets.some((s) => s.sharedWith.includes(jid)));
+  if (unseen.length)
+    ctx.reporter.notice(
+      `from the whitelist of ${node}, though this device never sent them a secret: ${unseen.join(', ')} (leave one out with --remove)`,
+    );
   await checkRecipientKeys(ctx, recipients, '--remove');
 
   const active = record.secrets.filter((s) => !s.revoked);
@@ -64,20 +88,59 @@ export async function rotateSecret(ctx: AppContext, request: RotateRequest): Pro
   for (const secret of active) {
     secret.revoked = true;
     // the whitelist as it was before --remove: whoever could read is told
-    const told = new Set([...secret.sharedWith, ...(whitelist.known ? whitelist.jids : []).filter((jid) => !waiting.includes(jid)), ctx.bareJid]);
-    handle.data.pending.push(pendingNotification({ service, node, kind: 'revoke', secretId: secret.id, recipients: [...told], ...(request.reason ? { reason: request.reason } : {}) }));
+    const told = new Set([
+      ...secret.sharedWith,
+      ...(whitelist.known ? whitelist.jids : []).filter((jid) => !waiting.includes(jid)),
+      ctx.bareJid,
+    ]);
+    handle.data.pending.push(
+      pendingNotification({
+        service,
+        node,
+        kind: 'revoke',
+        secretId: secret.id,
+        recipients: [...told],
+        ...(request.reason ? { reason: request.reason } : {}),
+      }),
+    );
   }
   // XEP-0473 §4.1: an entity newly granted access also gets the previous (revoked) secrets
   if (newcomers.length) {
-    for (const secret of previous) handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [...newcomers] }));
+    for (const secret of previous)
+      handle.data.pending.push(
+        pendingNotification({
+          service,
+          node,
+          kind: 'shared-secret',
+          secretId: secret.id,
+          recipients: [...newcomers],
+        }),
+      );
   }
   record.secrets.push(fresh);
   const dropped = dropPendingShares(handle.data, service, node, removed);
   if (dropped.length) ctx.reporter.verbose(`pending shares dropped: ${dropped.join(', ')}`);
-  handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: fresh.id, recipients: [...recipients, ctx.bareJid] }));
+  handle.data.pending.push(
+    pendingNotification({
+      service,
+      node,
+      kind: 'shared-secret',
+      secretId: fresh.id,
+      recipients: [...recipients, ctx.bareJid],
+    }),
+  );
   await handle.save();
 
   const { removed: left, attachmentsNodes } = await updateWhitelist(ctx, service, node, recipients, removed);
   const report = await deliverPending(ctx);
-  return { service, node, revoked: active.map((s) => s.id), secretId: fresh.id, recipients, removedFromWhitelist: left, attachmentsNodes, ...report };
+  return {
+    service,
+    node,
+    revoked: active.map((s) => s.id),
+    secretId: fresh.id,
+    recipients,
+    removedFromWhitelist: left,
+    attachmentsNodes,
+    ...report,
+  };
 }

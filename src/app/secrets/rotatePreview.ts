@@ -21,14 +21,27 @@ export interface RotationPreview {
   pendingBefore: number;
 }
 
-export async function previewRotation(ctx: AppContext, plan: { service: string; node: string; record: NodeRecord; recipients: string[]; newcomers: string[]; removed: string[] }): Promise<RotationPreview> {
+export async function previewRotation(
+  ctx: AppContext,
+  plan: {
+    service: string;
+    node: string;
+    record: NodeRecord;
+    recipients: string[];
+    newcomers: string[];
+    removed: string[];
+  },
+): Promise<RotationPreview> {
   const { service, node, record, recipients, newcomers, removed } = plan;
   const state = (await ctx.state()).data;
   return {
     dryRun: true,
     service,
     node,
-    revoke: record.secrets.filter((s) => !s.revoked).sort(byTimestamp).map((s) => s.id),
+    revoke: record.secrets
+      .filter((s) => !s.revoked)
+      .sort(byTimestamp)
+      .map((s) => s.id),
     newSecretFor: recipients,
     previousSecretsFor: newcomers,
     ...(await leavers(ctx, service, node, removed)),
@@ -36,10 +49,17 @@ export async function previewRotation(ctx: AppContext, plan: { service: string; 
   };
 }
 
-async function leavers(ctx: AppContext, service: string, node: string, removed: string[]): Promise<{ leaveWhitelist?: string[] }> {
+async function leavers(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  removed: string[],
+): Promise<{ leaveWhitelist?: string[] }> {
   try {
     const current = await nodeAffiliations(await ctx.session(), service, node);
-    return { leaveWhitelist: removed.filter((jid) => !['none', 'owner', undefined].includes(current.get(jid))) };
+    return {
+      leaveWhitelist: removed.filter((jid) => !['none', 'owner', undefined].includes(current.get(jid))),
+    };
   } catch (error) {
     if (error instanceof IqError) return {};
     throw error;

@@ -16,7 +16,12 @@ export interface TrustOriginResult {
   dropped: Array<{ origin: string; secretId: string }>;
 }
 
-export async function trustOrigin(ctx: AppContext, service: string, node: string, jid: string): Promise<TrustOriginResult> {
+export async function trustOrigin(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  jid: string,
+): Promise<TrustOriginResult> {
   const origin = checkBareJid(jid);
   const handle = await ctx.state();
   const record = ensureNodeRecord(handle.data, service, node);
@@ -26,7 +31,9 @@ export async function trustOrigin(ctx: AppContext, service: string, node: string
   record.trustedOrigin = origin;
   await handle.save();
   return {
-    service, node, origin,
+    service,
+    node,
+    origin,
     kept: record.secrets.map((s) => s.id),
     dropped: all.filter((s) => s.origin !== origin).map((s) => ({ origin: s.origin, secretId: s.id })),
   };
@@ -39,14 +46,25 @@ export interface ForgetResult {
   forgotten: Array<{ origin: string; secretId: string }>;
 }
 
-export async function forgetNode(ctx: AppContext, service: string, node: string, confirm: (question: string) => Promise<boolean>): Promise<ForgetResult> {
+export async function forgetNode(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  confirm: (question: string) => Promise<boolean>,
+): Promise<ForgetResult> {
   const handle = await ctx.state();
   const record = nodeRecord(handle.data, service, node);
-  if (!record) throw new OxpsError('NODE_NOT_FOUND', `nothing is known for node ${node} on ${service}`, `list what is known: oxps secret list -s ${service} -n ${node}`);
+  if (!record)
+    throw new OxpsError(
+      'NODE_NOT_FOUND',
+      `nothing is known for node ${node} on ${service}`,
+      `list what is known: oxps secret list -s ${service} -n ${node}`,
+    );
   const all = allSecrets(record);
   const ours = all.filter((s) => s.origin === ctx.bareJid).length;
   const question = `Forget the ${all.length} secret(s) known for node ${node} on ${service}${ours ? ` (${ours} made by you: items encrypted with them become unreadable)` : ''}?`;
-  if (!(await confirm(question))) throw new OxpsError('USAGE', `node ${node} on ${service} was left as it was`, 'pass --yes to forget it');
+  if (!(await confirm(question)))
+    throw new OxpsError('USAGE', `node ${node} on ${service} was left as it was`, 'pass --yes to forget it');
   delete handle.data.nodes[nodeKey(service, node)];
   await handle.save();
   return { service, node, forgotten: all.map((s) => ({ origin: s.origin, secretId: s.id })) };

@@ -13,12 +13,18 @@ import { nodeReaders } from './readers.js';
  * (and our other devices) before anything is published; refuses when none could be reached.
  * One affiliations request when all is well; none for a secret or a node of someone else.
  */
-export async function ensureReadersHaveSecret(ctx: AppContext, record: NodeRecord, secret: NodeSecret): Promise<void> {
+export async function ensureReadersHaveSecret(
+  ctx: AppContext,
+  record: NodeRecord,
+  secret: NodeSecret,
+): Promise<void> {
   const { service, node } = record;
   if (secret.origin !== ctx.bareJid) return;
   const readers = await nodeReaders(ctx, service, node);
   if (!readers.known) {
-    ctx.reporter.verbose(`not checking that the readers of node ${node} have secret ${secret.id}: ${readers.reason}`);
+    ctx.reporter.verbose(
+      `not checking that the readers of node ${node} have secret ${secret.id}: ${readers.reason}`,
+    );
     return;
   }
   const handle = await ctx.state();
@@ -26,13 +32,26 @@ export async function ensureReadersHaveSecret(ctx: AppContext, record: NodeRecor
   const waiting = pendingSharesOf(handle.data, service, node).map((p) => p.jid);
   const reachable = readers.jids.filter((jid) => !waiting.includes(jid));
   if (reachable.length === 0 || reachable.some((jid) => secret.sharedWith.includes(jid))) return;
-  ctx.reporter.warn(`secret ${secret.id} of node ${node} was sent to none of its readers (${reachable.join(', ')}): sending it to them before publishing`);
-  handle.data.pending.push(pendingNotification({ service, node, kind: 'shared-secret', secretId: secret.id, recipients: [...reachable, ctx.bareJid] }));
+  ctx.reporter.warn(
+    `secret ${secret.id} of node ${node} was sent to none of its readers (${reachable.join(', ')}): sending it to them before publishing`,
+  );
+  handle.data.pending.push(
+    pendingNotification({
+      service,
+      node,
+      kind: 'shared-secret',
+      secretId: secret.id,
+      recipients: [...reachable, ctx.bareJid],
+    }),
+  );
   await handle.save();
   const report = await deliverPending(ctx);
   if (!reachable.some((jid) => secret.sharedWith.includes(jid))) {
     const reasons = report.dropped.map((d) => `${d.recipient}: ${d.reason}`).join('; ');
-    throw new OxpsError('KEY_NOT_FOUND', `no reader of node ${node} could be sent its secret ${secret.id}${reasons ? ` (${reasons})` : ''}: nothing published`,
-      `make their keys usable (oxps key list), then: oxps secret share -s ${service} -n ${node} -k ${secret.id} ${reachable.join(' ')}`);
+    throw new OxpsError(
+      'KEY_NOT_FOUND',
+      `no reader of node ${node} could be sent its secret ${secret.id}${reasons ? ` (${reasons})` : ''}: nothing published`,
+      `make their keys usable (oxps key list), then: oxps secret share -s ${service} -n ${node} -k ${secret.id} ${reachable.join(' ')}`,
+    );
   }
 }

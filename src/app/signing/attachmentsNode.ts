@@ -7,7 +7,12 @@ import { OxpsError } from '../../errors.js';
 import { IqError, type Session } from '../../xmpp/session.js';
 import { attachmentsNodeName } from '../../protocol/attachments/nodeName.js';
 import { createNodeIq, setAffiliationsIq, type Affiliation } from '../../protocol/pubsub/node.js';
-import { discoInfoIq, parseDiscoFeatures, parseServiceNodes, serviceNodesIq } from '../../protocol/pubsub/disco.js';
+import {
+  discoInfoIq,
+  parseDiscoFeatures,
+  parseServiceNodes,
+  serviceNodesIq,
+} from '../../protocol/pubsub/disco.js';
 import type { FormValues } from '../../protocol/dataForm.js';
 import { NS } from '../../protocol/namespaces.js';
 import type { Element } from '@xmpp/xml';
@@ -31,15 +36,24 @@ export interface AttachmentsNodes {
 }
 
 /** Reads the target node's configuration and members once, for every item about to be signed. */
-export async function openAttachmentsNodes(ctx: AppContext, service: string, node: string, access: AttachmentsAccess): Promise<AttachmentsNodes> {
+export async function openAttachmentsNodes(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  access: AttachmentsAccess,
+): Promise<AttachmentsNodes> {
   const session = await ctx.session();
   const serviceManaged = await fullyCompliant(session, service);
-  const { config, members } = access === 'open'
-    ? { config: LIBERVIA_ATTACHMENTS_CONFIG, members: new Map<string, Affiliation>() }
-    : await targetAccess(ctx, session, service, node);
+  const { config, members } =
+    access === 'open'
+      ? { config: LIBERVIA_ATTACHMENTS_CONFIG, members: new Map<string, Affiliation>() }
+      : await targetAccess(ctx, session, service, node);
   const requests = (itemId: string): Element[] => {
     const name = attachmentsNodeName(service, node, itemId);
-    return [createNodeIq(service, name, config), ...(members.size ? [setAffiliationsIq(service, name, members)] : [])];
+    return [
+      createNodeIq(service, name, config),
+      ...(members.size ? [setAffiliationsIq(service, name, members)] : []),
+    ];
   };
   return {
     serviceManaged,
@@ -58,10 +72,18 @@ export async function openAttachmentsNodes(ctx: AppContext, service: string, nod
         // someone else, it is not where our signature goes
         await configureNode(live, service, name, config).catch((refused: unknown) => {
           if (!(refused instanceof IqError)) throw refused;
-          throw new OxpsError('SERVER_ERROR', `the attachments node of item ${itemId} on ${service} exists and is not ours (${refused.condition}): its signature was not published`, 'publish the item under another id (-i), or ask the service\'s admin who made that node');
+          throw new OxpsError(
+            'SERVER_ERROR',
+            `the attachments node of item ${itemId} on ${service} exists and is not ours (${refused.condition}): its signature was not published`,
+            "publish the item under another id (-i), or ask the service's admin who made that node",
+          );
         });
       }
-      if (affiliations) await live.iq(affiliations, `whitelisting the readers of ${node} on the attachments node of item ${itemId}`);
+      if (affiliations)
+        await live.iq(
+          affiliations,
+          `whitelisting the readers of ${node} on the attachments node of item ${itemId}`,
+        );
       return name;
     },
   };
@@ -75,36 +97,63 @@ const LIBERVIA_ATTACHMENTS_CONFIG: FormValues = {
   'pubsub#max_items': 'max',
 };
 
-async function targetAccess(ctx: AppContext, session: Session, service: string, node: string): Promise<{ config: FormValues; members: Map<string, Affiliation> }> {
+async function targetAccess(
+  ctx: AppContext,
+  session: Session,
+  service: string,
+  node: string,
+): Promise<{ config: FormValues; members: Map<string, Affiliation> }> {
   let target: FormValues | undefined;
   let affiliations: Map<string, Affiliation>;
   try {
     target = await nodeConfiguration(session, service, node);
     affiliations = target ? await nodeAffiliations(session, service, node) : new Map();
   } catch (error) {
-    if (error instanceof IqError && ['forbidden', 'not-authorized', 'not-allowed'].includes(error.condition)) {
-      throw new OxpsError('SERVER_ERROR', `cannot sign on node ${node} of ${service}: its signatures need an attachments node with the node's members, which only its owner may read (${error.condition})`, 'ask the node\'s owner to publish it signed, or publish without --sign');
+    if (
+      error instanceof IqError &&
+      ['forbidden', 'not-authorized', 'not-allowed'].includes(error.condition)
+    ) {
+      throw new OxpsError(
+        'SERVER_ERROR',
+        `cannot sign on node ${node} of ${service}: its signatures need an attachments node with the node's members, which only its owner may read (${error.condition})`,
+        "ask the node's owner to publish it signed, or publish without --sign",
+      );
     }
     throw error;
   }
   // a node not made yet is made by the publish, with the encrypted node's configuration
-  const accessModel = (target?.['pubsub#access_model'] as string | undefined) ?? ENCRYPTED_NODE_CONFIG['pubsub#access_model'] as string;
+  const accessModel =
+    (target?.['pubsub#access_model'] as string | undefined) ??
+    (ENCRYPTED_NODE_CONFIG['pubsub#access_model'] as string);
   const publishModel = (target?.['pubsub#publish_model'] as string | undefined) ?? 'publishers';
-  const members = new Map([...affiliations].filter(([jid, affiliation]) => affiliation !== 'owner' && jid !== ctx.bareJid));
+  const members = new Map(
+    [...affiliations].filter(([jid, affiliation]) => affiliation !== 'owner' && jid !== ctx.bareJid),
+  );
   return {
-    config: { 'pubsub#access_model': accessModel, 'pubsub#publish_model': publishModel, 'pubsub#persist_items': 'true', 'pubsub#max_items': 'max' },
+    config: {
+      'pubsub#access_model': accessModel,
+      'pubsub#publish_model': publishModel,
+      'pubsub#persist_items': 'true',
+      'pubsub#max_items': 'max',
+    },
     members,
   };
 }
 
 function creationRefused(service: string, node: string, error: IqError): OxpsError {
-  return new OxpsError('SERVER_ERROR', `${service} does not let us create the attachments node that carries a signature for node ${node} (${error.condition})`, 'publish without --sign, or on a service that allows XEP-0470 attachments nodes');
+  return new OxpsError(
+    'SERVER_ERROR',
+    `${service} does not let us create the attachments node that carries a signature for node ${node} (${error.condition})`,
+    'publish without --sign, or on a service that allows XEP-0470 attachments nodes',
+  );
 }
 
 /** XEP-0470 §node-creation-rejection: a fully-compliant service advertises the namespace and makes the nodes. */
 async function fullyCompliant(session: Session, service: string): Promise<boolean> {
   try {
-    return parseDiscoFeatures(await session.iq(discoInfoIq(service), `asking ${service} what it supports`)).features.includes(NS.attachments);
+    return parseDiscoFeatures(
+      await session.iq(discoInfoIq(service), `asking ${service} what it supports`),
+    ).features.includes(NS.attachments);
   } catch (error) {
     if (error instanceof IqError) return false;
     throw error;
@@ -117,7 +166,12 @@ async function fullyCompliant(session: Session, service: string): Promise<boolea
  * in flight. Returns how many attachments nodes were changed. The cost grows with the number of
  * signed items (one request each: ~30 ms per node measured on a loaded Prosody).
  */
-export async function syncAttachmentsWhitelist(ctx: AppContext, service: string, node: string, changes: Map<string, Affiliation>): Promise<number> {
+export async function syncAttachmentsWhitelist(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  changes: Map<string, Affiliation>,
+): Promise<number> {
   if (changes.size === 0) return 0;
   const session = await ctx.session();
   // XEP-0473 §7: a fully-compliant service keeps them in step itself
@@ -126,10 +180,14 @@ export async function syncAttachmentsWhitelist(ctx: AppContext, service: string,
   const prefix = attachmentsNodeName(service, node, '');
   let names: string[];
   try {
-    names = parseServiceNodes(await session.iq(serviceNodesIq(service), `listing the nodes of ${service}`)).filter((name) => name.startsWith(prefix));
+    names = parseServiceNodes(
+      await session.iq(serviceNodesIq(service), `listing the nodes of ${service}`),
+    ).filter((name) => name.startsWith(prefix));
   } catch (error) {
     if (!(error instanceof IqError)) throw error;
-    ctx.reporter.warn(`${service} does not list its nodes (${error.condition}): the attachments nodes of ${node} keep their whitelist`);
+    ctx.reporter.warn(
+      `${service} does not list its nodes (${error.condition}): the attachments nodes of ${node} keep their whitelist`,
+    );
     return 0;
   }
   if (names.length === 0) return 0;
@@ -138,11 +196,18 @@ export async function syncAttachmentsWhitelist(ctx: AppContext, service: string,
   try {
     await pipelined(names, SYNC_WINDOW, async (name) => {
       try {
-        await session.iq(setAffiliationsIq(service, name, changes), `changing the whitelist of attachments node ${name}`);
+        await session.iq(
+          setAffiliationsIq(service, name, changes),
+          `changing the whitelist of attachments node ${name}`,
+        );
         changed++;
       } catch (error) {
         // another publisher's attachments node (a pubsub service with several publishers) is theirs to change
-        if (!(error instanceof IqError && ['forbidden', 'not-authorized', 'item-not-found'].includes(error.condition))) throw error;
+        if (!(
+          error instanceof IqError &&
+          ['forbidden', 'not-authorized', 'item-not-found'].includes(error.condition)
+        ))
+          throw error;
         ctx.reporter.verbose(`attachments node ${name} left alone (${error.condition})`);
       }
       progress.tick();
@@ -150,6 +215,8 @@ export async function syncAttachmentsWhitelist(ctx: AppContext, service: string,
   } finally {
     progress.done();
   }
-  ctx.reporter.verbose(`whitelist change applied to ${changed} attachments node${changed === 1 ? '' : 's'} of ${node}`);
+  ctx.reporter.verbose(
+    `whitelist change applied to ${changed} attachments node${changed === 1 ? '' : 's'} of ${node}`,
+  );
   return changed;
 }

@@ -38,7 +38,8 @@ export interface SignedAttachment {
   iq: Element;
 }
 
-export const LIBERVIA_COMPAT_WARNING = '--sign-compat=libervia publishes each signature in clear on an open node: anyone can confirm a guessed text of the post, and see that you signed it';
+export const LIBERVIA_COMPAT_WARNING =
+  '--sign-compat=libervia publishes each signature in clear on an open node: anyone can confirm a guessed text of the post, and see that you signed it';
 
 export async function openSigner(ctx: AppContext, options: SignerOptions) {
   const { service, node, compat } = options;
@@ -51,18 +52,36 @@ export async function openSigner(ctx: AppContext, options: SignerOptions) {
     async attach(itemId: string, plaintext: Element): Promise<SignedAttachment> {
       const stamp = new Date();
       const signer = ctx.bareJid;
-      const signatureBase64 = await signDetached(signedBytes({ service, stamp, signer, item: xml('item', {}, plaintext) }), signingKey);
+      const signatureBase64 = await signDetached(
+        signedBytes({ service, stamp, signer, item: xml('item', {}, plaintext) }),
+        signingKey,
+      );
       const signature = buildAttachments([buildSignatureElement({ stamp, signer, signatureBase64 })]);
       const payload = secret
-        ? buildEncryptedAttachments(buildEncrypted({ secretId: secret.id, ciphertext: await encryptItem(Buffer.from(serializeForEncryption(signature), 'utf8'), secret.key) }))
+        ? buildEncryptedAttachments(
+            buildEncrypted({
+              secretId: secret.id,
+              ciphertext: await encryptItem(
+                Buffer.from(serializeForEncryption(signature), 'utf8'),
+                secret.key,
+              ),
+            }),
+          )
         : signature;
       const attachmentsNode = attachmentsNodeName(service, node, itemId);
-      return { node: attachmentsNode, encrypted: Boolean(secret), creation: nodes.creationRequests(itemId), iq: publishIq(service, attachmentsNode, signer, payload) };
+      return {
+        node: attachmentsNode,
+        encrypted: Boolean(secret),
+        creation: nodes.creationRequests(itemId),
+        iq: publishIq(service, attachmentsNode, signer, payload),
+      };
     },
     /** Makes the attachments node and publishes the attachment. */
     async publish(itemId: string, attachment: SignedAttachment): Promise<void> {
       await nodes.ensure(itemId);
-      await (await ctx.session()).iq(attachment.iq, `publishing the signature of item ${itemId} on its attachments node`);
+      await (
+        await ctx.session()
+      ).iq(attachment.iq, `publishing the signature of item ${itemId} on its attachments node`);
     },
   };
 }

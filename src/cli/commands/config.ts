@@ -9,7 +9,9 @@ export function registerConfig(program: Command): void {
   const config = program.command('config').description('defaults in the configuration file');
   config
     .command('set')
-    .description('set a default: keystore auto|keychain|vault (for profiles that record none, and for OXPS_JID)')
+    .description(
+      'set a default: keystore auto|keychain|vault (for profiles that record none, and for OXPS_JID)',
+    )
     .addArgument(new Argument('<key>', 'what to set').choices(['keystore']))
     .argument('<value>', 'its value')
     .action(action(run));
@@ -17,7 +19,12 @@ export function registerConfig(program: Command): void {
 
 async function run(rt: Runtime, key: 'keystore', value: string): Promise<void> {
   const keystore = KEYSTORES.find((k) => k === value);
-  if (!keystore) throw new OxpsError('USAGE', `keystore "${value}" is not one of ${KEYSTORES.join(', ')}`, 'oxps config set keystore vault');
+  if (!keystore)
+    throw new OxpsError(
+      'USAGE',
+      `keystore "${value}" is not one of ${KEYSTORES.join(', ')}`,
+      'oxps config set keystore vault',
+    );
   const { updateConfig } = await import('../../store/config.js');
   await updateConfig((c) => {
     c.keystore = keystore;

@@ -9,7 +9,9 @@ import { trustLabel } from '../trustLabel.js';
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check the keystore, profile, login, OpenPGP key, server features, clock and state, and say what to fix')
+    .description(
+      'check the keystore, profile, login, OpenPGP key, server features, clock and state, and say what to fix',
+    )
     .action(action(run));
 }
 
@@ -24,12 +26,18 @@ async function run(rt: Runtime): Promise<void> {
     },
     context: () => rt.context(),
   });
-  rt.output.result({ checks }, ({ checks: list }, color) => list.map((c) => renderCheck(c, color)).join('\n'));
+  rt.output.result({ checks }, ({ checks: list }, color) =>
+    list.map((c) => renderCheck(c, color)).join('\n'),
+  );
   const failed = checks.filter((c) => !c.ok && !c.skipped);
   const skipped = checks.filter((c) => c.skipped).length;
   if (failed.length > 0 || skipped > 0) {
     const notChecked = skipped ? `; ${skipped} not checked` : '';
-    throw new OxpsError('PARTIAL', `${failed.length} of ${checks.length} checks failed: ${failed.map((c) => c.name).join(', ')}${notChecked}`, 'fix what the hints say, then run oxps doctor again');
+    throw new OxpsError(
+      'PARTIAL',
+      `${failed.length} of ${checks.length} checks failed: ${failed.map((c) => c.name).join(', ')}${notChecked}`,
+      'fix what the hints say, then run oxps doctor again',
+    );
   }
 }
 
@@ -38,9 +46,14 @@ const WIDTH = 'publish-options'.length;
 function renderCheck(check: DoctorCheck, color: import('chalk').ChalkInstance): string {
   const mark = check.ok ? color.green('✔') : check.skipped ? color.dim('·') : color.red('✘');
   const indent = `  ${' '.repeat(WIDTH)}  `;
-  const keys = (check.keys ?? []).map((k) =>
-    `\n${indent}${k.fingerprint}  ${trustLabel(k.trust, color)}${k.local ? ' (this device)' : ''}${k.withdrawn ? color.dim(` withdrawn ${k.withdrawn}`) : ''}`);
-  const shares = (check.pendingShares ?? []).map((p) => `\n${indent}pending share: ${p.jid} on ${p.node} (${p.service}) since ${p.since}, waiting for a usable key`);
+  const keys = (check.keys ?? []).map(
+    (k) =>
+      `\n${indent}${k.fingerprint}  ${trustLabel(k.trust, color)}${k.local ? ' (this device)' : ''}${k.withdrawn ? color.dim(` withdrawn ${k.withdrawn}`) : ''}`,
+  );
+  const shares = (check.pendingShares ?? []).map(
+    (p) =>
+      `\n${indent}pending share: ${p.jid} on ${p.node} (${p.service}) since ${p.since}, waiting for a usable key`,
+  );
   const line = `${mark} ${check.name.padEnd(WIDTH)}  ${check.detail}${keys.join('')}${shares.join('')}`;
   return check.hint ? `${line}\n${indent}${color.dim(`→ ${check.hint}`)}` : line;
 }

@@ -4,7 +4,11 @@ import { action, type Runtime } from '../runtime.js';
 import { nodeOptions, type NodeOptions } from './nodeOptions.js';
 
 export function registerEncryptNode(program: Command): void {
-  nodeOptions(program.command('encrypt-node').description('create a whitelist node (or convert one) and give it a first secret'))
+  nodeOptions(
+    program
+      .command('encrypt-node')
+      .description('create a whitelist node (or convert one) and give it a first secret'),
+  )
     .option('-y, --yes', 'convert an existing node to the whitelist access model without asking')
     .action(action(run));
 }
@@ -23,11 +27,20 @@ export async function run(rt: Runtime, opts: EncryptNodeOptions): Promise<void> 
     node: opts.node,
     confirmConversion: async (accessModel) =>
       opts.yes ||
-      askConfirm(`Node ${opts.node} on ${service} has access model "${accessModel}". Convert it to "whitelist"? Existing items stay as they are`, 'pass --yes to convert it'),
+      askConfirm(
+        `Node ${opts.node} on ${service} has access model "${accessModel}". Convert it to "whitelist"? Existing items stay as they are`,
+        'pass --yes to convert it',
+      ),
   });
   rt.output.result(result, (r, color) => {
-    const what = r.created ? 'created (whitelist)' : r.converted ? `converted from ${r.previousAccessModel} to whitelist` : 'already a whitelist node';
-    const secret = r.newSecret ? `new secret, secret id ${r.secret.id}` : `current secret id ${r.secret.id} (${r.secret.timestamp})`;
+    const what = r.created
+      ? 'created (whitelist)'
+      : r.converted
+        ? `converted from ${r.previousAccessModel} to whitelist`
+        : 'already a whitelist node';
+    const secret = r.newSecret
+      ? `new secret, secret id ${r.secret.id}`
+      : `current secret id ${r.secret.id} (${r.secret.timestamp})`;
     return `${color.green('✔')} node ${r.node} on ${r.service}: ${what}; ${secret}`;
   });
 }

@@ -28,7 +28,9 @@ async function run(rt: Runtime, opts: SyncOptions): Promise<void> {
     const lines = syncLines(r, color);
     if (lines.length) return lines.join('\n');
     // cron mails whatever a job prints: with -q, a run where nothing happened prints nothing
-    return rt.globals.quiet ? '' : `nothing new (${r.archive === 'caught up' ? 'archive caught up' : 'no message archive on the server'})`;
+    return rt.globals.quiet
+      ? ''
+      : `nothing new (${r.archive === 'caught up' ? 'archive caught up' : 'no message archive on the server'})`;
   });
   if (!opts.watch) return;
   rt.reporter.notice('watching for secret messages (Ctrl-C to stop)');

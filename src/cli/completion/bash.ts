@@ -5,12 +5,21 @@ import { allCommands, flags, valueFlags, type CommandSpec } from './spec.js';
 export function bashScript(program: CommandSpec): string {
   const commands = [program, ...allCommands(program)];
   const key = (c: CommandSpec) => shellQuote(c.path.join(' '));
-  const caseTable = (rows: Array<[string, string]>) => rows.map(([k, v]) => `    ${k}) echo ${shellQuote(v)} ;;`).join('\n');
+  const caseTable = (rows: Array<[string, string]>) =>
+    rows.map(([k, v]) => `    ${k}) echo ${shellQuote(v)} ;;`).join('\n');
 
-  const subcommandRows = commands.filter((c) => c.subcommands.length > 0).map((c): [string, string] => [key(c), c.subcommands.map((s) => s.path.at(-1)!).join(' ')]);
+  const subcommandRows = commands
+    .filter((c) => c.subcommands.length > 0)
+    .map((c): [string, string] => [key(c), c.subcommands.map((s) => s.path.at(-1)!).join(' ')]);
   // each command's own options; the program's ('' row) are valid after any command too
   const global = new Set(program.options.flatMap(flags));
-  const optionRows = commands.map((c): [string, string] => [key(c), c.options.flatMap(flags).filter((f) => c === program || !global.has(f)).join(' ')]);
+  const optionRows = commands.map((c): [string, string] => [
+    key(c),
+    c.options
+      .flatMap(flags)
+      .filter((f) => c === program || !global.has(f))
+      .join(' '),
+  ]);
   const choiceRows: Array<[string, string]> = [];
   const fileOptionRows: string[] = [];
   for (const c of commands) {
@@ -57,7 +66,12 @@ ${caseTable(argChoiceRows)}
   esac
 }
 
-_oxps_commands=${shellQuote(`|${commands.slice(1).map((c) => c.path.join(' ')).join('|')}|`)}
+_oxps_commands=${shellQuote(
+    `|${commands
+      .slice(1)
+      .map((c) => c.path.join(' '))
+      .join('|')}|`,
+  )}
 _oxps_value_flags=${shellQuote(` ${valueFlags(program).join(' ')} `)}
 
 _oxps_files() {

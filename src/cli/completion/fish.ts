@@ -10,7 +10,9 @@ export function fishScript(program: CommandSpec): string {
     // command paths are words of [a-z-]: safe inside double quotes
     const at = `"__oxps_at '${command.path.join(' ')}'"`;
     for (const sub of command.subcommands) {
-      lines.push(`complete -c oxps -n ${at} -a ${fishQuote(sub.path.at(-1)!)} -d ${fishQuote(sub.description)}`);
+      lines.push(
+        `complete -c oxps -n ${at} -a ${fishQuote(sub.path.at(-1)!)} -d ${fishQuote(sub.description)}`,
+      );
     }
     // the program's options are offered everywhere (commander takes them after a subcommand too)
     for (const option of command.options) {
@@ -62,7 +64,8 @@ function optionFlags(option: OptionSpec): string {
   if (option.long) parts.push(` -l ${option.long.slice(2)}`);
   if (option.takesValue) {
     if (option.choices) parts.push(` -x -a ${fishQuote(option.choices.join(' '))}`);
-    else if (option.words) parts.push(` -x -a ${fishQuote(`(oxps __complete ${option.words} (commandline -opc) 2>/dev/null)`)}`);
+    else if (option.words)
+      parts.push(` -x -a ${fishQuote(`(oxps __complete ${option.words} (commandline -opc) 2>/dev/null)`)}`);
     else parts.push(option.file ? ' -r -F' : ' -x');
   }
   parts.push(` -d ${fishQuote(option.description)}`);

@@ -40,7 +40,12 @@ export function commandSpec(command: Command, path: string[] = []): CommandSpec 
     path,
     description: command.description(),
     options: help.visibleOptions(command).map(optionSpec),
-    args: command.registeredArguments.map((a) => ({ name: a.name(), choices: a.argChoices, file: a.name() === 'file', variadic: a.variadic })),
+    args: command.registeredArguments.map((a) => ({
+      name: a.name(),
+      choices: a.argChoices,
+      file: a.name() === 'file',
+      variadic: a.variadic,
+    })),
     // commander's implicit `help` command is left out: `-h` is offered instead
     subcommands: command.commands
       .filter((c) => !(c as unknown as { _hidden: boolean })._hidden)
@@ -58,7 +63,11 @@ function optionSpec(option: Option): OptionSpec {
     ...(valueName ? { valueName } : {}),
     ...(option.argChoices ? { choices: option.argChoices } : {}),
     file: valueName === 'file',
-    ...(option.long === '--profile' ? { words: 'profiles' as const } : option.long === '--node' ? { words: 'nodes' as const } : {}),
+    ...(option.long === '--profile'
+      ? { words: 'profiles' as const }
+      : option.long === '--node'
+        ? { words: 'nodes' as const }
+        : {}),
     repeatable: option.variadic || option.parseArg === (collect as unknown),
   };
 }
@@ -81,6 +90,8 @@ export function flags(option: OptionSpec): string[] {
 
 /** Flags that take a value somewhere in the tree (so the word after them is not a command). */
 export function valueFlags(program: CommandSpec): string[] {
-  const all = [program, ...allCommands(program)].flatMap((c) => c.options.filter((o) => o.takesValue).flatMap(flags));
+  const all = [program, ...allCommands(program)].flatMap((c) =>
+    c.options.filter((o) => o.takesValue).flatMap(flags),
+  );
   return [...new Set(all)];
 }

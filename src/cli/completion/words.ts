@@ -23,7 +23,12 @@ interface TypedOptions {
 }
 
 const TYPED: Record<string, keyof TypedOptions> = {
-  '-p': 'profile', '--profile': 'profile', '--keystore': 'keystore', '--passphrase-file': 'passphraseFile', '-s': 'service', '--service': 'service',
+  '-p': 'profile',
+  '--profile': 'profile',
+  '--keystore': 'keystore',
+  '--passphrase-file': 'passphraseFile',
+  '-s': 'service',
+  '--service': 'service',
 };
 
 /**
@@ -64,6 +69,8 @@ async function knownNodes(typed: TypedOptions): Promise<string[]> {
   if (!keystore) return [];
   const { peekProfileState } = await import('../../app/state.js');
   const state = await peekProfileState(account.profile, keystore);
-  const records = Object.values(state?.nodes ?? {}).filter((r) => typed.service === undefined || r.service === typed.service);
+  const records = Object.values(state?.nodes ?? {}).filter(
+    (r) => typed.service === undefined || r.service === typed.service,
+  );
   return [...new Set(records.map((r) => r.node))].sort();
 }

@@ -5,7 +5,9 @@ import { optionsAt, type ArgumentSpec, type CommandSpec, type OptionSpec } from 
 export function zshScript(program: CommandSpec): string {
   const functions: string[] = [];
   const walk = (command: CommandSpec) => {
-    functions.push(command.subcommands.length ? groupFunction(command, program) : leafFunction(command, program));
+    functions.push(
+      command.subcommands.length ? groupFunction(command, program) : leafFunction(command, program),
+    );
     command.subcommands.forEach(walk);
   };
   walk(program);
@@ -29,7 +31,9 @@ function functionName(command: CommandSpec): string {
 
 /** A command with subcommands: its options, then a subcommand, then the subcommand's own words. */
 function groupFunction(command: CommandSpec, program: CommandSpec): string {
-  const described = command.subcommands.map((s) => `    ${singleQuote(`${escapeColon(s.path.at(-1)!)}:${s.description}`)}`);
+  const described = command.subcommands.map(
+    (s) => `    ${singleQuote(`${escapeColon(s.path.at(-1)!)}:${s.description}`)}`,
+  );
   const dispatch = command.subcommands.map((s) => `        ${s.path.at(-1)}) ${functionName(s)} ;;`);
   return `${functionName(command)}() {
   local curcontext="$curcontext" state line
@@ -39,7 +43,9 @@ function groupFunction(command: CommandSpec, program: CommandSpec): string {
 ${described.join('\n')}
   )
   _arguments -C \\
-${optionSpecs(command, program).map((s) => `    ${s} \\`).join('\n')}
+${optionSpecs(command, program)
+  .map((s) => `    ${s} \\`)
+  .join('\n')}
     '1: :->subcommand' \\
     '*:: :->argument' && return
   case $state in
@@ -72,7 +78,9 @@ function optionSpec(option: OptionSpec): string {
   const exclusive = option.repeatable ? "'*'" : names.length > 1 ? `'(${names.join(' ')})'` : '';
   const specNames = names.map((name) => (name === option.long && option.takesValue ? `${name}=` : name));
   const nameWords = specNames.length > 1 ? `{${specNames.join(',')}}` : specNames[0]!;
-  const value = option.takesValue ? `:${escapeColon(option.valueName ?? 'value')}:${valueAction(option)}` : '';
+  const value = option.takesValue
+    ? `:${escapeColon(option.valueName ?? 'value')}:${valueAction(option)}`
+    : '';
   return `${exclusive}${nameWords}${singleQuote(`[${escapeBrackets(option.description)}]${value}`)}`;
 }
 
@@ -84,7 +92,8 @@ function argumentSpec(argument: ArgumentSpec, position: number): string {
 function valueAction(option: OptionSpec): string {
   if (option.choices) return `(${option.choices.join(' ')})`;
   // the words typed so far come from the line itself: _arguments narrows $words to the subcommand's
-  if (option.words) return `{compadd -- \${(f)"$(oxps __complete ${option.words} \${(Q)\${(z)LBUFFER}} 2>/dev/null)"}}`;
+  if (option.words)
+    return `{compadd -- \${(f)"$(oxps __complete ${option.words} \${(Q)\${(z)LBUFFER}} 2>/dev/null)"}}`;
   return option.file ? '_files' : ' ';
 }
 

@@ -40,11 +40,18 @@ export class MalformedAttachments extends Error {}
 
 /** Splits an attachment item's payload into its clear children and its encrypted part. */
 export function parseAttachmentsPayload(payload: Element): AttachmentsPayload {
-  if (!payload.is('attachments', NS.attachments)) throw new MalformedAttachments(`payload <${payload.name}> is not an XEP-0470 <attachments>`);
+  if (!payload.is('attachments', NS.attachments))
+    throw new MalformedAttachments(`payload <${payload.name}> is not an XEP-0470 <attachments>`);
   const children = payload.getChildElements();
-  if (children.length > MAX_ATTACHMENT_ELEMENTS) throw new MalformedAttachments(`<attachments> has ${children.length} elements (at most ${MAX_ATTACHMENT_ELEMENTS} are read)`);
+  if (children.length > MAX_ATTACHMENT_ELEMENTS)
+    throw new MalformedAttachments(
+      `<attachments> has ${children.length} elements (at most ${MAX_ATTACHMENT_ELEMENTS} are read)`,
+    );
   const encrypted = children.filter((child) => child.is('encrypted', NS.oxps));
-  if (encrypted.length > 1) throw new MalformedAttachments(`<attachments> has ${encrypted.length} <encrypted/> elements (one expected)`);
+  if (encrypted.length > 1)
+    throw new MalformedAttachments(
+      `<attachments> has ${encrypted.length} <encrypted/> elements (one expected)`,
+    );
   let parsed: EncryptedPayload | undefined;
   try {
     parsed = encrypted[0] && parseEncrypted(encrypted[0]);
@@ -57,10 +64,17 @@ export function parseAttachmentsPayload(payload: Element): AttachmentsPayload {
 
 /** The children of a decrypted attachments payload (an <attachments/> element). */
 export function decryptedAttachments(plaintext: Element): Element[] {
-  if (!plaintext.is('attachments', NS.attachments)) throw new MalformedAttachments(`decrypted attachment <${plaintext.name}> is not an XEP-0470 <attachments>`);
+  if (!plaintext.is('attachments', NS.attachments))
+    throw new MalformedAttachments(
+      `decrypted attachment <${plaintext.name}> is not an XEP-0470 <attachments>`,
+    );
   const children = plaintext.getChildElements();
-  if (children.length > MAX_ATTACHMENT_ELEMENTS) throw new MalformedAttachments(`decrypted <attachments> has ${children.length} elements (at most ${MAX_ATTACHMENT_ELEMENTS} are read)`);
-  if (children.some((child) => child.is('encrypted', NS.oxps))) throw new MalformedAttachments('decrypted <attachments> holds another <encrypted/>');
+  if (children.length > MAX_ATTACHMENT_ELEMENTS)
+    throw new MalformedAttachments(
+      `decrypted <attachments> has ${children.length} elements (at most ${MAX_ATTACHMENT_ELEMENTS} are read)`,
+    );
+  if (children.some((child) => child.is('encrypted', NS.oxps)))
+    throw new MalformedAttachments('decrypted <attachments> holds another <encrypted/>');
   return children;
 }
 
@@ -87,7 +101,12 @@ function readAttachment(child: Element): AttachmentBody {
     return { kind: 'reactions', reactions, ...(timestamp && { timestamp }) };
   }
   const xml = child.toString();
-  return { kind: 'other', name: child.getName(), namespace: child.getNS() ?? '', xml: xml.length > MAX_OTHER_ATTACHMENT_XML ? `${xml.slice(0, MAX_OTHER_ATTACHMENT_XML)}…` : xml };
+  return {
+    kind: 'other',
+    name: child.getName(),
+    namespace: child.getNS() ?? '',
+    xml: xml.length > MAX_OTHER_ATTACHMENT_XML ? `${xml.slice(0, MAX_OTHER_ATTACHMENT_XML)}…` : xml,
+  };
 }
 
 function boundedAttribute(value: unknown): string | undefined {

@@ -22,7 +22,9 @@ export function parseAttachmentsNodeName(name: string): AttachmentsTarget | unde
   const match = /^([^?]+)\?;node=([^;]*);item=([^;]*)$/.exec(name.slice(prefix.length));
   if (!match) return undefined;
   try {
-    const [service, node, item] = match.slice(1, 4).map((part) => decodeURIComponent(part!.replace(/\+/g, ' '))) as [string, string, string];
+    const [service, node, item] = match
+      .slice(1, 4)
+      .map((part) => decodeURIComponent(part!.replace(/\+/g, ' '))) as [string, string, string];
     return service && node && item ? { service, node, item } : undefined;
   } catch {
     return undefined; // a malformed %-escape

@@ -7,8 +7,11 @@ import { NS } from '../namespaces.js';
 import { buildOpenpgpElement } from './openpgpElement.js';
 
 export function oxMessage(recipient: string, ciphertext: Uint8Array): Element {
-  return xml('message', { to: recipient, id: randomBytes(9).toString('base64url') },
+  return xml(
+    'message',
+    { to: recipient, id: randomBytes(9).toString('base64url') },
     buildOpenpgpElement(ciphertext),
     xml('store', { xmlns: NS.hints }),
-    xml('encryption', { xmlns: NS.eme, namespace: NS.ox, name: 'OpenPGP for XMPP' }));
+    xml('encryption', { xmlns: NS.eme, namespace: NS.ox, name: 'OpenPGP for XMPP' }),
+  );
 }

@@ -12,6 +12,7 @@ export function buildOpenpgpElement(message: Uint8Array): Element {
 
 export function parseOpenpgpElement(element: Element): Uint8Array {
   const text = element.text().replace(/\s+/g, '');
-  if (!text || text.length % 4 !== 0 || !BASE64.test(text)) throw new MalformedOpenpgp('<openpgp> content is not valid base64');
+  if (!text || text.length % 4 !== 0 || !BASE64.test(text))
+    throw new MalformedOpenpgp('<openpgp> content is not valid base64');
   return Buffer.from(text, 'base64');
 }

@@ -27,9 +27,11 @@ export class MalformedKeyElement extends Error {}
 export function parsePubkey(element: Element | undefined): Uint8Array {
   if (!element?.is('pubkey', NS.ox)) throw new MalformedKeyElement('item holds no <pubkey/>');
   const data = element.getChildren('data');
-  if (data.length !== 1) throw new MalformedKeyElement(`<pubkey/> has ${data.length} <data/> elements (one expected)`);
+  if (data.length !== 1)
+    throw new MalformedKeyElement(`<pubkey/> has ${data.length} <data/> elements (one expected)`);
   const text = data[0]!.text().replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) throw new MalformedKeyElement('<data/> is not valid base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0)
+    throw new MalformedKeyElement('<data/> is not valid base64');
   return Buffer.from(text, 'base64');
 }
 
@@ -40,12 +42,20 @@ export interface PublicKeyMetadata {
 }
 
 export function buildPublicKeysList(keys: PublicKeyMetadata[]): Element {
-  return xml('public-keys-list', { xmlns: NS.ox },
-    ...keys.map((k) => xml('pubkey-metadata', { 'v4-fingerprint': k.fingerprint.toUpperCase(), date: k.date })));
+  return xml(
+    'public-keys-list',
+    { xmlns: NS.ox },
+    ...keys.map((k) =>
+      xml('pubkey-metadata', { 'v4-fingerprint': k.fingerprint.toUpperCase(), date: k.date }),
+    ),
+  );
 }
 
 /** Entries with a well-formed fingerprint and date; at most `limit` (a hostile list may be huge). */
-export function parsePublicKeysList(element: Element | undefined, limit: number): { keys: PublicKeyMetadata[]; skipped: number } {
+export function parsePublicKeysList(
+  element: Element | undefined,
+  limit: number,
+): { keys: PublicKeyMetadata[]; skipped: number } {
   if (!element?.is('public-keys-list', NS.ox)) return { keys: [], skipped: 0 };
   const entries = element.getChildren('pubkey-metadata');
   const keys: PublicKeyMetadata[] = [];
@@ -53,7 +63,12 @@ export function parsePublicKeysList(element: Element | undefined, limit: number)
   for (const entry of entries) {
     const fingerprint = (entry.attrs['v4-fingerprint'] ?? '').toUpperCase();
     const date = entry.attrs.date;
-    if (!/^[0-9A-F]{40}$/.test(fingerprint) || !parseXep82DateTime(date) || keys.length >= limit || keys.some((k) => k.fingerprint === fingerprint)) {
+    if (
+      !/^[0-9A-F]{40}$/.test(fingerprint) ||
+      !parseXep82DateTime(date) ||
+      keys.length >= limit ||
+      keys.some((k) => k.fingerprint === fingerprint)
+    ) {
       skipped++;
       continue;
     }

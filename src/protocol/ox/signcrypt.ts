@@ -29,23 +29,33 @@ export function randomPadding(): string {
 }
 
 export function buildSigncrypt({ to, time, payload }: SigncryptContent, rpad = randomPadding()): Element {
-  return xml('signcrypt', { xmlns: NS.ox },
+  return xml(
+    'signcrypt',
+    { xmlns: NS.ox },
     ...to.map((jid) => xml('to', { jid })),
     xml('time', { stamp: xep82DateTime(time) }),
     xml('rpad', {}, rpad),
-    xml('payload', {}, ...payload));
+    xml('payload', {}, ...payload),
+  );
 }
 
 export function parseSigncrypt(element: Element, check: { ourJid: string; now: Date }): SigncryptContent {
-  if (!element.is('signcrypt', NS.ox)) throw new SigncryptRejected(`content is <${element.name}>, not <signcrypt>`);
+  if (!element.is('signcrypt', NS.ox))
+    throw new SigncryptRejected(`content is <${element.name}>, not <signcrypt>`);
   const to = element.getChildren('to').map((t) => bareJid(t.attrs.jid ?? ''));
-  if (!to.includes(check.ourJid)) throw new SigncryptRejected(`our JID ${check.ourJid} is not among the recipients (${to.join(', ') || 'none'})`);
+  if (!to.includes(check.ourJid))
+    throw new SigncryptRejected(
+      `our JID ${check.ourJid} is not among the recipients (${to.join(', ') || 'none'})`,
+    );
   const times = element.getChildren('time');
   if (times.length !== 1) throw new SigncryptRejected(`expected exactly one <time/>, found ${times.length}`);
   const time = parseXep82DateTime(times[0]!.attrs.stamp);
-  if (!time) throw new SigncryptRejected(`<time stamp="${times[0]!.attrs.stamp ?? ''}"/> is not a XEP-0082 datetime`);
-  if (time.getTime() - check.now.getTime() > MAX_FUTURE_TIME_MS) throw new SigncryptRejected(`<time/> ${times[0]!.attrs.stamp} is in the future`);
+  if (!time)
+    throw new SigncryptRejected(`<time stamp="${times[0]!.attrs.stamp ?? ''}"/> is not a XEP-0082 datetime`);
+  if (time.getTime() - check.now.getTime() > MAX_FUTURE_TIME_MS)
+    throw new SigncryptRejected(`<time/> ${times[0]!.attrs.stamp} is in the future`);
   const payloads = element.getChildren('payload');
-  if (payloads.length !== 1) throw new SigncryptRejected(`expected exactly one <payload/>, found ${payloads.length}`);
+  if (payloads.length !== 1)
+    throw new SigncryptRejected(`expected exactly one <payload/>, found ${payloads.length}`);
   return { to, time, payload: payloads[0]!.getChildElements() };
 }

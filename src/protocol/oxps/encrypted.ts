@@ -18,11 +18,13 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Reads an <encrypted> element; throws MalformedItem with the reason when it is not one. */
 export function parseEncrypted(element: Element): EncryptedPayload {
-  if (!element.is('encrypted', NS.oxps)) throw new MalformedItem(`payload <${element.name}> is not an OXPS <encrypted> element`);
+  if (!element.is('encrypted', NS.oxps))
+    throw new MalformedItem(`payload <${element.name}> is not an OXPS <encrypted> element`);
   const secretId = element.attrs.key ?? element.attrs.secret;
   if (!secretId) throw new MalformedItem("<encrypted> has no 'key' attribute naming its secret");
   const text = element.text().replace(/\s+/g, '');
   if (!text) throw new MalformedItem('<encrypted> is empty');
-  if (text.length % 4 !== 0 || !BASE64.test(text)) throw new MalformedItem('<encrypted> content is not valid base64');
+  if (text.length % 4 !== 0 || !BASE64.test(text))
+    throw new MalformedItem('<encrypted> content is not valid base64');
   return { secretId, ciphertext: Buffer.from(text, 'base64') };
 }

@@ -72,24 +72,41 @@ function notOrigin(record: NodeSecrets, sender: string): string {
 }
 
 /** Applies an incoming shared secret to the node's secrets (mutated in place). */
-export function receiveSharedSecret(record: NodeSecrets, incoming: SharedSecret, sender: string, now: Date, authority: NodeAuthority = {}): Verdict {
+export function receiveSharedSecret(
+  record: NodeSecrets,
+  incoming: SharedSecret,
+  sender: string,
+  now: Date,
+  authority: NodeAuthority = {},
+): Verdict {
   const verdict = applySharedSecret(record, incoming, sender, now, authority);
   if (record.candidates?.length === 0) delete record.candidates;
   return verdict;
 }
 
-function applySharedSecret(record: NodeSecrets, incoming: SharedSecret, sender: string, now: Date, authority: NodeAuthority): Verdict {
+function applySharedSecret(
+  record: NodeSecrets,
+  incoming: SharedSecret,
+  sender: string,
+  now: Date,
+  authority: NodeAuthority,
+): Verdict {
   if (Date.parse(incoming.timestamp) - now.getTime() > MAX_FUTURE_MS) {
-    return { kind: 'rejected', reason: `secret ${incoming.id} is dated ${incoming.timestamp}, in the future` };
+    return {
+      kind: 'rejected',
+      reason: `secret ${incoming.id} is dated ${incoming.timestamp}, in the future`,
+    };
   }
   const placed = place(record, incoming, sender, authority);
   if ('reason' in placed) return { kind: 'rejected', reason: placed.reason };
   const { pool, firstUse, dropped } = placed;
   const elsewhere = allSecrets(record).find((s) => s.id === incoming.id && !pool.includes(s));
-  if (elsewhere) return { kind: 'rejected', reason: `secret ${incoming.id} is already known from ${elsewhere.origin}` };
+  if (elsewhere)
+    return { kind: 'rejected', reason: `secret ${incoming.id} is already known from ${elsewhere.origin}` };
   const known = pool.find((s) => s.id === incoming.id);
   if (known) {
-    if (known.key !== incoming.key) return { kind: 'rejected', reason: `secret ${incoming.id} is already known with another value` };
+    if (known.key !== incoming.key)
+      return { kind: 'rejected', reason: `secret ${incoming.id} is already known with another value` };
     if (incoming.revoked && !known.revoked) {
       known.revoked = true;
       return { kind: 'revoked' };
@@ -97,30 +114,59 @@ function applySharedSecret(record: NodeSecrets, incoming: SharedSecret, sender: 
     return { kind: 'unchanged' };
   }
   if (pool.filter((s) => s.origin === sender).length >= MAX_SECRETS_PER_ORIGIN) {
-    return { kind: 'rejected', reason: `node ${incoming.node} already holds ${MAX_SECRETS_PER_ORIGIN} secrets from ${sender}` };
+    return {
+      kind: 'rejected',
+      reason: `node ${incoming.node} already holds ${MAX_SECRETS_PER_ORIGIN} secrets from ${sender}`,
+    };
   }
   for (const list of [record.secrets, record.candidates ?? []]) removeAll(list, dropped);
-  pool.push({ id: incoming.id, key: incoming.key, timestamp: incoming.timestamp, origin: sender, revoked: incoming.revoked, sharedWith: [] });
+  pool.push({
+    id: incoming.id,
+    key: incoming.key,
+    timestamp: incoming.timestamp,
+    origin: sender,
+    revoked: incoming.revoked,
+    sharedWith: [],
+  });
   const conflict = pool !== record.secrets ? { origins: conflictingOrigins(record)! } : undefined;
-  const warning = incoming.key.length < WEAK_SECRET_LENGTH ? `secret ${incoming.id} is only ${incoming.key.length} characters long: it may be guessed` : undefined;
-  return { kind: 'accepted', firstUse, ...(conflict ? { conflict } : {}), ...(dropped.length ? { dropped } : {}), ...(warning ? { warning } : {}) };
+  const warning =
+    incoming.key.length < WEAK_SECRET_LENGTH
+      ? `secret ${incoming.id} is only ${incoming.key.length} characters long: it may be guessed`
+      : undefined;
+  return {
+    kind: 'accepted',
+    firstUse,
+    ...(conflict ? { conflict } : {}),
+    ...(dropped.length ? { dropped } : {}),
+    ...(warning ? { warning } : {}),
+  };
 }
 
 type Placement = { pool: NodeSecret[]; firstUse: boolean; dropped: NodeSecret[] } | { reason: string };
 
 /** Which list a secret from `sender` goes to, or why it is refused. */
-function place(record: NodeSecrets, incoming: SharedSecret, sender: string, authority: NodeAuthority): Placement {
+function place(
+  record: NodeSecrets,
+  incoming: SharedSecret,
+  sender: string,
+  authority: NodeAuthority,
+): Placement {
   const established = origins(record.secrets);
   if (record.trustedOrigin && sender !== record.trustedOrigin) return { reason: notOrigin(record, sender) };
   const owners = knownOwners(incoming.service, authority);
   if (owners && !owners.includes(sender)) {
     if (established.length) return { reason: notOrigin(record, sender) };
     return isAccountService(incoming.service)
-      ? { reason: `${sender} sent a secret for a node of ${incoming.service}, which only ${incoming.service} can make` }
-      : { reason: `${sender} does not own node ${incoming.node} on ${incoming.service} (owners: ${owners.join(', ')})` };
+      ? {
+          reason: `${sender} sent a secret for a node of ${incoming.service}, which only ${incoming.service} can make`,
+        }
+      : {
+          reason: `${sender} does not own node ${incoming.node} on ${incoming.service} (owners: ${owners.join(', ')})`,
+        };
   }
   const nonOwners = owners ? allSecrets(record).filter((s) => !owners.includes(s.origin)) : [];
-  if (established.length === 0 && record.candidates?.length && !owners) return { pool: record.candidates, firstUse: false, dropped: [] };
+  if (established.length === 0 && record.candidates?.length && !owners)
+    return { pool: record.candidates, firstUse: false, dropped: [] };
   if (established.length === 0 || established.includes(sender)) {
     // the origin's (or the first) secret; with owners known, secrets of non-owners go
     return { pool: record.secrets, firstUse: record.secrets.length === 0, dropped: nonOwners };
@@ -133,7 +179,9 @@ function place(record: NodeSecrets, incoming: SharedSecret, sender: string, auth
   }
   const candidates = (record.candidates ??= []);
   if (!candidates.some((s) => s.origin === sender) && origins(candidates).length >= MAX_CANDIDATE_ORIGINS) {
-    return { reason: `${notOrigin(record, sender)}; ${MAX_CANDIDATE_ORIGINS} other senders already claim this node` };
+    return {
+      reason: `${notOrigin(record, sender)}; ${MAX_CANDIDATE_ORIGINS} other senders already claim this node`,
+    };
   }
   return { pool: candidates, firstUse: false, dropped: [] };
 }
@@ -145,11 +193,17 @@ function removeAll(list: NodeSecret[], gone: readonly NodeSecret[]): void {
 /** A revocation is valid from the origin of the secret it names (the origin's or a candidate's). */
 export function receiveRevoke(record: NodeSecrets, revocation: Revocation, sender: string): Verdict {
   const all = allSecrets(record);
-  if (all.length === 0) return { kind: 'rejected', reason: `no secret known for node ${revocation.node}: nothing to revoke` };
+  if (all.length === 0)
+    return { kind: 'rejected', reason: `no secret known for node ${revocation.node}: nothing to revoke` };
   if (!all.some((s) => s.origin === sender)) return { kind: 'rejected', reason: notOrigin(record, sender) };
   const known = all.find((s) => s.id === revocation.id && s.origin === sender);
   if (!known) {
-    return { kind: 'rejected', reason: all.some((s) => s.id === revocation.id) ? `${sender} is not the origin of secret ${revocation.id}` : `unknown secret ${revocation.id}` };
+    return {
+      kind: 'rejected',
+      reason: all.some((s) => s.id === revocation.id)
+        ? `${sender} is not the origin of secret ${revocation.id}`
+        : `unknown secret ${revocation.id}`,
+    };
   }
   if (known.revoked) return { kind: 'unchanged' };
   known.revoked = true;

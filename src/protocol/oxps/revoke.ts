@@ -12,7 +12,11 @@ export interface Revocation {
 export class MalformedRevoke extends Error {}
 
 export function buildRevoke({ service, node, id, reason }: Revocation): Element {
-  return xml('revoke', { xmlns: NS.oxps, jid: service, node, id }, reason ? xml('reason', { 'xml:lang': 'en' }, reason) : undefined);
+  return xml(
+    'revoke',
+    { xmlns: NS.oxps, jid: service, node, id },
+    reason ? xml('reason', { 'xml:lang': 'en' }, reason) : undefined,
+  );
 }
 
 export function parseRevoke(element: Element): Revocation {

@@ -23,12 +23,21 @@ const ID_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 export function generateSecret(origin: string, now = new Date()): NodeSecret {
   let id = '';
   for (let i = 0; i < 22; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return { id, key: randomBytes(64).toString('base64url'), timestamp: xep82DateTime(now), origin, revoked: false, sharedWith: [] };
+  return {
+    id,
+    key: randomBytes(64).toString('base64url'),
+    timestamp: xep82DateTime(now),
+    origin,
+    revoked: false,
+    sharedWith: [],
+  };
 }
 
 /** XEP-0473 §5: new items use the most recent non-revoked secret. */
 export function currentSecret(secrets: readonly NodeSecret[]): NodeSecret | undefined {
-  return secrets.filter((s) => !s.revoked).reduce<NodeSecret | undefined>((best, s) => (!best || newer(s, best) ? s : best), undefined);
+  return secrets
+    .filter((s) => !s.revoked)
+    .reduce<NodeSecret | undefined>((best, s) => (!best || newer(s, best) ? s : best), undefined);
 }
 
 /** The latest secret, revoked or not (rotation's default recipients are its holders). */

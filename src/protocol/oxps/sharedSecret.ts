@@ -20,15 +20,19 @@ export const WEAK_SECRET_LENGTH = 32;
 export class MalformedSharedSecret extends Error {}
 
 export function buildSharedSecret(secret: SharedSecret): Element {
-  return xml('shared-secret', {
-    xmlns: NS.oxps,
-    jid: secret.service,
-    node: secret.node,
-    id: secret.id,
-    timestamp: secret.timestamp,
-    ...(secret.revoked ? { revoked: 'true' } : {}),
-    ...(secret.type ? { type: secret.type } : {}),
-  }, secret.key);
+  return xml(
+    'shared-secret',
+    {
+      xmlns: NS.oxps,
+      jid: secret.service,
+      node: secret.node,
+      id: secret.id,
+      timestamp: secret.timestamp,
+      ...(secret.revoked ? { revoked: 'true' } : {}),
+      ...(secret.type ? { type: secret.type } : {}),
+    },
+    secret.key,
+  );
 }
 
 export function parseSharedSecret(element: Element): SharedSecret {
@@ -36,7 +40,8 @@ export function parseSharedSecret(element: Element): SharedSecret {
   const missing = (['jid', 'node', 'id', 'timestamp'] as const).filter((name) => !element.attrs[name]);
   if (missing.length) throw new MalformedSharedSecret(`<shared-secret/> lacks ${missing.join(', ')}`);
   const date = parseXep82DateTime(timestamp);
-  if (!date) throw new MalformedSharedSecret(`<shared-secret/> timestamp "${timestamp}" is not a XEP-0082 datetime`);
+  if (!date)
+    throw new MalformedSharedSecret(`<shared-secret/> timestamp "${timestamp}" is not a XEP-0082 datetime`);
   // Libervia reads the first text node as is: whitespace would be part of the passphrase.
   const key = element.text();
   if (!key) throw new MalformedSharedSecret('<shared-secret/> holds an empty secret');

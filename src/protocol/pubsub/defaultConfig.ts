@@ -13,5 +13,8 @@ export function parseAccessModels(result: Element): string[] | undefined {
   const form = result.getChild('pubsub', NS.pubsubOwner)?.getChild('default')?.getChild('x', NS.dataForms);
   const field = form?.getChildren('field').find((f) => f.attrs.var === 'pubsub#access_model');
   if (!field) return undefined;
-  return field.getChildren('option').map((o) => o.getChildText('value') ?? '').filter((v) => v !== '');
+  return field
+    .getChildren('option')
+    .map((o) => o.getChildText('value') ?? '')
+    .filter((v) => v !== '');
 }

@@ -8,18 +8,27 @@ export function nodeItemIdsIq(service: string, node: string): Element {
 
 export function parseNodeItemIds(result: Element): string[] {
   const query = result.getChild('query', NS.discoItems);
-  return (query?.getChildren('item') ?? []).map((item) => item.attrs.name ?? '').filter((id) => id.length > 0);
+  return (query?.getChildren('item') ?? [])
+    .map((item) => item.attrs.name ?? '')
+    .filter((id) => id.length > 0);
 }
 
 export function discoInfoIq(to: string, node?: string): Element {
   return xml('iq', { type: 'get', to }, xml('query', { xmlns: NS.discoInfo, ...(node ? { node } : {}) }));
 }
 
-export function parseDiscoFeatures(result: Element): { features: string[]; identities: Array<{ category: string; type: string; name?: string }> } {
+export function parseDiscoFeatures(result: Element): {
+  features: string[];
+  identities: Array<{ category: string; type: string; name?: string }>;
+} {
   const query = result.getChild('query', NS.discoInfo);
   return {
     features: (query?.getChildren('feature') ?? []).map((f) => f.attrs.var ?? ''),
-    identities: (query?.getChildren('identity') ?? []).map((i) => ({ category: i.attrs.category ?? '', type: i.attrs.type ?? '', ...(i.attrs.name ? { name: i.attrs.name } : {}) })),
+    identities: (query?.getChildren('identity') ?? []).map((i) => ({
+      category: i.attrs.category ?? '',
+      type: i.attrs.type ?? '',
+      ...(i.attrs.name ? { name: i.attrs.name } : {}),
+    })),
   };
 }
 
@@ -31,9 +40,14 @@ const MAX_OWNERS = 64;
 export function parseNodeOwners(result: Element): string[] {
   const query = result.getChild('query', NS.discoInfo);
   const form = (query?.getChildren('x', NS.dataForms) ?? []).find((x) =>
-    x.getChildren('field').some((f) => f.attrs.var === 'FORM_TYPE' && f.getChildText('value') === META_DATA_FORM));
+    x
+      .getChildren('field')
+      .some((f) => f.attrs.var === 'FORM_TYPE' && f.getChildText('value') === META_DATA_FORM),
+  );
   const field = form?.getChildren('field').find((f) => f.attrs.var === 'pubsub#owner');
-  const owners = (field?.getChildren('value') ?? []).map((v) => v.text().trim()).filter((jid) => jid.length > 0);
+  const owners = (field?.getChildren('value') ?? [])
+    .map((v) => v.text().trim())
+    .filter((jid) => jid.length > 0);
   return owners.length > MAX_OWNERS ? [] : [...new Set(owners)];
 }
 
@@ -44,5 +58,7 @@ export function serviceNodesIq(service: string): Element {
 
 export function parseServiceNodes(result: Element): string[] {
   const query = result.getChild('query', NS.discoItems);
-  return (query?.getChildren('item') ?? []).map((item) => item.attrs.node ?? '').filter((node) => node.length > 0);
+  return (query?.getChildren('item') ?? [])
+    .map((item) => item.attrs.node ?? '')
+    .filter((node) => node.length > 0);
 }

@@ -13,10 +13,16 @@ export interface ItemsQuery {
 export function itemsIq(service: string, node: string, query: ItemsQuery = {}): Element {
   const attrs: Record<string, string> = { node };
   if (query.maxItems !== undefined) attrs.max_items = String(query.maxItems);
-  return xml('iq', { type: 'get', to: service },
-    xml('pubsub', { xmlns: NS.pubsub },
+  return xml(
+    'iq',
+    { type: 'get', to: service },
+    xml(
+      'pubsub',
+      { xmlns: NS.pubsub },
       xml('items', attrs, ...(query.ids ?? []).map((id) => xml('item', { id }))),
-      query.page && rsmSet(query.page)));
+      query.page && rsmSet(query.page),
+    ),
+  );
 }
 
 export interface PubsubItem {
@@ -47,8 +53,16 @@ export function parseItem(item: Element): PubsubItem {
   const publisher = item.attrs.publisher;
   const payloads = item.getChildElements();
   if (payloads.length === 1) {
-    if (nestingDepth(payloads[0]!) > MAX_XML_DEPTH) return { id, publisher, problem: `item payload is nested deeper than ${MAX_XML_DEPTH} levels` };
+    if (nestingDepth(payloads[0]!) > MAX_XML_DEPTH)
+      return { id, publisher, problem: `item payload is nested deeper than ${MAX_XML_DEPTH} levels` };
     return { id, publisher, payload: payloads[0] };
   }
-  return { id, publisher, problem: payloads.length === 0 ? 'item has no payload' : `item has ${payloads.length} payload elements (exactly one expected)` };
+  return {
+    id,
+    publisher,
+    problem:
+      payloads.length === 0
+        ? 'item has no payload'
+        : `item has ${payloads.length} payload elements (exactly one expected)`,
+  };
 }

@@ -18,7 +18,9 @@ export function parseMaxItems(result: Element): MaxItems {
   const owner = result.getChild('pubsub', NS.pubsubOwner);
   const form = (owner?.getChild('configure') ?? owner?.getChild('default'))?.getChild('x', NS.dataForms);
   const field = form?.getChildren('field').find((f) => f.attrs.var === MAX_ITEMS_FIELD);
-  const cap = positiveInteger(field?.getChild('validate', 'http://jabber.org/protocol/xdata-validate')?.getChild('range')?.attrs.max);
+  const cap = positiveInteger(
+    field?.getChild('validate', 'http://jabber.org/protocol/xdata-validate')?.getChild('range')?.attrs.max,
+  );
   const text = field?.getChildText('value')?.trim();
   const value = text === 'max' ? 'max' : positiveInteger(text);
   return cap === undefined ? { value } : { value, cap };

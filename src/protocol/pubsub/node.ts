@@ -4,14 +4,24 @@ import { NS } from '../namespaces.js';
 import { buildSubmitForm, parseFormValues, type FormValues } from '../dataForm.js';
 
 export function createNodeIq(service: string, node: string, config?: FormValues): Element {
-  return xml('iq', { type: 'set', to: service },
-    xml('pubsub', { xmlns: NS.pubsub },
+  return xml(
+    'iq',
+    { type: 'set', to: service },
+    xml(
+      'pubsub',
+      { xmlns: NS.pubsub },
       xml('create', { node }),
-      config && xml('configure', {}, buildSubmitForm(NS.pubsubNodeConfig, config))));
+      config && xml('configure', {}, buildSubmitForm(NS.pubsubNodeConfig, config)),
+    ),
+  );
 }
 
 export function getConfigurationIq(service: string, node: string): Element {
-  return xml('iq', { type: 'get', to: service }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('configure', { node })));
+  return xml(
+    'iq',
+    { type: 'get', to: service },
+    xml('pubsub', { xmlns: NS.pubsubOwner }, xml('configure', { node })),
+  );
 }
 
 export function parseConfiguration(result: Element): FormValues {
@@ -20,13 +30,27 @@ export function parseConfiguration(result: Element): FormValues {
 }
 
 export function setConfigurationIq(service: string, node: string, config: FormValues): Element {
-  return xml('iq', { type: 'set', to: service },
-    xml('pubsub', { xmlns: NS.pubsubOwner }, xml('configure', { node }, buildSubmitForm(NS.pubsubNodeConfig, config))));
+  return xml(
+    'iq',
+    { type: 'set', to: service },
+    xml(
+      'pubsub',
+      { xmlns: NS.pubsubOwner },
+      xml('configure', { node }, buildSubmitForm(NS.pubsubNodeConfig, config)),
+    ),
+  );
 }
 
 export type Affiliation = 'owner' | 'publisher' | 'publish-only' | 'member' | 'none' | 'outcast';
 
-const AFFILIATIONS: ReadonlySet<string> = new Set<Affiliation>(['owner', 'publisher', 'publish-only', 'member', 'none', 'outcast']);
+const AFFILIATIONS: ReadonlySet<string> = new Set<Affiliation>([
+  'owner',
+  'publisher',
+  'publish-only',
+  'member',
+  'none',
+  'outcast',
+]);
 
 /** XEP-0060 §4.1: the affiliations that may retrieve items (publish-only may not). */
 const READING: ReadonlySet<Affiliation> = new Set<Affiliation>(['owner', 'publisher', 'member']);
@@ -43,20 +67,28 @@ export function readingAffiliates(affiliations: ReadonlyMap<string, Affiliation>
 }
 
 export function getAffiliationsIq(service: string, node: string): Element {
-  return xml('iq', { type: 'get', to: service }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node })));
+  return xml(
+    'iq',
+    { type: 'get', to: service },
+    xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node })),
+  );
 }
 
 export function parseAffiliations(result: Element): Map<string, Affiliation> {
   const list = result.getChild('pubsub', NS.pubsubOwner)?.getChild('affiliations');
   const affiliations = new Map<string, Affiliation>();
   for (const entry of list?.getChildren('affiliation') ?? []) {
-    if (entry.attrs.jid && AFFILIATIONS.has(entry.attrs.affiliation ?? '')) affiliations.set(entry.attrs.jid, entry.attrs.affiliation as Affiliation);
+    if (entry.attrs.jid && AFFILIATIONS.has(entry.attrs.affiliation ?? ''))
+      affiliations.set(entry.attrs.jid, entry.attrs.affiliation as Affiliation);
   }
   return affiliations;
 }
 
 export function setAffiliationsIq(service: string, node: string, changes: Map<string, Affiliation>): Element {
   const entries = [...changes].map(([jid, affiliation]) => xml('affiliation', { jid, affiliation }));
-  return xml('iq', { type: 'set', to: service }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node }, ...entries)));
+  return xml(
+    'iq',
+    { type: 'set', to: service },
+    xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node }, ...entries)),
+  );
 }
-

@@ -13,7 +13,10 @@ export function serviceNodesIq(service: string): Element {
 
 export function parseServiceNodes(result: Element): string[] {
   const items = result.getChild('query', NS.discoItems)?.getChildren('item') ?? [];
-  const nodes = items.slice(0, MAX_LISTED_NODES).map((item) => item.attrs.node ?? '').filter((node) => node.length > 0);
+  const nodes = items
+    .slice(0, MAX_LISTED_NODES)
+    .map((item) => item.attrs.node ?? '')
+    .filter((node) => node.length > 0);
   return [...new Set(nodes)];
 }
 
@@ -23,6 +26,12 @@ export function ownAffiliationsIq(service: string): Element {
 
 /** Node → our affiliation with it. */
 export function parseOwnAffiliations(result: Element): Map<string, Affiliation> {
-  const entries = result.getChild('pubsub', NS.pubsub)?.getChild('affiliations')?.getChildren('affiliation') ?? [];
-  return new Map(entries.slice(0, MAX_LISTED_NODES).filter((e) => e.attrs.node).map((e) => [e.attrs.node as string, e.attrs.affiliation as Affiliation]));
+  const entries =
+    result.getChild('pubsub', NS.pubsub)?.getChild('affiliations')?.getChildren('affiliation') ?? [];
+  return new Map(
+    entries
+      .slice(0, MAX_LISTED_NODES)
+      .filter((e) => e.attrs.node)
+      .map((e) => [e.attrs.node as string, e.attrs.affiliation as Affiliation]),
+  );
 }

@@ -3,15 +3,26 @@ import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
 import { buildSubmitForm, type FormValues } from '../dataForm.js';
 
-export function publishIq(service: string, node: string, itemId: string | undefined, payload: Element, options?: FormValues): Element {
-  return xml('iq', { type: 'set', to: service },
-    xml('pubsub', { xmlns: NS.pubsub },
+export function publishIq(
+  service: string,
+  node: string,
+  itemId: string | undefined,
+  payload: Element,
+  options?: FormValues,
+): Element {
+  return xml(
+    'iq',
+    { type: 'set', to: service },
+    xml(
+      'pubsub',
+      { xmlns: NS.pubsub },
       xml('publish', { node }, xml('item', itemId ? { id: itemId } : {}, payload)),
-      options && xml('publish-options', {}, buildSubmitForm(NS.pubsubPublishOptions, options))));
+      options && xml('publish-options', {}, buildSubmitForm(NS.pubsubPublishOptions, options)),
+    ),
+  );
 }
 
 /** The id the service gave the item (it may differ from the one we asked for, or be new). */
 export function publishedItemId(result: Element): string | undefined {
   return result.getChild('pubsub', NS.pubsub)?.getChild('publish')?.getChild('item')?.attrs.id;
 }
-

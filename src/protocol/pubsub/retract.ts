@@ -4,9 +4,15 @@ import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
 
 export function retractIq(service: string, node: string, itemId: string, notify: boolean): Element {
-  return xml('iq', { type: 'set', to: service },
-    xml('pubsub', { xmlns: NS.pubsub },
-      xml('retract', notify ? { node, notify: 'true' } : { node }, xml('item', { id: itemId }))));
+  return xml(
+    'iq',
+    { type: 'set', to: service },
+    xml(
+      'pubsub',
+      { xmlns: NS.pubsub },
+      xml('retract', notify ? { node, notify: 'true' } : { node }, xml('item', { id: itemId })),
+    ),
+  );
 }
 
 /** pubsub#notify_retract of a node configuration: undefined when the form does not say. */

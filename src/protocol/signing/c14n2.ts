@@ -27,7 +27,11 @@ export function canonicalize(element: Element): string {
 /** The namespace declarations of the element's ancestors, outermost first (an element taken from a parsed stanza). */
 function inheritedBindings(element: Element): Binding[][] {
   const levels: Binding[][] = [];
-  for (let parent = element.parent as Element | null | undefined; parent; parent = parent.parent as Element | null | undefined) {
+  for (
+    let parent = element.parent as Element | null | undefined;
+    parent;
+    parent = parent.parent as Element | null | undefined
+  ) {
     levels.unshift(declarations(parent));
   }
   return levels;
@@ -89,13 +93,18 @@ class C14nWriter {
     for (const [name, value] of Object.entries(element.attrs)) {
       if (value === undefined || value === null || name === 'xmlns' || name.startsWith('xmlns:')) continue;
       const resolved = this.resolve(name, false);
-      if (attributes.has(resolved.clark)) throw new C14nError(`attribute ${resolved.clark} appears twice on <${element.name}>`);
+      if (attributes.has(resolved.clark))
+        throw new C14nError(`attribute ${resolved.clark} appears twice on <${element.name}>`);
       attributes.set(resolved.clark, { resolved, value: String(value) });
     }
 
-    const names = new Map<string, Resolved>([[tag.clark, tag], ...[...attributes].map(([clark, { resolved }]) => [clark, resolved] as const)]);
+    const names = new Map<string, Resolved>([
+      [tag.clark, tag],
+      ...[...attributes].map(([clark, { resolved }]) => [clark, resolved] as const),
+    ]);
     const qnames = new Map<string, string>();
-    for (const [clark, resolved] of [...names].sort(([a], [b]) => compareSplit(a, b))) qnames.set(clark, this.qname(resolved));
+    for (const [clark, resolved] of [...names].sort(([a], [b]) => compareSplit(a, b)))
+      qnames.set(clark, this.qname(resolved));
 
     const written: Array<[string, string]> = newNamespaces
       .map(([uri, prefix]): [string, string] => [prefix ? `xmlns:${prefix}` : 'xmlns', uri])
@@ -105,8 +114,12 @@ class C14nWriter {
     }
 
     const space = attributes.get(`{${XML_NS}}space`)?.value;
-    this.preserveSpace.push(space ? space === 'preserve' : this.preserveSpace[this.preserveSpace.length - 1]!);
-    this.output.push(`<${qnames.get(tag.clark)!}${written.map(([name, value]) => ` ${name}="${escapeAttribute(value)}"`).join('')}>`);
+    this.preserveSpace.push(
+      space ? space === 'preserve' : this.preserveSpace[this.preserveSpace.length - 1]!,
+    );
+    this.output.push(
+      `<${qnames.get(tag.clark)!}${written.map(([name, value]) => ` ${name}="${escapeAttribute(value)}"`).join('')}>`,
+    );
   }
 
   private end(element: Element): void {
@@ -125,13 +138,14 @@ class C14nWriter {
   private resolve(name: string, isElement: boolean): Resolved {
     const colon = name.indexOf(':');
     if (colon < 0) {
-      const uri = isElement ? this.lookup('') ?? '' : '';
+      const uri = isElement ? (this.lookup('') ?? '') : '';
       return { clark: uri ? `{${uri}}${name}` : name, uri, local: name };
     }
     const prefix = name.slice(0, colon);
     const local = name.slice(colon + 1);
     const uri = prefix === 'xml' ? XML_NS : this.lookup(prefix);
-    if (uri === undefined || uri === '') throw new C14nError(`the prefix "${prefix}" of <${name}> is not declared`);
+    if (uri === undefined || uri === '')
+      throw new C14nError(`the prefix "${prefix}" of <${name}> is not declared`);
     return { clark: `{${uri}}${local}`, uri, local };
   }
 
@@ -177,7 +191,8 @@ function childRuns(element: Element): Array<Element | string> {
 }
 
 // Python's str.isspace(), which str.strip() trims: it differs from JavaScript's trim() (U+FEFF, U+0085, U+001C-U+001F).
-const PY_SPACE = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PY_SPACE =
+  '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'g');
 
 function pythonStrip(text: string): string {

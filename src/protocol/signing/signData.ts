@@ -31,7 +31,8 @@ export function buildSignData({ service, stamp, signer, item }: SignDataInput): 
   signData.c('signer').t(signer);
   const attrs: Record<string, string> = {};
   for (const [name, value] of Object.entries(item.attrs)) {
-    if (value === undefined || value === null || UNSIGNED_ITEM_ATTRIBUTES.has(name) || name === 'xmlns') continue;
+    if (value === undefined || value === null || UNSIGNED_ITEM_ATTRIBUTES.has(name) || name === 'xmlns')
+      continue;
     attrs[name] = String(value);
   }
   const signedItem = signData.c('item', { ...attrs, xmlns: NS.pubsub });
@@ -53,9 +54,18 @@ export function signedBytes(input: SignDataInput): Uint8Array {
  */
 function selfContained(payload: Element): Element {
   const inherited = new Map<string, string>();
-  for (let parent = payload.parent as Element | null | undefined; parent; parent = parent.parent as Element | null | undefined) {
+  for (
+    let parent = payload.parent as Element | null | undefined;
+    parent;
+    parent = parent.parent as Element | null | undefined
+  ) {
     for (const [name, value] of Object.entries(parent.attrs)) {
-      if ((name === 'xmlns' || name.startsWith('xmlns:')) && typeof value === 'string' && !inherited.has(name)) inherited.set(name, value);
+      if (
+        (name === 'xmlns' || name.startsWith('xmlns:')) &&
+        typeof value === 'string' &&
+        !inherited.has(name)
+      )
+        inherited.set(name, value);
     }
   }
   const attrs: Record<string, string> = {};
@@ -88,23 +98,37 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Reads a <signature xmlns='urn:xmpp:pubsub-signing:0'/>; throws MalformedSignature. */
 export function parseSignatureElement(element: Element): SignatureElement {
-  if (!element.is('signature', NS.pubsubSigning)) throw new MalformedSignature(`<${element.name}> is not a pubsub-signing <signature>`);
+  if (!element.is('signature', NS.pubsubSigning))
+    throw new MalformedSignature(`<${element.name}> is not a pubsub-signing <signature>`);
   const times = element.getChildren('time', NS.pubsubSigning);
-  if (times.length !== 1) throw new MalformedSignature(`signature has ${times.length} <time/> elements (exactly one expected)`);
+  if (times.length !== 1)
+    throw new MalformedSignature(`signature has ${times.length} <time/> elements (exactly one expected)`);
   const stampText = String(times[0]!.attrs.stamp ?? '');
   const stamp = stampText.length <= 64 ? parseXep82DateTime(stampText) : undefined;
   if (!stamp) throw new MalformedSignature('signature time is not a XEP-0082 date-time');
   const signers = element.getChildren('signer', NS.pubsubSigning);
-  if (signers.length !== 1) throw new MalformedSignature(`signature has ${signers.length} <signer/> elements (oxps reads signatures with one)`);
+  if (signers.length !== 1)
+    throw new MalformedSignature(
+      `signature has ${signers.length} <signer/> elements (oxps reads signatures with one)`,
+    );
   const signer = signers[0]!.text();
-  if (!signer || signer.length > MAX_JID_LENGTH || /[\s/]/.test(signer)) throw new MalformedSignature('signature signer is not a bare JID');
+  if (!signer || signer.length > MAX_JID_LENGTH || /[\s/]/.test(signer))
+    throw new MalformedSignature('signature signer is not a bare JID');
   const signs = element.getChildren('sign', NS.pubsubSigningOpenpgp);
-  if (signs.length !== 1) throw new MalformedSignature(signs.length === 0 ? 'signature has no OpenPGP <sign/> (other profiles are not supported)' : `signature has ${signs.length} OpenPGP <sign/> elements`);
+  if (signs.length !== 1)
+    throw new MalformedSignature(
+      signs.length === 0
+        ? 'signature has no OpenPGP <sign/> (other profiles are not supported)'
+        : `signature has ${signs.length} OpenPGP <sign/> elements`,
+    );
   const raw = signs[0]!.text();
-  if (raw.length > MAX_SIGNATURE_BASE64 * 2) throw new MalformedSignature(`OpenPGP signature is larger than ${MAX_SIGNATURE_BASE64} characters`);
+  if (raw.length > MAX_SIGNATURE_BASE64 * 2)
+    throw new MalformedSignature(`OpenPGP signature is larger than ${MAX_SIGNATURE_BASE64} characters`);
   const signatureBase64 = raw.replace(/\s+/g, '');
-  if (signatureBase64.length > MAX_SIGNATURE_BASE64) throw new MalformedSignature(`OpenPGP signature is larger than ${MAX_SIGNATURE_BASE64} characters`);
-  if (!signatureBase64 || signatureBase64.length % 4 !== 0 || !BASE64.test(signatureBase64)) throw new MalformedSignature('OpenPGP signature is not valid base64');
+  if (signatureBase64.length > MAX_SIGNATURE_BASE64)
+    throw new MalformedSignature(`OpenPGP signature is larger than ${MAX_SIGNATURE_BASE64} characters`);
+  if (!signatureBase64 || signatureBase64.length % 4 !== 0 || !BASE64.test(signatureBase64))
+    throw new MalformedSignature('OpenPGP signature is not valid base64');
   return { stampText, stamp, signer, signatureBase64 };
 }
 

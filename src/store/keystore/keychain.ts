@@ -38,7 +38,11 @@ export class KeychainStore implements Keystore {
     await this.call(profile, entry, (e, signal) => e.deletePassword(signal));
   }
 
-  private async call<T>(profile: string, name: SecretEntry, op: (e: AsyncEntry, signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(
+    profile: string,
+    name: SecretEntry,
+    op: (e: AsyncEntry, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     try {
       return await op(keychainEntry(entryAccount(profile, name)), AbortSignal.timeout(this.operationMs));
     } catch (error) {

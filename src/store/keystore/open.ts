@@ -17,16 +17,29 @@ export interface OpenKeystoreOptions {
   lockWaitMs?: number;
 }
 
-export async function openKeystore({ choice, passphrase, notice, verbose, lockWaitMs }: OpenKeystoreOptions): Promise<Keystore> {
+export async function openKeystore({
+  choice,
+  passphrase,
+  notice,
+  verbose,
+  lockWaitMs,
+}: OpenKeystoreOptions): Promise<Keystore> {
   const vault = () => new VaultStore(paths.vaultFile(), passphrase, lockWaitMs);
   if (choice === 'vault') return vault();
   const problem = noDbusSession() ? NO_DBUS : await probeKeychain();
   if (!problem) return new KeychainStore();
   if (choice === 'keychain') {
-    throw new OxpsError('KEYSTORE_UNAVAILABLE', `the OS keychain is not reachable: ${problem}`, 'use --keystore vault (with OXPS_PASSPHRASE or --passphrase-file) where there is no keychain');
+    throw new OxpsError(
+      'KEYSTORE_UNAVAILABLE',
+      `the OS keychain is not reachable: ${problem}`,
+      'use --keystore vault (with OXPS_PASSPHRASE or --passphrase-file) where there is no keychain',
+    );
   }
   const fallback = vault();
-  const message = problem === NO_DBUS ? `no desktop keychain here (${NO_DBUS}): using ${fallback.description}` : `the desktop keychain does not answer (${problem}): using ${fallback.description}`;
+  const message =
+    problem === NO_DBUS
+      ? `no desktop keychain here (${NO_DBUS}): using ${fallback.description}`
+      : `the desktop keychain does not answer (${problem}): using ${fallback.description}`;
   // said once, when the vault is about to be made; afterwards it is the known place (-v tells)
   if (existsSync(fallback.path)) verbose(message);
   else notice(message);

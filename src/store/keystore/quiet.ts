@@ -12,12 +12,19 @@ const QUIET_KEYCHAIN_MS = 1500;
  * The keychain on a D-Bus session (not probed: a probe writes), given a short time; the vault
  * only with a passphrase given beforehand (environment, file), tried once.
  */
-export async function openKeystoreQuietly(choice: KeystoreChoice, passphrase: string | undefined): Promise<Keystore | undefined> {
+export async function openKeystoreQuietly(
+  choice: KeystoreChoice,
+  passphrase: string | undefined,
+): Promise<Keystore | undefined> {
   if (choice === 'keychain' || (choice === 'auto' && !noDbusSession())) {
     if (noDbusSession()) return undefined;
     const { KeychainStore } = await import('./keychain.js');
     return new KeychainStore(QUIET_KEYCHAIN_MS);
   }
   if (passphrase === undefined) return undefined;
-  return new VaultStore(paths.vaultFile(), async ({ creating, attempt }) => (creating || attempt > 1 ? undefined : passphrase), 0);
+  return new VaultStore(
+    paths.vaultFile(),
+    async ({ creating, attempt }) => (creating || attempt > 1 ? undefined : passphrase),
+    0,
+  );
 }

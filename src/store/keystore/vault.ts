@@ -10,7 +10,12 @@ import { acquireLock } from '../lock.js';
 import { seal, unseal, SealError } from '../sealed.js';
 import { entryAccount, type Keystore, type SecretEntry } from './keystore.js';
 
-const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
+const scrypt = promisify(scryptCallback) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: object,
+) => Promise<Buffer>;
 
 const MAGIC = 'OXPSVLT1';
 /** Passphrases asked for before giving up (a prompt allows that many tries). */
@@ -35,7 +40,11 @@ interface DerivedKey {
  * (attempt 2, 3…) and the source answers undefined when it cannot offer another (a file or the
  * environment gives the same one; a prompt allows three tries).
  */
-export type PassphraseSource = (purpose: { creating: boolean; path: string; attempt: number }) => Promise<string | undefined>;
+export type PassphraseSource = (purpose: {
+  creating: boolean;
+  path: string;
+  attempt: number;
+}) => Promise<string | undefined>;
 
 interface VaultFile {
   format: 'oxps-vault';
@@ -95,21 +104,34 @@ export class VaultStore implements Keystore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       if (error instanceof OxpsError) throw error;
-      throw new OxpsError('STATE_CORRUPT', `the vault ${this.path} is not readable: ${(error as Error).message}`, 'restore it from a backup, or move it away to start a new one');
+      throw new OxpsError(
+        'STATE_CORRUPT',
+        `the vault ${this.path} is not readable: ${(error as Error).message}`,
+        'restore it from a backup, or move it away to start a new one',
+      );
     }
     if (file.format !== 'oxps-vault' || file.version !== 1 || file.kdf?.name !== 'scrypt') {
       throw new OxpsError('STATE_CORRUPT', `the vault ${this.path} has an unknown format`, 'upgrade oxps');
     }
     const { N, r, p } = file.kdf;
     if (!plausibleScrypt({ N, r, p })) {
-      throw new OxpsError('STATE_CORRUPT', `the vault ${this.path} names implausible scrypt parameters (N=${N}, r=${r}, p=${p})`, 'restore it from a backup, or move it away to start a new one');
+      throw new OxpsError(
+        'STATE_CORRUPT',
+        `the vault ${this.path} names implausible scrypt parameters (N=${N}, r=${r}, p=${p})`,
+        'restore it from a backup, or move it away to start a new one',
+      );
     }
     const salt = Buffer.from(file.kdf.salt, 'base64');
     for (let attempt = 1; ; attempt++) {
-      const derived = attempt <= PASSPHRASE_TRIES ? await this.deriveKey(salt, { N, r, p }, { creating: false, attempt }) : undefined;
+      const derived =
+        attempt <= PASSPHRASE_TRIES
+          ? await this.deriveKey(salt, { N, r, p }, { creating: false, attempt })
+          : undefined;
       if (!derived) throw this.wrongPassphrase(attempt - 1);
       try {
-        return JSON.parse(unseal(derived.key, MAGIC, 'vault', Buffer.from(file.sealed, 'base64')).toString('utf8')) as Record<string, string>;
+        return JSON.parse(
+          unseal(derived.key, MAGIC, 'vault', Buffer.from(file.sealed, 'base64')).toString('utf8'),
+        ) as Record<string, string>;
       } catch (error) {
         if (!(error instanceof SealError)) throw error;
         this.derived = undefined;
@@ -119,13 +141,22 @@ export class VaultStore implements Keystore {
 
   private wrongPassphrase(tries: number): OxpsError {
     return tries > 1
-      ? new OxpsError('PASSPHRASE_WRONG', `cannot open the vault ${this.path}: ${tries} wrong passphrases`, 'run the command again with the passphrase the vault was made with')
-      : new OxpsError('PASSPHRASE_WRONG', `cannot open the vault ${this.path}: wrong passphrase (or the file was altered)`, 'check OXPS_PASSPHRASE or --passphrase-file');
+      ? new OxpsError(
+          'PASSPHRASE_WRONG',
+          `cannot open the vault ${this.path}: ${tries} wrong passphrases`,
+          'run the command again with the passphrase the vault was made with',
+        )
+      : new OxpsError(
+          'PASSPHRASE_WRONG',
+          `cannot open the vault ${this.path}: wrong passphrase (or the file was altered)`,
+          'check OXPS_PASSPHRASE or --passphrase-file',
+        );
   }
 
   /** Seals with the key of the file just read (salt and parameters unchanged), or a new one. */
   private async write(entries: Record<string, string>): Promise<void> {
-    const { key, salt, params } = this.derived ?? (await this.deriveKey(randomBytes(16), KDF, { creating: true, attempt: 1 }))!;
+    const { key, salt, params } =
+      this.derived ?? (await this.deriveKey(randomBytes(16), KDF, { creating: true, attempt: 1 }))!;
     const file: VaultFile = {
       format: 'oxps-vault',
       version: 1,
@@ -136,13 +167,21 @@ export class VaultStore implements Keystore {
   }
 
   /** The key for the passphrase the source gives; undefined when it has no other to offer after a wrong one. */
-  private async deriveKey(salt: Buffer, params: ScryptParams, { creating, attempt }: { creating: boolean; attempt: number }): Promise<DerivedKey | undefined> {
+  private async deriveKey(
+    salt: Buffer,
+    params: ScryptParams,
+    { creating, attempt }: { creating: boolean; attempt: number },
+  ): Promise<DerivedKey | undefined> {
     const known = this.derived;
     if (known && known.salt.equals(salt) && sameParams(known.params, params)) return known;
     const passphrase = await this.passphrase({ creating, path: this.path, attempt });
     if (!passphrase && attempt > 1) return undefined;
     if (!passphrase) {
-      throw new OxpsError('PASSPHRASE_REQUIRED', `the vault ${this.path} needs a passphrase`, 'set OXPS_PASSPHRASE or pass --passphrase-file FILE');
+      throw new OxpsError(
+        'PASSPHRASE_REQUIRED',
+        `the vault ${this.path} needs a passphrase`,
+        'set OXPS_PASSPHRASE or pass --passphrase-file FILE',
+      );
     }
     const key = await scrypt(passphrase, salt, 32, { ...params, maxmem: 128 * params.N * params.r * 2 });
     this.derived = { key, salt, params };
@@ -154,6 +193,14 @@ const sameParams = (a: ScryptParams, b: ScryptParams): boolean => a.N === b.N &&
 
 /** Bounds what a vault file may ask of scrypt (memory is 128·N·r bytes): at most 1 GiB, p ≤ 16. */
 function plausibleScrypt({ N, r, p }: ScryptParams): boolean {
-  const whole = (n: unknown, max: number): boolean => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= max;
-  return whole(N, 1 << 22) && N > 1 && (N & (N - 1)) === 0 && whole(r, 32) && whole(p, 16) && 128 * N * r <= 1 << 30;
+  const whole = (n: unknown, max: number): boolean =>
+    Number.isInteger(n) && (n as number) >= 1 && (n as number) <= max;
+  return (
+    whole(N, 1 << 22) &&
+    N > 1 &&
+    (N & (N - 1)) === 0 &&
+    whole(r, 32) &&
+    whole(p, 16) &&
+    128 * N * r <= 1 << 30
+  );
 }

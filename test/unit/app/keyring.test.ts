@@ -4,14 +4,25 @@ import { keysUnderPolicy } from '../../../src/app/ox/keyring.js';
 import type { ContactKey, KeyTrust } from '../../../src/app/state.js';
 
 function key(fingerprint: string, trust: KeyTrust, withdrawn?: string): ContactKey {
-  return { fingerprint, armored: '', created: '2026-01-01T00:00:00Z', trust, ...(withdrawn ? { withdrawn } : {}) };
+  return {
+    fingerprint,
+    armored: '',
+    created: '2026-01-01T00:00:00Z',
+    trust,
+    ...(withdrawn ? { withdrawn } : {}),
+  };
 }
 
-const used = (keys: ContactKey[], policy: 'btbv' | 'manual' | 'always') => keysUnderPolicy(keys, policy).map((k) => k.fingerprint);
+const used = (keys: ContactKey[], policy: 'btbv' | 'manual' | 'always') =>
+  keysUnderPolicy(keys, policy).map((k) => k.fingerprint);
 
 describe('keysUnderPolicy', () => {
   it('never uses a distrusted or a withdrawn key, whatever the policy', () => {
-    const keys = [key('A', 'distrusted'), key('B', 'verified', '2026-02-01T00:00:00Z'), key('C', 'undecided', '2026-02-01T00:00:00Z')];
+    const keys = [
+      key('A', 'distrusted'),
+      key('B', 'verified', '2026-02-01T00:00:00Z'),
+      key('C', 'undecided', '2026-02-01T00:00:00Z'),
+    ];
     for (const policy of ['btbv', 'manual', 'always'] as const) expect(used(keys, policy)).toEqual([]);
   });
 

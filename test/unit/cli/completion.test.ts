@@ -27,7 +27,9 @@ async function completeBash(script: string, words: string[]): Promise<string[]> 
 COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; COMP_LINE=${JSON.stringify(words.join(' '))}; COMP_POINT=\${#COMP_LINE}
 _oxps
 printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const { stdout, stderr } = await execFileAsync('bash', ['--norc', '--noprofile', '-c', driver], { cwd: dir });
+  const { stdout, stderr } = await execFileAsync('bash', ['--norc', '--noprofile', '-c', driver], {
+    cwd: dir,
+  });
   expect(stderr).toBe('');
   return stdout.split('\n').filter((line) => line !== '');
 }
@@ -45,21 +47,37 @@ describe('oxps completion bash', () => {
 
   it('completes commands and subcommands', async () => {
     expect(await completeBash(script, ['oxps', 'sec'])).toEqual(['secret']);
-    expect(await completeBash(script, ['oxps', 'secret', ''])).toEqual(['share', 'revoke', 'rotate', 'list', 'trust-origin', 'forget', 'import']);
+    expect(await completeBash(script, ['oxps', 'secret', ''])).toEqual([
+      'share',
+      'revoke',
+      'rotate',
+      'list',
+      'trust-origin',
+      'forget',
+      'import',
+    ]);
     expect(await completeBash(script, ['oxps', 'key', 'g'])).toEqual(['generate']);
     // global options and their values do not hide the command path
-    expect(await completeBash(script, ['oxps', '-p', 'secret', '--json', 'secret', 'ro'])).toEqual(['rotate']);
+    expect(await completeBash(script, ['oxps', '-p', 'secret', '--json', 'secret', 'ro'])).toEqual([
+      'rotate',
+    ]);
   });
 
   it("completes a command's options, with the program's", async () => {
-    expect(await completeBash(script, ['oxps', 'secret', 'list', '--s'])).toEqual(['--service', '--show-secrets']);
+    expect(await completeBash(script, ['oxps', 'secret', 'list', '--s'])).toEqual([
+      '--service',
+      '--show-secrets',
+    ]);
     expect(await completeBash(script, ['oxps', 'secret', 'list', '--js'])).toEqual(['--json']);
   });
 
   it('completes the choices of --keystore, --trust and --algo, also after "="', async () => {
     expect(await completeBash(script, ['oxps', '--keystore', ''])).toEqual(['auto', 'keychain', 'vault']);
     expect(await completeBash(script, ['oxps', 'doctor', '--trust', 'b'])).toEqual(['btbv']);
-    expect(await completeBash(script, ['oxps', 'key', 'generate', '--algo', ''])).toEqual(['curve25519', 'rsa4096']);
+    expect(await completeBash(script, ['oxps', 'key', 'generate', '--algo', ''])).toEqual([
+      'curve25519',
+      'rsa4096',
+    ]);
     // bash splits --keystore=va into "--keystore" "=" "va"
     expect(await completeBash(script, ['oxps', '--keystore', '=', 'va'])).toEqual(['vault']);
     expect(await completeBash(script, ['oxps', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
@@ -91,7 +109,10 @@ const lineShells: LineShell[] = [
     complete: async (dir, line) => {
       const driver = join(dirname(fileURLToPath(import.meta.url)), 'zshComplete.zsh');
       const { stdout } = await execFileAsync('zsh', ['-f', driver, dir, line], { cwd: dir, timeout: 30_000 });
-      return stdout.split('\n').filter((word) => word !== '').sort();
+      return stdout
+        .split('\n')
+        .filter((word) => word !== '')
+        .sort();
     },
   },
   {
@@ -99,8 +120,16 @@ const lineShells: LineShell[] = [
     scriptFile: 'oxps.fish',
     syntaxCheck: (file) => ['fish', '--no-config', '-n', file],
     complete: async (dir, line) => {
-      const { stdout } = await execFileAsync('fish', ['--no-config', '-c', `source oxps.fish; complete -C ${fishQuote(line)}`], { cwd: dir, timeout: 30_000 });
-      return stdout.split('\n').filter((entry) => entry !== '').map((entry) => entry.split('\t')[0]!).sort();
+      const { stdout } = await execFileAsync(
+        'fish',
+        ['--no-config', '-c', `source oxps.fish; complete -C ${fishQuote(line)}`],
+        { cwd: dir, timeout: 30_000 },
+      );
+      return stdout
+        .split('\n')
+        .filter((entry) => entry !== '')
+        .map((entry) => entry.split('\t')[0]!)
+        .sort();
     },
   },
 ];
@@ -123,7 +152,15 @@ describe.each(lineShells)('oxps completion $shell', ({ shell, scriptFile, syntax
 
   it('completes commands, subcommands and options, past global options', async () => {
     expect(await completeLine('oxps sec')).toEqual(['secret']);
-    expect(await completeLine('oxps secret ')).toEqual(['forget', 'import', 'list', 'revoke', 'rotate', 'share', 'trust-origin']);
+    expect(await completeLine('oxps secret ')).toEqual([
+      'forget',
+      'import',
+      'list',
+      'revoke',
+      'rotate',
+      'share',
+      'trust-origin',
+    ]);
     expect(await completeLine('oxps -p secret --json secret ro')).toEqual(['rotate']);
     expect(await completeLine('oxps secret list --s')).toEqual(['--service', '--show-secrets']);
   });
@@ -175,7 +212,15 @@ describe('the completion command', () => {
 });
 
 describe('#17.15 words read at completion time', () => {
-  const ENV = ['PATH', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'OXPS_KEYSTORE', 'OXPS_PASSPHRASE', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR'] as const;
+  const ENV = [
+    'PATH',
+    'XDG_CONFIG_HOME',
+    'XDG_DATA_HOME',
+    'OXPS_KEYSTORE',
+    'OXPS_PASSPHRASE',
+    'DBUS_SESSION_BUS_ADDRESS',
+    'XDG_RUNTIME_DIR',
+  ] as const;
   const saved = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
   let dir: string;
 
@@ -186,7 +231,11 @@ describe('#17.15 words read at completion time', () => {
     await mkdir(join(dir, 'bin'));
     await symlink(BIN, join(dir, 'bin', 'oxps'));
     await mkdir(join(dir, 'config', 'oxps'), { recursive: true });
-    const config = { version: 1, defaultProfile: 'work', profiles: { work: { jid: 'me@work.example' }, 'home@example.org': { jid: 'home@example.org' } } };
+    const config = {
+      version: 1,
+      defaultProfile: 'work',
+      profiles: { work: { jid: 'me@work.example' }, 'home@example.org': { jid: 'home@example.org' } },
+    };
     await writeFile(join(dir, 'config', 'oxps', 'config.json'), JSON.stringify(config), { mode: 0o600 });
     process.env.PATH = `${join(dir, 'bin')}:${dirname(process.execPath)}:${process.env.PATH}`;
     process.env.XDG_CONFIG_HOME = join(dir, 'config');
@@ -205,7 +254,8 @@ describe('#17.15 words read at completion time', () => {
     await state.save();
     await state.release();
     await writeFile(join(dir, 'passphrase'), `${PASSPHRASE}\n`, { mode: 0o600 });
-    for (const shell of lineShells) await writeFile(join(dir, shell.scriptFile), completionScript(program(), shell.shell));
+    for (const shell of lineShells)
+      await writeFile(join(dir, shell.scriptFile), completionScript(program(), shell.shell));
     return () => {
       for (const name of ENV) {
         if (saved[name] === undefined) delete process.env[name];
@@ -230,28 +280,54 @@ describe('#17.15 words read at completion time', () => {
   it('#17.15 bash offers the node names of the profile in use after -n and --node, those of -s when typed', async () => {
     const script = completionScript(program(), 'bash');
     await withPassphrase(PASSPHRASE, async () => {
-      expect(await completeBash(script, ['oxps', 'fetch', '-n', ''])).toEqual(['fixtures', 'urn:xmpp:microblog:0']);
-      expect(await completeBash(script, ['oxps', '-p', 'work', 'secret', 'list', '--node', 'u'])).toEqual(['urn:xmpp:microblog:0']);
-      expect(await completeBash(script, ['oxps', '--profile', '=', 'work', 'fetch', '-s', 'pubsub.work.example', '-n', ''])).toEqual(['fixtures']);
+      expect(await completeBash(script, ['oxps', 'fetch', '-n', ''])).toEqual([
+        'fixtures',
+        'urn:xmpp:microblog:0',
+      ]);
+      expect(await completeBash(script, ['oxps', '-p', 'work', 'secret', 'list', '--node', 'u'])).toEqual([
+        'urn:xmpp:microblog:0',
+      ]);
+      expect(
+        await completeBash(script, [
+          'oxps',
+          '--profile',
+          '=',
+          'work',
+          'fetch',
+          '-s',
+          'pubsub.work.example',
+          '-n',
+          '',
+        ]),
+      ).toEqual(['fixtures']);
       // another profile has no state: nothing
       expect(await completeBash(script, ['oxps', '-p', 'home@example.org', 'fetch', '-n', ''])).toEqual([]);
     });
     // the passphrase from a file named on the line
-    expect(await completeBash(script, ['oxps', '--passphrase-file', join(dir, 'passphrase'), 'fetch', '-n', 'f'])).toEqual(['fixtures']);
+    expect(
+      await completeBash(script, ['oxps', '--passphrase-file', join(dir, 'passphrase'), 'fetch', '-n', 'f']),
+    ).toEqual(['fixtures']);
   });
 
   it('#17.15 without a passphrase given beforehand, or with a wrong one, nothing is offered, nothing asked, nothing printed', async () => {
     const script = completionScript(program(), 'bash');
     // completeBash fails on any stderr output; a prompt would hang (no input): the shell would time out
     expect(await completeBash(script, ['oxps', 'fetch', '-n', ''])).toEqual([]);
-    expect(await withPassphrase('wrong', () => completeBash(script, ['oxps', 'fetch', '-n', '']))).toEqual([]);
-    const direct = await runNode([BIN, '__complete', 'nodes', 'oxps', 'fetch', '-n'], { env: { XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data'), OXPS_KEYSTORE: 'vault' } });
+    expect(await withPassphrase('wrong', () => completeBash(script, ['oxps', 'fetch', '-n', '']))).toEqual(
+      [],
+    );
+    const direct = await runNode([BIN, '__complete', 'nodes', 'oxps', 'fetch', '-n'], {
+      env: { XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data'), OXPS_KEYSTORE: 'vault' },
+    });
     expect(direct).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   it.each(lineShells)('#17.15 $shell offers the node names after -n', async ({ complete }) => {
     await withPassphrase(PASSPHRASE, async () => {
-      expect(await complete(dir, 'oxps -p work secret list -n ')).toEqual(['fixtures', 'urn:xmpp:microblog:0']);
+      expect(await complete(dir, 'oxps -p work secret list -n ')).toEqual([
+        'fixtures',
+        'urn:xmpp:microblog:0',
+      ]);
       expect(await complete(dir, 'oxps fetch -s pubsub.work.example --node ')).toEqual(['fixtures']);
     });
   });
@@ -270,6 +346,10 @@ describe('#17.15 words read at completion time', () => {
     const { stdout } = await runNode([BIN, '--version']);
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^oxps \d+\.\d+\.\d+/);
-    expect(lines.slice(1)).toEqual([expect.stringMatching(/^openpgp\.js \d+\.\d+\.\d+$/), expect.stringMatching(/^xmpp\.js \d+\.\d+\.\d+$/), `Node.js ${process.version}`]);
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^openpgp\.js \d+\.\d+\.\d+$/),
+      expect.stringMatching(/^xmpp\.js \d+\.\d+\.\d+$/),
+      `Node.js ${process.version}`,
+    ]);
   });
 });

@@ -5,7 +5,10 @@ import type { Command } from 'commander';
 import { buildProgram } from '../../../src/cli/program.js';
 
 function commands(command: Command, path: string[] = []): Array<{ path: string; command: Command }> {
-  return [{ path: path.join(' '), command }, ...command.commands.flatMap((sub) => commands(sub, [...path, sub.name()]))];
+  return [
+    { path: path.join(' '), command },
+    ...command.commands.flatMap((sub) => commands(sub, [...path, sub.name()])),
+  ];
 }
 
 describe('--help', () => {
@@ -16,7 +19,10 @@ describe('--help', () => {
       const own = new Set([...global, '--help', ...command.options.flatMap((o) => [o.long, o.short])]);
       for (const option of command.options) {
         for (const [mentioned] of option.description.matchAll(/--[a-z][a-z-]*/g)) {
-          expect(own.has(mentioned), `oxps ${path} ${option.long}: "${option.description}" names ${mentioned}`).toBe(true);
+          expect(
+            own.has(mentioned),
+            `oxps ${path} ${option.long}: "${option.description}" names ${mentioned}`,
+          ).toBe(true);
         }
       }
     }

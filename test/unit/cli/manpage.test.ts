@@ -18,8 +18,12 @@ function programFlags(): Map<string, string[]> {
   const help = new Help();
   const walk = (command: Command, path: string[]) => {
     // commander adds -h/--help to every command: the page documents it once, as a global option
-    const options = path.length === 0 ? help.visibleOptions(command) : command.options.filter((o) => !o.hidden);
-    found.set(path.join(' '), options.flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)));
+    const options =
+      path.length === 0 ? help.visibleOptions(command) : command.options.filter((o) => !o.hidden);
+    found.set(
+      path.join(' '),
+      options.flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)),
+    );
     for (const sub of command.commands) walk(sub, [...path, sub.name()]);
   };
   walk(buildProgram('0.0.0-test'), []);
@@ -28,7 +32,11 @@ function programFlags(): Map<string, string[]> {
 
 /** Plain text of a roff line: \- as -, fonts and quotes dropped. */
 function unroff(line: string): string {
-  return line.replace(/\\-/g, '-').replace(/\\f[BIRP]/g, '').replace(/\\\(\w\w/g, ' ').replace(/"/g, ' ');
+  return line
+    .replace(/\\-/g, '-')
+    .replace(/\\f[BIRP]/g, '')
+    .replace(/\\\(\w\w/g, ' ')
+    .replace(/"/g, ' ');
 }
 
 /** Command path → its flags, as man/oxps.1 documents them (see the conventions in the page). */
@@ -56,7 +64,10 @@ function manPageFlags(source: string): Map<string, string[]> {
     }
     const tag = lines[index + 1];
     if (line === '.TP' && current !== undefined && tag !== undefined && /^\.B[RI]?\s/.test(tag)) {
-      const flags = unroff(tag.replace(/^\.B[RI]?\s+/, '')).match(/(?<![\w-])(--[a-z0-9][a-z0-9-]*|-[A-Za-z])(?![\w-])/g) ?? [];
+      const flags =
+        unroff(tag.replace(/^\.B[RI]?\s+/, '')).match(
+          /(?<![\w-])(--[a-z0-9][a-z0-9-]*|-[A-Za-z])(?![\w-])/g,
+        ) ?? [];
       expect(flags.length, `no flag in the option item on line ${index + 2}: ${tag}`).toBeGreaterThan(0);
       found.get(current)!.push(...flags);
     }
@@ -74,7 +85,7 @@ describe('man/oxps.1', () => {
     expect(commands(inPage)).toEqual(commands(inProgram));
   });
 
-  it("documents every option of every command, under that command, and no option the program lacks", () => {
+  it('documents every option of every command, under that command, and no option the program lacks', () => {
     for (const [command, flags] of inProgram) {
       const where = command ? `oxps ${command}` : 'GLOBAL OPTIONS';
       expect([...(inPage.get(command) ?? [])].sort(), where).toEqual([...flags].sort());
@@ -84,11 +95,38 @@ describe('man/oxps.1', () => {
   it('documents the environment variables and exit codes the code uses', async () => {
     const { EXIT } = await import('../../../src/errors.js');
     const text = unroff(source);
-    for (const code of Object.values(EXIT)) expect(source, `exit status ${code}`).toMatch(new RegExp(`^\\.B ${code}$`, 'm'));
-    for (const variable of ['OXPS_JID', 'OXPS_PASSWORD', 'OXPS_PASSPHRASE', 'OXPS_PROFILE', 'OXPS_KEYSTORE', 'OXPS_HOST', 'OXPS_PORT', 'OXPS_TLS_CA', 'NO_COLOR', 'FORCE_COLOR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME']) {
+    for (const code of Object.values(EXIT))
+      expect(source, `exit status ${code}`).toMatch(new RegExp(`^\\.B ${code}$`, 'm'));
+    for (const variable of [
+      'OXPS_JID',
+      'OXPS_PASSWORD',
+      'OXPS_PASSPHRASE',
+      'OXPS_PROFILE',
+      'OXPS_KEYSTORE',
+      'OXPS_HOST',
+      'OXPS_PORT',
+      'OXPS_TLS_CA',
+      'NO_COLOR',
+      'FORCE_COLOR',
+      'XDG_CONFIG_HOME',
+      'XDG_DATA_HOME',
+      'XDG_CACHE_HOME',
+    ]) {
       expect(source, variable).toMatch(new RegExp(`^\\.B ${variable}$`, 'm'));
     }
-    for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'COMMANDS', 'GLOBAL OPTIONS', 'ENVIRONMENT', 'FILES', 'EXIT STATUS', 'EXAMPLES', 'SECURITY', 'SEE ALSO']) {
+    for (const section of [
+      'NAME',
+      'SYNOPSIS',
+      'DESCRIPTION',
+      'COMMANDS',
+      'GLOBAL OPTIONS',
+      'ENVIRONMENT',
+      'FILES',
+      'EXIT STATUS',
+      'EXAMPLES',
+      'SECURITY',
+      'SEE ALSO',
+    ]) {
       expect(source, section).toMatch(new RegExp(`^\\.SH "?${section}"?$`, 'm'));
     }
     expect(text).toMatch(/oxps -q .*sync/);
@@ -106,12 +144,27 @@ describe('man/oxps.1 states facts the code bears out', () => {
   it('#17.4 names the item encryption that encryptItem makes (SKESK v4 + SEIPD v1, AES-256), not another one', async () => {
     const openpgp = await import('openpgp');
     const { encryptItem } = await import('../../../src/crypto/itemCipher.js');
-    const message = await openpgp.readMessage({ binaryMessage: await encryptItem(new TextEncoder().encode('<x/>'), 's'.repeat(86)) });
-    const [skesk, seipd] = message.packets as unknown as Array<{ constructor: { tag: number }; version: number; sessionKeyEncryptionAlgorithm?: number }>;
-    expect([skesk!.constructor.tag, skesk!.version, skesk!.sessionKeyEncryptionAlgorithm]).toEqual([openpgp.enums.packet.symEncryptedSessionKey, 4, openpgp.enums.symmetric.aes256]);
-    expect([seipd!.constructor.tag, seipd!.version]).toEqual([openpgp.enums.packet.symEncryptedIntegrityProtectedData, 1]);
+    const message = await openpgp.readMessage({
+      binaryMessage: await encryptItem(new TextEncoder().encode('<x/>'), 's'.repeat(86)),
+    });
+    const [skesk, seipd] = message.packets as unknown as Array<{
+      constructor: { tag: number };
+      version: number;
+      sessionKeyEncryptionAlgorithm?: number;
+    }>;
+    expect([skesk!.constructor.tag, skesk!.version, skesk!.sessionKeyEncryptionAlgorithm]).toEqual([
+      openpgp.enums.packet.symEncryptedSessionKey,
+      4,
+      openpgp.enums.symmetric.aes256,
+    ]);
+    expect([seipd!.constructor.tag, seipd!.version]).toEqual([
+      openpgp.enums.packet.symEncryptedIntegrityProtectedData,
+      1,
+    ]);
 
-    const description = unroff(/^\.SH DESCRIPTION\n([\s\S]*?)^\.SH /m.exec(readFileSync(MAN_PAGE, 'utf8'))![1]!);
+    const description = unroff(
+      /^\.SH DESCRIPTION\n([\s\S]*?)^\.SH /m.exec(readFileSync(MAN_PAGE, 'utf8'))![1]!,
+    );
     expect(description).toMatch(/SKESK v4 \+ SEIPD v1/);
     expect(description).toMatch(/AES-256/);
     expect(description).not.toMatch(/GCM/);

@@ -15,7 +15,10 @@ describe('splitCommand', () => {
     [`cat '/run/secrets/my account'`, ['cat', '/run/secrets/my account']],
     ['cat "/run/secrets/my account"', ['cat', '/run/secrets/my account']],
     ['cat /run/secrets/my\\ account', ['cat', '/run/secrets/my account']],
-    ['secret-tool lookup service "xmpp" user $USER', ['secret-tool', 'lookup', 'service', 'xmpp', 'user', '$USER']],
+    [
+      'secret-tool lookup service "xmpp" user $USER',
+      ['secret-tool', 'lookup', 'service', 'xmpp', 'user', '$USER'],
+    ],
     ['echo "$HOME"', ['echo', '$HOME']],
     ['ls *.gpg', ['ls', '*.gpg']],
     ['', []],
@@ -30,7 +33,9 @@ describe('splitCommand', () => {
     ['pass a && pass b', '"&&"'],
     ['pass xmpp/me # work account', 'a comment'],
   ])('refuses %j: it needs a shell', async (command, what) => {
-    expect((await rejected(OxpsError, () => splitCommand(command))).message).toBe(`--password-command runs without a shell and cannot take ${what}`);
+    expect((await rejected(OxpsError, () => splitCommand(command))).message).toBe(
+      `--password-command runs without a shell and cannot take ${what}`,
+    );
   });
 });
 
@@ -44,7 +49,9 @@ describe('passwordFromCommand', () => {
 
   it('names the command when it fails or prints nothing, never its output', async () => {
     await expect(passwordFromCommand('false')).rejects.toThrow(/^--password-command false failed \(1\)$/);
-    await expect(passwordFromCommand('/nonexistent/pass x')).rejects.toThrow('--password-command /nonexistent/pass failed (ENOENT)');
+    await expect(passwordFromCommand('/nonexistent/pass x')).rejects.toThrow(
+      '--password-command /nonexistent/pass failed (ENOENT)',
+    );
     await expect(passwordFromCommand('true')).rejects.toThrow('--password-command true printed no password');
     await expect(passwordFromCommand('')).rejects.toThrow('--password-command is empty');
   });

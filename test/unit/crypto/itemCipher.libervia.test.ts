@@ -79,7 +79,9 @@ describe('Libervia-made items (recorded samples)', () => {
 
   it('finds the samples, the shared secrets and the recorded plaintexts', () => {
     expect(files).toContain('02-blog-set-encrypt.xml');
-    expect(secrets.get('Q6PDRqVtvWww7WHCieM4Df')).toBe('oEIeczt0agWD7nnkXtktDlzAIodntNskTUhrt3srri_8McqijLgHDTN-ShI-CmRQZgPVSfn69kURZfCV7obgjQ');
+    expect(secrets.get('Q6PDRqVtvWww7WHCieM4Df')).toBe(
+      'oEIeczt0agWD7nnkXtktDlzAIodntNskTUhrt3srri_8McqijLgHDTN-ShI-CmRQZgPVSfn69kURZfCV7obgjQ',
+    );
     expect(secrets.size).toBeGreaterThanOrEqual(3);
     for (const key of secrets.values()) expect(key).toMatch(/^[A-Za-z0-9_-]{86}$/);
     expect(payloads.size).toBeGreaterThanOrEqual(3);
@@ -115,14 +117,27 @@ describe('Libervia-made items (recorded samples)', () => {
 
   it('decrypts every recorded item whose secret was shared, as a reader received it too', async () => {
     const withItems: string[] = [];
-    for (const file of files.filter((f) => f.endsWith('.xml'))) if ((await readSample(file)).includes('<encrypted ')) withItems.push(file);
+    for (const file of files.filter((f) => f.endsWith('.xml')))
+      if ((await readSample(file)).includes('<encrypted ')) withItems.push(file);
     const all = (await Promise.all(withItems.map(encryptedItems))).flat();
     const readable = all.filter((item) => secrets.has(item.secretId));
     // 02, 04, 05, 09, 10 (two items), 20, 22: what was published and what readers fetched
     expect(readable.length).toBeGreaterThanOrEqual(8);
-    expect(new Set(readable.map((item) => item.file))).toEqual(new Set(['02-blog-set-encrypt.xml', '04-bob-get.xml', '05-mallory-get.xml', '09-blog-set-after-rotate.xml', '10-bob-get-after-rotate.xml', '20-component-blog-set.xml', '22-component-bob-get.xml']));
+    expect(new Set(readable.map((item) => item.file))).toEqual(
+      new Set([
+        '02-blog-set-encrypt.xml',
+        '04-bob-get.xml',
+        '05-mallory-get.xml',
+        '09-blog-set-after-rotate.xml',
+        '10-bob-get-after-rotate.xml',
+        '20-component-blog-set.xml',
+        '22-component-bob-get.xml',
+      ]),
+    );
     for (const item of readable) {
-      const plaintext = Buffer.from(await decryptItem(item.ciphertext, secrets.get(item.secretId)!)).toString('utf8');
+      const plaintext = Buffer.from(await decryptItem(item.ciphertext, secrets.get(item.secretId)!)).toString(
+        'utf8',
+      );
       expect(payloads.has(plaintext), `${item.file} ${item.id}`).toBe(true);
     }
     // the item published after the last revocation uses a secret never shared: no known secret opens it

@@ -8,9 +8,13 @@ import { GpgHome } from '../../helpers/gpg.js';
 import { rejected } from '../../helpers/thrown.js';
 
 const SECRET = 'SiDgL6vB4cf0tVyroiC2uUlzqxNvzk-8ejCXm7fJRVKkzh6wMDmbcx9Zx6prpo-naclRBU79PwOyKXfruu7aYA';
-const PAYLOAD = Buffer.from(`<entry xmlns='http://www.w3.org/2005/Atom'><title>H&#233;llo &#127881;</title></entry>`, 'utf8');
+const PAYLOAD = Buffer.from(
+  `<entry xmlns='http://www.w3.org/2005/Atom'><title>H&#233;llo &#127881;</title></entry>`,
+  'utf8',
+);
 
-const decryptError = (ciphertext: Uint8Array, secret = SECRET): Promise<ItemDecryptError> => rejected(ItemDecryptError, () => decryptItem(ciphertext, secret));
+const decryptError = (ciphertext: Uint8Array, secret = SECRET): Promise<ItemDecryptError> =>
+  rejected(ItemDecryptError, () => decryptItem(ciphertext, secret));
 
 describe('encryptItem / decryptItem', () => {
   it.each([
@@ -21,7 +25,11 @@ describe('encryptItem / decryptItem', () => {
   ])('round-trips %s', async (_what, plaintext) => {
     const ciphertext = await encryptItem(plaintext, SECRET);
     expect(ciphertext).toBeInstanceOf(Uint8Array);
-    expect(Buffer.from(ciphertext).includes(plaintext.length > 8 ? plaintext.subarray(0, 8) : Buffer.from('<entry'))).toBe(false);
+    expect(
+      Buffer.from(ciphertext).includes(
+        plaintext.length > 8 ? plaintext.subarray(0, 8) : Buffer.from('<entry'),
+      ),
+    ).toBe(false);
     const decrypted = await decryptItem(ciphertext, SECRET);
     expect(Buffer.from(decrypted).equals(plaintext)).toBe(true);
   });
@@ -34,8 +42,17 @@ describe('encryptItem / decryptItem', () => {
 
   it('writes SKESK v4 (iterated S2K, count byte 0) + SEIPD v1, AES-256, no AEAD, no compression', async () => {
     const message = await openpgp.readMessage({ binaryMessage: await encryptItem(PAYLOAD, SECRET) });
-    const packets = [...message.packets] as unknown as Array<{ constructor: { tag: number }; version?: number; sessionKeyEncryptionAlgorithm?: number; encrypted?: Uint8Array | null; s2k?: { type: string; c: number } }>;
-    expect(packets.map((p) => p.constructor.tag)).toEqual([openpgp.enums.packet.symEncryptedSessionKey, openpgp.enums.packet.symEncryptedIntegrityProtectedData]);
+    const packets = [...message.packets] as unknown as Array<{
+      constructor: { tag: number };
+      version?: number;
+      sessionKeyEncryptionAlgorithm?: number;
+      encrypted?: Uint8Array | null;
+      s2k?: { type: string; c: number };
+    }>;
+    expect(packets.map((p) => p.constructor.tag)).toEqual([
+      openpgp.enums.packet.symEncryptedSessionKey,
+      openpgp.enums.packet.symEncryptedIntegrityProtectedData,
+    ]);
     const [skesk, seipd] = packets as [(typeof packets)[0], (typeof packets)[0]];
     expect(skesk.version).toBe(4);
     expect(skesk.sessionKeyEncryptionAlgorithm).toBe(openpgp.enums.symmetric.aes256);
@@ -71,7 +88,13 @@ describe('encryptItem / decryptItem', () => {
 
   it('refuses a truncated ciphertext', async () => {
     const ciphertext = await encryptItem(PAYLOAD, SECRET);
-    for (const length of [ciphertext.length - 1, ciphertext.length - 22, Math.floor(ciphertext.length / 2), 20, 1]) {
+    for (const length of [
+      ciphertext.length - 1,
+      ciphertext.length - 22,
+      Math.floor(ciphertext.length / 2),
+      20,
+      1,
+    ]) {
       await decryptError(ciphertext.subarray(0, length));
     }
   });
@@ -91,7 +114,12 @@ describe('encryptItem / decryptItem', () => {
   });
 
   it('refuses a message encrypted to a public key instead of a secret', async () => {
-    const { privateKey } = await openpgp.generateKey({ userIDs: [{ name: 'xmpp:alice@localhost' }], type: 'ecc', curve: 'curve25519Legacy', format: 'object' });
+    const { privateKey } = await openpgp.generateKey({
+      userIDs: [{ name: 'xmpp:alice@localhost' }],
+      type: 'ecc',
+      curve: 'curve25519Legacy',
+      format: 'object',
+    });
     const encrypted = await openpgp.encrypt({
       message: await openpgp.createMessage({ binary: PAYLOAD }),
       encryptionKeys: privateKey.toPublic(),
@@ -103,14 +131,20 @@ describe('encryptItem / decryptItem', () => {
   it('refuses a message without integrity protection (SED, no MDC)', async () => {
     const sessionKey = randomBytes(32);
     const literal = new openpgp.LiteralDataPacket();
-    (literal as unknown as { setBytes(bytes: Uint8Array, format: openpgp.enums.literal): void }).setBytes(PAYLOAD, openpgp.enums.literal.binary);
+    (literal as unknown as { setBytes(bytes: Uint8Array, format: openpgp.enums.literal): void }).setBytes(
+      PAYLOAD,
+      openpgp.enums.literal.binary,
+    );
     const sed = new openpgp.SymmetricallyEncryptedDataPacket() as unknown as {
       packets: openpgp.PacketList<openpgp.AnyPacket>;
       encrypt(algorithm: number, key: Uint8Array, config?: Partial<openpgp.Config>): Promise<void>;
     };
     sed.packets = new openpgp.PacketList<openpgp.AnyPacket>();
     sed.packets.push(literal);
-    await sed.encrypt(openpgp.enums.symmetric.aes256, sessionKey, { ...openpgp.config, allowUnauthenticatedMessages: true });
+    await sed.encrypt(openpgp.enums.symmetric.aes256, sessionKey, {
+      ...openpgp.config,
+      allowUnauthenticatedMessages: true,
+    });
     const skesk = new openpgp.SymEncryptedSessionKeyPacket() as unknown as {
       version: number;
       sessionKey: Uint8Array;
@@ -142,7 +176,11 @@ describe('encryptItem / decryptItem', () => {
       message: await openpgp.createMessage({ binary: plaintext }),
       passwords: [SECRET],
       format: 'binary',
-      config: { preferredCompressionAlgorithm: openpgp.enums.compression.zip, s2kIterationCountByte: 0, aeadProtect: false },
+      config: {
+        preferredCompressionAlgorithm: openpgp.enums.compression.zip,
+        s2kIterationCountByte: 0,
+        aeadProtect: false,
+      },
     });
     expect(Buffer.from(await decryptItem(compressed as Uint8Array, SECRET)).equals(plaintext)).toBe(true);
   });
@@ -165,38 +203,66 @@ async function withSessionKeyPackets(skesks: Buffer[]): Promise<Buffer> {
 /** What GnuPG writes (v4, AES-256, no encrypted session key) with the given S2K specifier. */
 const gpgStyleSkesk = (s2k: number[]): Buffer => packet(3, [4, 9, ...s2k]);
 const ITERATED_MAX = [3, 2, ...randomBytes(8), 255]; // SHA-1, 65,011,712 octets
-const argon2 = (passes: number, parallelism: number, memoryExponent: number): number[] => [4, ...randomBytes(16), passes, parallelism, memoryExponent];
+const argon2 = (passes: number, parallelism: number, memoryExponent: number): number[] => [
+  4,
+  ...randomBytes(16),
+  passes,
+  parallelism,
+  memoryExponent,
+];
 
 describe('items that would cost unbounded CPU or memory (#12.5)', () => {
   it('#12.5 refuses an item with 40 SKESK packets before deriving any key', async () => {
     const item = await withSessionKeyPackets(Array.from({ length: 40 }, () => gpgStyleSkesk(ITERATED_MAX)));
-    expect((await decryptError(item)).message).toMatch(/40 password-encrypted session keys \(oxps reads items with one\)/);
+    expect((await decryptError(item)).message).toMatch(
+      /40 password-encrypted session keys \(oxps reads items with one\)/,
+    );
   });
 
   it('#12.5 refuses an item with two SKESK packets (oxps, GnuPG and Libervia write one)', async () => {
-    const item = await openpgp.encrypt({ message: await openpgp.createMessage({ binary: PAYLOAD }), passwords: [SECRET, 'another'], format: 'binary', config: { s2kIterationCountByte: 0, aeadProtect: false } });
+    const item = await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: PAYLOAD }),
+      passwords: [SECRET, 'another'],
+      format: 'binary',
+      config: { s2kIterationCountByte: 0, aeadProtect: false },
+    });
     expect((await decryptError(item as Uint8Array)).message).toMatch(/2 password-encrypted session keys/);
   });
 
   it('#12.5 refuses an Argon2 S2K asking for 2 GiB (m=21) before deriving it', async () => {
     const item = await withSessionKeyPackets([gpgStyleSkesk(argon2(1, 4, 21))]);
-    expect((await decryptError(item)).message).toMatch(/Argon2 S2K asks for 2 GiB of memory \(oxps allows at most 64 MiB\)/);
+    expect((await decryptError(item)).message).toMatch(
+      /Argon2 S2K asks for 2 GiB of memory \(oxps allows at most 64 MiB\)/,
+    );
   });
 
   it('#12.5 refuses an Argon2 S2K with more passes or lanes than openpgp.js writes', async () => {
-    expect((await decryptError(await withSessionKeyPackets([gpgStyleSkesk(argon2(200, 4, 10))]))).message).toMatch(/Argon2 S2K asks for 200 passes \(oxps allows at most 3\)/);
-    expect((await decryptError(await withSessionKeyPackets([gpgStyleSkesk(argon2(1, 255, 16))]))).message).toMatch(/Argon2 S2K asks for 255 lanes \(oxps allows at most 4\)/);
+    expect(
+      (await decryptError(await withSessionKeyPackets([gpgStyleSkesk(argon2(200, 4, 10))]))).message,
+    ).toMatch(/Argon2 S2K asks for 200 passes \(oxps allows at most 3\)/);
+    expect(
+      (await decryptError(await withSessionKeyPackets([gpgStyleSkesk(argon2(1, 255, 16))]))).message,
+    ).toMatch(/Argon2 S2K asks for 255 lanes \(oxps allows at most 4\)/);
   });
 
   it('#12.5 refuses a costly iterated S2K that oxps would leave to openpgp.js (CAST5: not derived natively)', async () => {
     const item = await withSessionKeyPackets([packet(3, [4, 3, ...ITERATED_MAX])]);
-    expect((await decryptError(item)).message).toBe('iterated S2K of 65011712 octets with a cipher or hash oxps does not derive natively (allowed up to 1048576 octets)');
+    expect((await decryptError(item)).message).toBe(
+      'iterated S2K of 65011712 octets with a cipher or hash oxps does not derive natively (allowed up to 1048576 octets)',
+    );
   });
 
   it('#12.5 derives natively the S2K of an SKESK with an encrypted session key (openpgp.js, sqop), the costliest one too', async () => {
-    const item = await openpgp.encrypt({ message: await openpgp.createMessage({ binary: PAYLOAD }), passwords: [SECRET], format: 'binary', config: { s2kIterationCountByte: 255, aeadProtect: false } });
+    const item = await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: PAYLOAD }),
+      passwords: [SECRET],
+      format: 'binary',
+      config: { s2kIterationCountByte: 255, aeadProtect: false },
+    });
     expect(Buffer.from(await decryptItem(item as Uint8Array, SECRET)).equals(PAYLOAD)).toBe(true);
-    expect((await decryptError(item as Uint8Array, `${SECRET}x`)).message).toMatch(/wrong secret|integrity check failed/);
+    expect((await decryptError(item as Uint8Array, `${SECRET}x`)).message).toMatch(
+      /wrong secret|integrity check failed/,
+    );
   });
 
   it('#12.5 still reads an item with a modest Argon2 S2K (openpgp.js with Argon2 configured)', async () => {
@@ -204,7 +270,11 @@ describe('items that would cost unbounded CPU or memory (#12.5)', () => {
       message: await openpgp.createMessage({ binary: PAYLOAD }),
       passwords: [SECRET],
       format: 'binary',
-      config: { s2kType: openpgp.enums.s2k.argon2, s2kArgon2Params: { passes: 1, parallelism: 1, memoryExponent: 10 }, aeadProtect: false },
+      config: {
+        s2kType: openpgp.enums.s2k.argon2,
+        s2kArgon2Params: { passes: 1, parallelism: 1, memoryExponent: 10 },
+        aeadProtect: false,
+      },
     });
     expect(Buffer.from(await decryptItem(item as Uint8Array, SECRET)).equals(PAYLOAD)).toBe(true);
   });
@@ -217,7 +287,11 @@ describe('the size of a decrypted item (#12.6)', () => {
       message: await openpgp.createMessage({ binary: new Uint8Array(size) }),
       passwords: [SECRET],
       format: 'binary',
-      config: { preferredCompressionAlgorithm: openpgp.enums.compression.zlib, s2kIterationCountByte: 0, aeadProtect: false },
+      config: {
+        preferredCompressionAlgorithm: openpgp.enums.compression.zlib,
+        s2kIterationCountByte: 0,
+        aeadProtect: false,
+      },
     });
     return item as Uint8Array;
   };
@@ -225,18 +299,24 @@ describe('the size of a decrypted item (#12.6)', () => {
   it('#12.6 refuses by default an item that decompresses to 15 MiB (20 KB on the wire)', async () => {
     const bomb = await compressedItem(15 * MiB);
     expect(bomb.length).toBeLessThan(20_000);
-    expect((await decryptError(bomb)).message).toBe('decrypted item larger than 1048576 bytes (the item size limit)');
+    expect((await decryptError(bomb)).message).toBe(
+      'decrypted item larger than 1048576 bytes (the item size limit)',
+    );
   });
 
   it('#12.6 refuses an uncompressed item over the limit too', async () => {
     const item = await encryptItem(randomBytes(MiB + 1), SECRET);
-    expect((await decryptError(item)).message).toBe('decrypted item larger than 1048576 bytes (the item size limit)');
+    expect((await decryptError(item)).message).toBe(
+      'decrypted item larger than 1048576 bytes (the item size limit)',
+    );
   });
 
   it('#12.6 takes the limit from the caller', async () => {
     const item = await compressedItem(3 * MiB);
     expect(await decryptItem(item, SECRET, { maxPlaintextBytes: 3 * MiB })).toHaveLength(3 * MiB);
-    const error = await rejected(ItemDecryptError, () => decryptItem(item, SECRET, { maxPlaintextBytes: 2 * MiB }));
+    const error = await rejected(ItemDecryptError, () =>
+      decryptItem(item, SECRET, { maxPlaintextBytes: 2 * MiB }),
+    );
     expect(error.message).toBe('decrypted item larger than 2097152 bytes (the item size limit)');
   });
 });
@@ -276,6 +356,8 @@ describe('encryptItem output read by GnuPG 2.2', () => {
     expect(listing).toMatch(/tag=18 [\s\S]*:encrypted data packet:[\s\S]*mdc_method: 2/);
     expect(listing).not.toMatch(/aead encrypted packet|tag=20\b/);
     expect(listing).toMatch(/:literal data packet:/);
-    expect(listing.match(/^# off=\d+ ctb=[0-9a-f]+ tag=(\d+)/gm)?.map((line) => line.replace(/.*tag=/, ''))).toEqual(['3', '18', '11']);
+    expect(
+      listing.match(/^# off=\d+ ctb=[0-9a-f]+ tag=(\d+)/gm)?.map((line) => line.replace(/.*tag=/, '')),
+    ).toEqual(['3', '18', '11']);
   });
 });

@@ -7,10 +7,24 @@ import { decryptItem, encryptItem, ItemDecryptError } from '../../../src/crypto/
 import { GpgHome } from '../../helpers/gpg.js';
 
 const HASH = { md5: 1, sha1: 2, ripemd160: 3, sha256: 8, sha384: 9, sha512: 10, sha224: 11 } as const;
-const NODE_NAME: Record<number, string> = { 1: 'md5', 2: 'sha1', 3: 'ripemd160', 8: 'sha256', 9: 'sha384', 10: 'sha512', 11: 'sha224' };
+const NODE_NAME: Record<number, string> = {
+  1: 'md5',
+  2: 'sha1',
+  3: 'ripemd160',
+  8: 'sha256',
+  9: 'sha384',
+  10: 'sha512',
+  11: 'sha224',
+};
 
 /** RFC 4880 §3.7.1.3 written out plainly: hash the whole repeated salt+passphrase string. */
-function referenceS2K(hashAlgorithm: number, salt: Uint8Array, passphrase: string, codedCount: number, keyLength: number): Buffer {
+function referenceS2K(
+  hashAlgorithm: number,
+  salt: Uint8Array,
+  passphrase: string,
+  codedCount: number,
+  keyLength: number,
+): Buffer {
   const unit = Buffer.concat([salt, Buffer.from(passphrase, 'utf8')]);
   const count = Math.max((16 + (codedCount & 15)) << ((codedCount >> 4) + 6), unit.length);
   const data = Buffer.alloc(count);
@@ -31,7 +45,8 @@ interface Skesk {
 
 async function skeskOf(binary: Uint8Array): Promise<Skesk> {
   const message = await openpgp.readMessage({ binaryMessage: binary });
-  const skesk = message.packets.findPacket(openpgp.enums.packet.symEncryptedSessionKey) as unknown as Skesk | undefined;
+  const skesk = message.packets.findPacket(openpgp.enums.packet.symEncryptedSessionKey) as unknown as
+    Skesk | undefined;
   if (!skesk) throw new Error('no SKESK packet');
   return skesk;
 }
@@ -139,30 +154,54 @@ describe('S2K of messages made by GnuPG', () => {
   });
 
   const cases = [
-    { name: 'SHA1, AES256, count 65011712 (what Libervia sends)', options: ['--s2k-digest-algo', 'SHA1', '--s2k-count', '65011712', '--cipher-algo', 'AES256'], hash: HASH.sha1, cipher: 'aes256', coded: 255 },
-    { name: 'SHA256, AES128, count 65536', options: ['--s2k-digest-algo', 'SHA256', '--s2k-count', '65536', '--cipher-algo', 'AES128'], hash: HASH.sha256, cipher: 'aes128', coded: 0x60 },
-    { name: 'SHA512, AES192, count 1048576', options: ['--s2k-digest-algo', 'SHA512', '--s2k-count', '1048576', '--cipher-algo', 'AES192'], hash: HASH.sha512, cipher: 'aes192', coded: 0xa0 },
+    {
+      name: 'SHA1, AES256, count 65011712 (what Libervia sends)',
+      options: ['--s2k-digest-algo', 'SHA1', '--s2k-count', '65011712', '--cipher-algo', 'AES256'],
+      hash: HASH.sha1,
+      cipher: 'aes256',
+      coded: 255,
+    },
+    {
+      name: 'SHA256, AES128, count 65536',
+      options: ['--s2k-digest-algo', 'SHA256', '--s2k-count', '65536', '--cipher-algo', 'AES128'],
+      hash: HASH.sha256,
+      cipher: 'aes128',
+      coded: 0x60,
+    },
+    {
+      name: 'SHA512, AES192, count 1048576',
+      options: ['--s2k-digest-algo', 'SHA512', '--s2k-count', '1048576', '--cipher-algo', 'AES192'],
+      hash: HASH.sha512,
+      cipher: 'aes192',
+      coded: 0xa0,
+    },
   ];
 
-  it.each(cases)('derives the key openpgp.js derives, and decryptItem reads the item: $name', async ({ options, hash, cipher, coded }) => {
-    const binary = await gnupg.symmetric(plaintext, secret, options);
-    const skesk = await skeskOf(binary);
-    // GnuPG writes no encrypted session key: the S2K output is the session key (the native path).
-    expect(skesk.version).toBe(4);
-    expect(skesk.encrypted).toBeNull();
-    expect(skesk.s2k.type).toBe('iterated');
-    expect(skesk.s2k.algorithm).toBe(hash);
-    expect(skesk.s2k.c).toBe(coded);
-    // what decryptPool.ts reads to send costly items to worker threads
-    expect(skeskS2KOctets(binary)).toBe(decodeS2KCount(coded));
+  it.each(cases)(
+    'derives the key openpgp.js derives, and decryptItem reads the item: $name',
+    async ({ options, hash, cipher, coded }) => {
+      const binary = await gnupg.symmetric(plaintext, secret, options);
+      const skesk = await skeskOf(binary);
+      // GnuPG writes no encrypted session key: the S2K output is the session key (the native path).
+      expect(skesk.version).toBe(4);
+      expect(skesk.encrypted).toBeNull();
+      expect(skesk.s2k.type).toBe('iterated');
+      expect(skesk.s2k.algorithm).toBe(hash);
+      expect(skesk.s2k.c).toBe(coded);
+      // what decryptPool.ts reads to send costly items to worker threads
+      expect(skeskS2KOctets(binary)).toBe(decodeS2KCount(coded));
 
-    const [fromOpenpgp] = await openpgp.decryptSessionKeys({ message: await openpgp.readMessage({ binaryMessage: binary }), passwords: [secret] });
-    expect(fromOpenpgp?.algorithm).toBe(cipher);
-    const native = deriveIteratedS2K(hash, skesk.s2k.salt, secret, skesk.s2k.c, fromOpenpgp!.data.length);
-    expect(native.equals(Buffer.from(fromOpenpgp!.data))).toBe(true);
+      const [fromOpenpgp] = await openpgp.decryptSessionKeys({
+        message: await openpgp.readMessage({ binaryMessage: binary }),
+        passwords: [secret],
+      });
+      expect(fromOpenpgp?.algorithm).toBe(cipher);
+      const native = deriveIteratedS2K(hash, skesk.s2k.salt, secret, skesk.s2k.c, fromOpenpgp!.data.length);
+      expect(native.equals(Buffer.from(fromOpenpgp!.data))).toBe(true);
 
-    expect(Buffer.from(await decryptItem(binary, secret)).toString('utf8')).toBe(plaintext);
-  });
+      expect(Buffer.from(await decryptItem(binary, secret)).toString('utf8')).toBe(plaintext);
+    },
+  );
 
   it('refuses a GnuPG item with the wrong secret (integrity error, no data)', async () => {
     const binary = await gnupg.symmetric(plaintext, secret, cases[0]!.options);

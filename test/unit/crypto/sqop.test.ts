@@ -22,7 +22,11 @@ function sqop(args: string[], input: Uint8Array | string): Promise<Buffer> {
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`sqop ${args.join(' ')} exited ${code}: ${err}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(Buffer.concat(out))
+        : reject(new Error(`sqop ${args.join(' ')} exited ${code}: ${err}`)),
+    );
     // a child that exits without reading its input must not fail the run with EPIPE
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);
@@ -51,7 +55,10 @@ describe('sqop interoperability', () => {
   });
 
   it('oxps decrypts an item sqop encrypted', async () => {
-    const ciphertext = await sqop(['encrypt', '--no-armor', '--with-password', join(dir, 'password')], payload);
+    const ciphertext = await sqop(
+      ['encrypt', '--no-armor', '--with-password', join(dir, 'password')],
+      payload,
+    );
     expect(Buffer.from(await decryptItem(ciphertext, secret)).toString()).toBe(payload);
     await expect(decryptItem(ciphertext, 'wrong secret')).rejects.toThrow();
   });
@@ -59,13 +66,25 @@ describe('sqop interoperability', () => {
   it('sqop decrypts and verifies a signcrypt oxps made for a sqop key', async () => {
     const recipientKey = await sqop(['generate-key', 'xmpp:bob@example.org'], '');
     await writeFile(join(dir, 'bob.key'), recipientKey);
-    const recipientCert = await openpgp.readKey({ armoredKey: (await sqop(['extract-cert'], recipientKey)).toString() });
+    const recipientCert = await openpgp.readKey({
+      armoredKey: (await sqop(['extract-cert'], recipientKey)).toString(),
+    });
     const sender = await generateKey('alice@example.org', 'curve25519');
     await writeFile(join(dir, 'alice.cert'), sender.toPublic().armor());
     const content = `<signcrypt xmlns="urn:xmpp:openpgp:0"><to jid="bob@example.org"/><time stamp="2026-11-25T12:00:00Z"/><rpad>x</rpad><payload/></signcrypt>`;
     const message = await encryptAndSign(Buffer.from(content), [recipientCert, sender.toPublic()], sender);
     const verifications = join(dir, 'verifications');
-    const plaintext = await sqop(['decrypt', '--verify-with', join(dir, 'alice.cert'), '--verifications-out', verifications, join(dir, 'bob.key')], message);
+    const plaintext = await sqop(
+      [
+        'decrypt',
+        '--verify-with',
+        join(dir, 'alice.cert'),
+        '--verifications-out',
+        verifications,
+        join(dir, 'bob.key'),
+      ],
+      message,
+    );
     expect(plaintext.toString()).toBe(content);
     expect((await readFile(verifications, 'utf8')).toUpperCase()).toContain(fingerprintOf(sender));
   });
@@ -73,11 +92,16 @@ describe('sqop interoperability', () => {
   it('oxps decrypts and verifies a signcrypt sqop made, and refuses it with the wrong sender key', async () => {
     const senderKey = await sqop(['generate-key', 'xmpp:alice@example.org'], '');
     await writeFile(join(dir, 'alice.key'), senderKey);
-    const senderCert = await openpgp.readKey({ armoredKey: (await sqop(['extract-cert'], senderKey)).toString() });
+    const senderCert = await openpgp.readKey({
+      armoredKey: (await sqop(['extract-cert'], senderKey)).toString(),
+    });
     const recipient = await generateKey('bob@example.org', 'curve25519');
     await writeFile(join(dir, 'bob.cert'), recipient.toPublic().armor());
     const content = `<signcrypt xmlns="urn:xmpp:openpgp:0"><to jid="bob@example.org"/><time stamp="2026-11-25T12:00:00Z"/><payload/></signcrypt>`;
-    const message = await sqop(['encrypt', '--no-armor', '--sign-with', join(dir, 'alice.key'), join(dir, 'bob.cert')], content);
+    const message = await sqop(
+      ['encrypt', '--no-armor', '--sign-with', join(dir, 'alice.key'), join(dir, 'bob.cert')],
+      content,
+    );
     const { plaintext, signer } = await decryptAndVerify(message, recipient, [senderCert]);
     expect(Buffer.from(plaintext).toString()).toBe(content);
     expect(signer).toBe(fingerprintOf(senderCert));

@@ -11,6 +11,11 @@ describe('what oxps says about itself', () => {
     const query = clientDiscoInfo();
     expect(query.is('query', NS.discoInfo)).toBe(true);
     expect(query.getChild('identity')?.attrs).toEqual({ category: 'client', type: 'pc', name: 'oxps' });
-    expect(query.getChildren('feature').map((f) => f.attrs.var)).toEqual([NS.discoInfo, NS.ox, NS.oxps, 'urn:xmpp:ping']);
+    expect(query.getChildren('feature').map((f) => f.attrs.var)).toEqual([
+      NS.discoInfo,
+      NS.ox,
+      NS.oxps,
+      'urn:xmpp:ping',
+    ]);
   });
 });

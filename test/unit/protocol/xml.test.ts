@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import xml from '@xmpp/xml';
-import { canonicalXml, MAX_XML_DEPTH, nestingDepth, parseXmlElement, serializeForEncryption } from '../../../src/protocol/xml.js';
+import {
+  canonicalXml,
+  MAX_XML_DEPTH,
+  nestingDepth,
+  parseXmlElement,
+  serializeForEncryption,
+} from '../../../src/protocol/xml.js';
 import { OxpsError } from '../../../src/errors.js';
 import { thrown } from '../../helpers/thrown.js';
 
@@ -29,7 +35,10 @@ const BILLION_LAUGHS = `<?xml version="1.0"?>
 
 describe('parseXmlElement', () => {
   it('parses one element with attributes, children, text and namespaces', () => {
-    const element = parseXmlElement(`<entry xmlns='http://www.w3.org/2005/Atom' xml:lang="en"><title type='text'>Hi &amp; &lt;bye&gt; &#233;&#x1F389;</title><empty/></entry>`, 'entry');
+    const element = parseXmlElement(
+      `<entry xmlns='http://www.w3.org/2005/Atom' xml:lang="en"><title type='text'>Hi &amp; &lt;bye&gt; &#233;&#x1F389;</title><empty/></entry>`,
+      'entry',
+    );
     expect(element.name).toBe('entry');
     expect(element.attrs).toEqual({ xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': 'en' });
     expect(element.getChildText('title')).toBe('Hi & <bye> é🎉');
@@ -39,13 +48,18 @@ describe('parseXmlElement', () => {
   });
 
   it('accepts an XML declaration, comments and surrounding whitespace', () => {
-    const element = parseXmlElement(`<?xml version="1.0" encoding="UTF-8"?>\n<!-- a comment -->\n<a>x</a>\n  `, 'doc');
+    const element = parseXmlElement(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<!-- a comment -->\n<a>x</a>\n  `,
+      'doc',
+    );
     expect(element.name).toBe('a');
     expect(element.text()).toBe('x');
   });
 
   it('keeps CDATA content as text', () => {
-    expect(parseXmlElement('<a><![CDATA[<not-a-tag> & stuff]]></a>', 'doc').text()).toBe('<not-a-tag> & stuff');
+    expect(parseXmlElement('<a><![CDATA[<not-a-tag> & stuff]]></a>', 'doc').text()).toBe(
+      '<not-a-tag> & stuff',
+    );
   });
 
   it('refuses a DOCTYPE without internal subset', () => {
@@ -65,13 +79,17 @@ describe('parseXmlElement', () => {
   });
 
   it('refuses an external entity (XXE) without reading the file', () => {
-    const error = refused(`<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>`);
+    const error = refused(
+      `<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>`,
+    );
     expect(error.message).toMatch(/DOCTYPE/);
     expect(error.message).not.toMatch(/root:/);
   });
 
   it('refuses an external DTD reference', () => {
-    expect(refused(`<!DOCTYPE foo SYSTEM "http://example.invalid/evil.dtd"><foo/>`).message).toMatch(/DOCTYPE/);
+    expect(refused(`<!DOCTYPE foo SYSTEM "http://example.invalid/evil.dtd"><foo/>`).message).toMatch(
+      /DOCTYPE/,
+    );
   });
 
   it('refuses a DOCTYPE that comes after the root element', () => {
@@ -131,7 +149,9 @@ describe('nesting depth (#12.7)', () => {
 
   it('#12.7 refuses 65 levels, and 3,000 levels without exhausting the stack', () => {
     for (const levels of [65, 3000, 100_000]) {
-      expect(refused(nested(levels), 'decrypted payload').message).toBe('decrypted payload is nested deeper than 64 levels');
+      expect(refused(nested(levels), 'decrypted payload').message).toBe(
+        'decrypted payload is nested deeper than 64 levels',
+      );
     }
   });
 
@@ -175,11 +195,17 @@ describe('serializeForEncryption', () => {
   const TRICKY = `Héllo "world" & 'friends' <tag> \\ back\\slash\nline two\ttabbed\r\n🎉 ½ 日本語 \u00a0nbsp`;
 
   function tricky() {
-    return xml('entry', { xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': 'fr' },
+    return xml(
+      'entry',
+      { xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': 'fr' },
       xml('title', { type: 'text', note: TRICKY }, TRICKY),
-      xml('content', { type: 'xhtml' },
-        xml('div', { xmlns: 'http://www.w3.org/1999/xhtml' }, xml('p', {}, '🎉 party'), ' tail é ')),
-      xml('empty', { a: `it's` }));
+      xml(
+        'content',
+        { type: 'xhtml' },
+        xml('div', { xmlns: 'http://www.w3.org/1999/xhtml' }, xml('p', {}, '🎉 party'), ' tail é '),
+      ),
+      xml('empty', { a: `it's` }),
+    );
   }
 
   it('writes printable ASCII only, without quote or backslash characters', () => {

@@ -86,7 +86,8 @@ describe('writeFileAtomic', () => {
 });
 
 describe('assertPrivateFile', () => {
-  const refusal = (path: string): Promise<OxpsError> => rejected(OxpsError, () => assertPrivateFile(path, 'the state file'));
+  const refusal = (path: string): Promise<OxpsError> =>
+    rejected(OxpsError, () => assertPrivateFile(path, 'the state file'));
 
   it('refuses a 0644 file with FILE_PERMISSIONS and a chmod 600 hint', async () => {
     const path = join(dir, 'state');

@@ -32,19 +32,26 @@ describe('loadConfig', () => {
     [{ profiles: { '..': { jid: 'a@example.org' } } }, '".."', 'it is only dots'],
     [{ profiles: { 'a/b': { jid: 'a@example.org' } } }, '"a/b"', 'it contains "/"'],
     [{ defaultProfile: '.', profiles: {} }, '"."', 'it is only dots'],
-  ])('#12.2 refuses a configuration naming a profile that is not allowed (%j)', async (content, name, problem) => {
-    await writeConfig({ version: 1, ...content });
-    const error = await rejected(OxpsError, () => loadConfig());
-    expect(error.code).toBe('INPUT_INVALID');
-    expect(error.message).toBe(`the configuration file ${paths.configFile()} names a profile ${name}, which is not allowed: ${problem}`);
-  });
+  ])(
+    '#12.2 refuses a configuration naming a profile that is not allowed (%j)',
+    async (content, name, problem) => {
+      await writeConfig({ version: 1, ...content });
+      const error = await rejected(OxpsError, () => loadConfig());
+      expect(error.code).toBe('INPUT_INVALID');
+      expect(error.message).toBe(
+        `the configuration file ${paths.configFile()} names a profile ${name}, which is not allowed: ${problem}`,
+      );
+    },
+  );
 
   it('#12.2 keeps profiles named like Object properties as plain keys', async () => {
     expect((await loadConfig()).profiles.constructor).toBeUndefined();
     await updateConfig((config) => {
       config.profiles['__proto__'] = { jid: 'proto@example.org' };
     });
-    expect(JSON.parse(await readFile(paths.configFile(), 'utf8')).profiles).toEqual(JSON.parse('{"__proto__":{"jid":"proto@example.org"}}'));
+    expect(JSON.parse(await readFile(paths.configFile(), 'utf8')).profiles).toEqual(
+      JSON.parse('{"__proto__":{"jid":"proto@example.org"}}'),
+    );
     const loaded = await loadConfig();
     expect(Object.keys(loaded.profiles)).toEqual(['__proto__']);
     expect(loaded.profiles.toString).toBeUndefined();

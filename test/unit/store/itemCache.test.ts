@@ -15,8 +15,12 @@ describe('ItemCache (#12.6: one sealed record per item)', () => {
   let dir: string;
   let notes: string[];
 
-  const open = (maxEntryBytes = MAX_ENTRY) => ItemCache.open(dir, KEY, SERVICE, NODE, { maxEntryBytes, note: (message) => notes.push(message) });
-  const files = async () => (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  const open = (maxEntryBytes = MAX_ENTRY) =>
+    ItemCache.open(dir, KEY, SERVICE, NODE, { maxEntryBytes, note: (message) => notes.push(message) });
+  const files = async () =>
+    (await readdir(dir, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'oxps-item-cache-'));
@@ -51,7 +55,11 @@ describe('ItemCache (#12.6: one sealed record per item)', () => {
     await cache.put('a', { h: 'ha', s: 'S1', x: '<a/>' });
     await cache.put('b', { h: 'hb', s: 'S1', x: '<b/>' });
     await cache.put('c', { h: 'hc', s: 'S1', x: '<c/>' });
-    const [fileA, fileB, fileC] = ['a', 'b', 'c'].map((id) => cache.entryFile(id)) as [string, string, string];
+    const [fileA, fileB, fileC] = ['a', 'b', 'c'].map((id) => cache.entryFile(id)) as [
+      string,
+      string,
+      string,
+    ];
     const bytes = await readFile(fileA);
     bytes[bytes.length - 1]! ^= 1;
     await writeFile(fileA, bytes);
@@ -61,7 +69,10 @@ describe('ItemCache (#12.6: one sealed record per item)', () => {
     expect(await later.get('a', 'ha')).toBeUndefined();
     expect(await later.get('b', 'hb')).toBeUndefined();
     expect(await later.get('c', 'hc')).toEqual({ h: 'hc', s: 'S1', x: '<c/>' });
-    expect(notes).toEqual([expect.stringMatching(/cache entry of item a .*unreadable/), expect.stringMatching(/cache entry of item b .*unreadable/)]);
+    expect(notes).toEqual([
+      expect.stringMatching(/cache entry of item a .*unreadable/),
+      expect.stringMatching(/cache entry of item b .*unreadable/),
+    ]);
 
     // a file of item c copied over item a's is refused: each record is bound to its item
     await writeFile(fileA, await readFile(fileC));
@@ -82,7 +93,16 @@ describe('ItemCache (#12.6: one sealed record per item)', () => {
   it('#12.6 the single-file cache of earlier versions is removed, not read', async () => {
     const context = `items:${SERVICE}\u0000${NODE}`;
     const old = join(dir, `${createHash('sha256').update(context).digest('hex').slice(0, 32)}.items`);
-    await writeFile(old, seal(KEY, 'OXPSIC01', context, Buffer.from(JSON.stringify({ v: 1, entries: { a: { h: 'ha', s: 'S1', x: '<a/>' } } }))), { mode: 0o600 });
+    await writeFile(
+      old,
+      seal(
+        KEY,
+        'OXPSIC01',
+        context,
+        Buffer.from(JSON.stringify({ v: 1, entries: { a: { h: 'ha', s: 'S1', x: '<a/>' } } })),
+      ),
+      { mode: 0o600 },
+    );
     const cache = await open();
     expect(await cache.get('a', 'ha')).toBeUndefined();
     await expect(stat(old)).rejects.toThrow(/ENOENT/);
@@ -99,7 +119,10 @@ describe('ItemCache (#12.6: one sealed record per item)', () => {
   it('#12.6 a cache that cannot be written is a note, not an error', async () => {
     const cache = await open();
     await writeFile(join(dir, 'blocker'), '');
-    const blocked = await ItemCache.open(join(dir, 'blocker'), KEY, SERVICE, NODE, { maxEntryBytes: MAX_ENTRY, note: (message) => notes.push(message) });
+    const blocked = await ItemCache.open(join(dir, 'blocker'), KEY, SERVICE, NODE, {
+      maxEntryBytes: MAX_ENTRY,
+      note: (message) => notes.push(message),
+    });
     await blocked.put('a', { h: 'ha', s: 'S1', x: '<a/>' });
     expect(notes).toEqual([expect.stringMatching(/could not cache item a/)]);
     expect(await cache.get('a', 'ha')).toBeUndefined();

@@ -21,14 +21,21 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       // no lock file at this moment
     }
   };
-  const wrapped = Object.fromEntries(Object.entries(actual).map(([name, value]) => [name, typeof value !== 'function' ? value : async (...args: unknown[]) => {
-    observe();
-    try {
-      return await (value as (...a: unknown[]) => Promise<unknown>)(...args);
-    } finally {
-      observe();
-    }
-  }]));
+  const wrapped = Object.fromEntries(
+    Object.entries(actual).map(([name, value]) => [
+      name,
+      typeof value !== 'function'
+        ? value
+        : async (...args: unknown[]) => {
+            observe();
+            try {
+              return await (value as (...a: unknown[]) => Promise<unknown>)(...args);
+            } finally {
+              observe();
+            }
+          },
+    ]),
+  );
   return { ...wrapped, default: wrapped };
 });
 
@@ -45,12 +52,17 @@ afterEach(async () => {
 });
 
 async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The PID of a process that has exited (so no process has it, barring reuse). */
 function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  });
   const pid = Number(child.stdout);
   expect(() => process.kill(pid, 0)).toThrow();
   return pid;
@@ -118,7 +130,9 @@ describe('acquireLock', () => {
 
   it('takes over at once a lock whose owner process is dead', async () => {
     const pid = deadPid();
-    await writeFile(path, JSON.stringify({ pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }), { mode: 0o600 });
+    await writeFile(path, JSON.stringify({ pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }), {
+      mode: 0o600,
+    });
     const started = Date.now();
     const lock = await acquireLock(path, 10_000, 'profile alice');
     expect(Date.now() - started).toBeLessThan(1000);
@@ -128,7 +142,11 @@ describe('acquireLock', () => {
 
   it('takes over the lock of the suggested dead PID 999999', async () => {
     expect(() => process.kill(999999, 0)).toThrow();
-    await writeFile(path, JSON.stringify({ pid: 999999, host: hostname(), since: new Date().toISOString() }), { mode: 0o600 });
+    await writeFile(
+      path,
+      JSON.stringify({ pid: 999999, host: hostname(), since: new Date().toISOString() }),
+      { mode: 0o600 },
+    );
     const lock = await acquireLock(path, 10_000, 'profile alice');
     expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
     await lock.release();
@@ -142,7 +160,10 @@ describe('acquireLock', () => {
   });
 
   it('respects a lock held by a process on another host, even with a dead-looking PID', async () => {
-    await writeFile(path, JSON.stringify({ pid: deadPid(), host: `not-${hostname()}`, since: '2026-01-01T00:00:00.000Z' }));
+    await writeFile(
+      path,
+      JSON.stringify({ pid: deadPid(), host: `not-${hostname()}`, since: '2026-01-01T00:00:00.000Z' }),
+    );
     const { error } = await locked(200);
     expect(error.code).toBe('LOCKED');
     expect(await exists(path)).toBe(true);
@@ -152,31 +173,50 @@ describe('acquireLock', () => {
     probe.watched = path;
     probe.seen = [];
     try {
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        const lock = await acquireLock(path, 10_000, 'profile alice');
-        await lock.release();
-      }));
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const lock = await acquireLock(path, 10_000, 'profile alice');
+          await lock.release();
+        }),
+      );
     } finally {
       probe.watched = undefined;
     }
     expect(probe.seen.length).toBeGreaterThan(0);
-    for (const content of probe.seen) expect(JSON.parse(content)).toMatchObject({ pid: process.pid, host: hostname() });
+    for (const content of probe.seen)
+      expect(JSON.parse(content)).toMatchObject({ pid: process.pid, host: hostname() });
   });
 
   it('#12.13 never breaks into a live takeover, however old it looks', async () => {
     // a waiter (PID 1 stands for a live one) checking a dead owner's lock, stalled on a loaded machine
-    await writeFile(path, JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'dead' }), { mode: 0o600 });
+    await writeFile(
+      path,
+      JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'dead' }),
+      { mode: 0o600 },
+    );
     const takeover = `${path}.takeover`;
-    await writeFile(takeover, JSON.stringify({ pid: 1, host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'stalled' }), { mode: 0o600 });
+    await writeFile(
+      takeover,
+      JSON.stringify({ pid: 1, host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'stalled' }),
+      { mode: 0o600 },
+    );
     await utimes(takeover, new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00Z'));
     const { error } = await locked(300);
     expect(error.code).toBe('LOCKED');
     expect(JSON.parse(await readFile(takeover, 'utf8')).token).toBe('stalled');
   });
 
-  it('#12.13 clears at once a takeover left by a dead process, then the dead owner\'s lock', async () => {
-    await writeFile(path, JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'dead' }), { mode: 0o600 });
-    await writeFile(`${path}.takeover`, JSON.stringify({ pid: deadPid(), host: hostname(), since: new Date().toISOString(), token: 'killed' }), { mode: 0o600 });
+  it("#12.13 clears at once a takeover left by a dead process, then the dead owner's lock", async () => {
+    await writeFile(
+      path,
+      JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'dead' }),
+      { mode: 0o600 },
+    );
+    await writeFile(
+      `${path}.takeover`,
+      JSON.stringify({ pid: deadPid(), host: hostname(), since: new Date().toISOString(), token: 'killed' }),
+      { mode: 0o600 },
+    );
     const started = Date.now();
     const lock = await acquireLock(path, 10_000, 'profile alice');
     // not after a delay for the takeover to look old: its owner is known to be gone
@@ -217,7 +257,12 @@ describe('Lock.release', () => {
   it('#12.13 does not delete the lock of a run that took ours over', async () => {
     const ours = await acquireLock(path, 1000, 'profile alice');
     // another run replaced our record with its own (as a takeover of a lock judged stale does)
-    const theirs = JSON.stringify({ pid: 1, host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'theirs' });
+    const theirs = JSON.stringify({
+      pid: 1,
+      host: hostname(),
+      since: '2026-01-01T00:00:00.000Z',
+      token: 'theirs',
+    });
     await writeFile(`${path}.theirs`, theirs, { mode: 0o600 });
     await rename(`${path}.theirs`, path);
     await ours.release();

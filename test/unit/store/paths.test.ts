@@ -4,12 +4,27 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkProfileName, isStrictlyInside, paths, profileNameProblem, removeInside } from '../../../src/store/paths.js';
+import {
+  checkProfileName,
+  isStrictlyInside,
+  paths,
+  profileNameProblem,
+  removeInside,
+} from '../../../src/store/paths.js';
 import { OxpsError } from '../../../src/errors.js';
 import { rejected, thrown } from '../../helpers/thrown.js';
 
 describe('profileNameProblem', () => {
-  it.each(['alice@example.org', 'me+blog@example.org', 'work', 'a.b_c-d', '.hidden', 'x..y', '..a', 'x'.repeat(128)])('#12.2 allows %j', (name) => {
+  it.each([
+    'alice@example.org',
+    'me+blog@example.org',
+    'work',
+    'a.b_c-d',
+    '.hidden',
+    'x..y',
+    '..a',
+    'x'.repeat(128),
+  ])('#12.2 allows %j', (name) => {
     expect(profileNameProblem(name)).toBeUndefined();
   });
 
@@ -80,7 +95,12 @@ describe('removeInside and the profile directories', () => {
 
     await removeInside(paths.dataDir(), join(paths.dataDir(), 'alice'));
     await expect(stat(join(paths.dataDir(), 'alice'))).rejects.toThrow();
-    for (const outside of [paths.dataDir(), join(paths.dataDir(), '..'), join(paths.dataDir(), '.'), join(home, 'data', 'other-app')]) {
+    for (const outside of [
+      paths.dataDir(),
+      join(paths.dataDir(), '..'),
+      join(paths.dataDir(), '.'),
+      join(home, 'data', 'other-app'),
+    ]) {
       const error = await rejected(OxpsError, () => removeInside(paths.dataDir(), outside));
       expect(error.message).toContain('refusing to delete');
     }
@@ -89,7 +109,9 @@ describe('removeInside and the profile directories', () => {
   });
 
   it('#12.2 a profile directory is a direct child of the data and cache folders; dot-only names have none', () => {
-    expect(paths.profileDataDir('me+blog@example.org')).toBe(join(home, 'data', 'oxps', 'me_blog@example.org'));
+    expect(paths.profileDataDir('me+blog@example.org')).toBe(
+      join(home, 'data', 'oxps', 'me_blog@example.org'),
+    );
     expect(paths.profileCacheDir('alice@example.org')).toBe(join(home, 'cache', 'oxps', 'alice@example.org'));
     for (const name of ['.', '..', '']) {
       expect(() => paths.profileDataDir(name)).toThrow(OxpsError);

@@ -54,13 +54,18 @@ describe('VaultStore', () => {
   it('#12.12 refuses a vault asking scrypt for more than 1 GiB, before asking for the passphrase', async () => {
     await writeVaultWith(1 << 14, {});
     const file = JSON.parse(await readFile(path, 'utf8'));
-    await writeFile(path, JSON.stringify({ ...file, kdf: { ...file.kdf, N: 1 << 22, r: 32 } }), { mode: 0o600 });
+    await writeFile(path, JSON.stringify({ ...file, kdf: { ...file.kdf, N: 1 << 22, r: 32 } }), {
+      mode: 0o600,
+    });
     let asked = false;
     const store = new VaultStore(path, async () => {
       asked = true;
       return PASSPHRASE;
     });
-    await expect(store.get('alice', 'password')).rejects.toMatchObject({ code: 'STATE_CORRUPT', message: expect.stringContaining('implausible scrypt parameters (N=4194304, r=32, p=1)') });
+    await expect(store.get('alice', 'password')).rejects.toMatchObject({
+      code: 'STATE_CORRUPT',
+      message: expect.stringContaining('implausible scrypt parameters (N=4194304, r=32, p=1)'),
+    });
     expect(asked).toBe(false);
   });
 
@@ -81,7 +86,12 @@ describe('VaultStore', () => {
 
   it('#12.12 a new vault uses N=2^15 and reads back with a fresh store', async () => {
     await open().set('bob', 'password', 'bobpass');
-    expect(JSON.parse(await readFile(path, 'utf8')).kdf).toMatchObject({ name: 'scrypt', N: 1 << 15, r: 8, p: 1 });
+    expect(JSON.parse(await readFile(path, 'utf8')).kdf).toMatchObject({
+      name: 'scrypt',
+      N: 1 << 15,
+      r: 8,
+      p: 1,
+    });
     expect(await open().get('bob', 'password')).toBe('bobpass');
   });
 });

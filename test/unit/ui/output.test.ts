@@ -3,7 +3,10 @@ import { Output } from '../../../src/ui/output.js';
 
 function captured(): { output: Output; text: () => string } {
   let text = '';
-  const stream = { write: (chunk: string) => ((text += chunk), true), isTTY: false } as unknown as NodeJS.WriteStream;
+  const stream = {
+    write: (chunk: string) => ((text += chunk), true),
+    isTTY: false,
+  } as unknown as NodeJS.WriteStream;
   return { output: new Output(true, stream), text: () => text };
 }
 
@@ -16,7 +19,11 @@ describe('a streamed JSON document', () => {
     stream.item({ id: 'b' });
     stream.end({ counts: {} });
     output.abortStream({ code: 'INTERNAL' });
-    expect(JSON.parse(text())).toEqual({ service: 's', items: [{ id: 'a' }], error: { code: 'INTERRUPTED', exitCode: 130 } });
+    expect(JSON.parse(text())).toEqual({
+      service: 's',
+      items: [{ id: 'a' }],
+      error: { code: 'INTERRUPTED', exitCode: 130 },
+    });
   });
 
   it('#17.1 an abort after the end, or without a stream, writes nothing', () => {

@@ -4,7 +4,14 @@ import { TerminalReporter } from '../../../src/ui/terminal.js';
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; written: () => string } {
   let text = '';
-  const stream = { isTTY, columns: 100, write: (chunk: string) => { text += chunk; return true; } } as unknown as NodeJS.WriteStream;
+  const stream = {
+    isTTY,
+    columns: 100,
+    write: (chunk: string) => {
+      text += chunk;
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
   return { stream, written: () => text };
 }
 
@@ -34,7 +41,10 @@ describe('progress', () => {
   });
 
   it('#17.13 draws nothing on a pipe, nor with -q', () => {
-    for (const [tty, verbosity] of [[false, 'normal'], [true, 'quiet']] as const) {
+    for (const [tty, verbosity] of [
+      [false, 'normal'],
+      [true, 'quiet'],
+    ] as const) {
       const { stream, written } = fakeStream(tty);
       const progress = new TerminalReporter(verbosity, stream).progress('publishing', 10);
       progress.tick(5);

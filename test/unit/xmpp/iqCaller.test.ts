@@ -52,7 +52,10 @@ describe('IqCaller', () => {
     const caller = new IqCaller({ send: async (iq) => void sent.push(iq) }, () => own);
     const deliver = (text: string): boolean => {
       let passedOn = false;
-      caller.route({ stanza: parseXmlElement(text, 'test stanza') } as IncomingContext, async () => (passedOn = true));
+      caller.route(
+        { stanza: parseXmlElement(text, 'test stanza') } as IncomingContext,
+        async () => (passedOn = true),
+      );
       return passedOn;
     };
     return { sent, caller, deliver };
@@ -64,7 +67,11 @@ describe('IqCaller', () => {
     await Promise.resolve();
     const id = sent[0]!.attrs.id!;
     expect(deliver(`<iq type='result' id='${id}' from='mallory@example.org'><spoofed/></iq>`)).toBe(true);
-    expect(deliver(`<iq type='error' id='${id}'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`)).toBe(true);
+    expect(
+      deliver(
+        `<iq type='error' id='${id}'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`,
+      ),
+    ).toBe(true);
     expect(deliver(`<iq type='result' id='${id}' from='bob@example.org'><genuine/></iq>`)).toBe(false);
     expect((await answer).getChild('genuine')).toBeDefined();
     expect(deliver(`<iq type='result' id='${id}' from='bob@example.org'><again/></iq>`)).toBe(true);
@@ -75,7 +82,9 @@ describe('IqCaller', () => {
     const first = caller.request(xml('iq', { type: 'get', to: 'pubsub.example.org' }), 60_000);
     const second = caller.request(xml('iq', { type: 'get' }), 60_000);
     await Promise.resolve();
-    deliver(`<iq type='error' id='${sent[0]!.attrs.id}' from='pubsub.example.org'><error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`);
+    deliver(
+      `<iq type='error' id='${sent[0]!.attrs.id}' from='pubsub.example.org'><error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`,
+    );
     deliver(`<iq type='error' id='${sent[1]!.attrs.id}'><error/></iq>`);
     await expect(first).rejects.toMatchObject({ condition: 'forbidden', type: 'auth' });
     await expect(second).rejects.toMatchObject({ condition: 'undefined-condition' });
@@ -83,7 +92,8 @@ describe('IqCaller', () => {
 
   it('#12.11 ids are 128 random bits, different every time, replacing any id the caller set', async () => {
     const { sent, caller } = harness();
-    for (let i = 0; i < 50; i++) void caller.request(xml('iq', { type: 'get', id: 'fixed' }), 1).catch(() => undefined);
+    for (let i = 0; i < 50; i++)
+      void caller.request(xml('iq', { type: 'get', id: 'fixed' }), 1).catch(() => undefined);
     await Promise.resolve();
     const ids = sent.map((iq) => iq.attrs.id!);
     expect(new Set(ids).size).toBe(50);
@@ -92,7 +102,9 @@ describe('IqCaller', () => {
 
   it('#12.11 an unanswered IQ times out with a TimeoutError and forgets its id', async () => {
     const { sent, caller, deliver } = harness();
-    await expect(caller.request(xml('iq', { type: 'get', to: 'bob@example.org' }), 1)).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(caller.request(xml('iq', { type: 'get', to: 'bob@example.org' }), 1)).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
     expect(deliver(`<iq type='result' id='${sent[0]!.attrs.id}' from='bob@example.org'/>`)).toBe(true);
   });
 });

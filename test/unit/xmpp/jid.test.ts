@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bareJid, checkBareJid, domainOf, isAccountService, localOf, normalizeJid, parseBareJid, sameJid } from '../../../src/xmpp/jid.js';
+import {
+  bareJid,
+  checkBareJid,
+  domainOf,
+  isAccountService,
+  localOf,
+  normalizeJid,
+  parseBareJid,
+  sameJid,
+} from '../../../src/xmpp/jid.js';
 import { OxpsError } from '../../../src/errors.js';
 import { thrown } from '../../helpers/thrown.js';
 

@@ -16,7 +16,8 @@ const SHA256 = {
   nonce: 'rOprNGfwEbeRWgbNEkqO',
   clientFirst: 'n,,n=user,r=rOprNGfwEbeRWgbNEkqO',
   serverFirst: 'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096',
-  clientFinal: 'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
+  clientFinal:
+    'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
   serverFinal: 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=',
 };
 
@@ -53,7 +54,9 @@ describe('ScramClient test vectors', () => {
   });
 
   it('escapes "=" and "," in the user name (RFC 5802 saslname)', () => {
-    expect(new ScramClient('SCRAM-SHA-1', 'a=b,c', 'p', 'nonce').clientFirst()).toBe('n,,n=a=3Db=2Cc,r=nonce');
+    expect(new ScramClient('SCRAM-SHA-1', 'a=b,c', 'p', 'nonce').clientFirst()).toBe(
+      'n,,n=a=3Db=2Cc,r=nonce',
+    );
   });
 });
 
@@ -104,7 +107,9 @@ describe('ScramClient refusals', () => {
   it('throws when the server nonce does not start with the client nonce', async () => {
     const client = new ScramClient('SCRAM-SHA-1', 'user', 'pencil', SHA1.nonce);
     client.clientFirst();
-    const error = await scramError(() => client.clientFinal('r=XXXXd2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096'));
+    const error = await scramError(() =>
+      client.clientFinal('r=XXXXd2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096'),
+    );
     expect(error.message).toMatch(/nonce/);
   });
 
@@ -124,7 +129,9 @@ describe('ScramClient refusals', () => {
   it.each([4095, 1, 0])('throws when the server asks for %i iterations', async (iterations) => {
     const client = new ScramClient('SCRAM-SHA-256', 'user', 'pencil', SHA256.nonce);
     client.clientFirst();
-    const error = await scramError(() => client.clientFinal(SHA256.serverFirst.replace('i=4096', `i=${iterations}`)));
+    const error = await scramError(() =>
+      client.clientFinal(SHA256.serverFirst.replace('i=4096', `i=${iterations}`)),
+    );
     expect(error.message).toContain(String(iterations));
   });
 
@@ -140,8 +147,14 @@ describe('ScramClient refusals', () => {
     ['no salt', 'r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,i=4096'],
     ['no nonce', 's=QSXCR+Q6sek8bf92,i=4096'],
     ['no iteration count', 'r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92'],
-    ['a non-numeric iteration count', 'r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=lots'],
-    ['a fractional iteration count', 'r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096.5'],
+    [
+      'a non-numeric iteration count',
+      'r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=lots',
+    ],
+    [
+      'a fractional iteration count',
+      'r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096.5',
+    ],
     ['an empty message', ''],
   ])('throws on a malformed server-first message: %s', async (_what, serverFirst) => {
     const client = new ScramClient('SCRAM-SHA-1', 'user', 'pencil', SHA1.nonce);

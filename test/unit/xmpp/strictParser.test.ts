@@ -104,7 +104,11 @@ describe('StrictStreamParser', () => {
     const parser = new StrictStreamParser();
     const r = record(parser);
     const deep = '<a>'.repeat(3000) + 'text' + '</a>'.repeat(3000);
-    parser.write(STREAM_OPEN + `<iq type='result' id='deep'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='n'><item id='x'>${deep}</item></items></pubsub></iq>` + MESSAGE);
+    parser.write(
+      STREAM_OPEN +
+        `<iq type='result' id='deep'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='n'><item id='x'>${deep}</item></items></pubsub></iq>` +
+        MESSAGE,
+    );
     expect(r.errors).toEqual([]);
     expect(r.elements.map((e) => e.name)).toEqual(['iq', 'message']);
     const [iq] = r.elements as [Element];

@@ -9,9 +9,14 @@ interface GenerateOptions {
 }
 
 export function registerKeyGenerate(key: Command): void {
-  key.command('generate')
+  key
+    .command('generate')
     .description('make a new OpenPGP key (user ID xmpp:JID), store it in the keystore and publish it')
-    .addOption(new Option('--algo <algorithm>', 'key algorithm').choices(['curve25519', 'rsa4096']).default('curve25519'))
+    .addOption(
+      new Option('--algo <algorithm>', 'key algorithm')
+        .choices(['curve25519', 'rsa4096'])
+        .default('curve25519'),
+    )
     .option('--no-publish', 'do not publish the public key')
     .option('--force', 'replace the existing key')
     .action(action(run));
@@ -23,7 +28,10 @@ async function run(rt: Runtime, opts: GenerateOptions): Promise<void> {
   const { key, replaced } = await generateOwnKey(ctx, opts.algo, Boolean(opts.force));
   const published = opts.publish ? await publishOwnKey(ctx, replaced) : undefined;
   const view = { ...key, published: Boolean(published), ...(replaced ? { replaced } : {}) };
-  rt.output.result(view, (v, color) =>
-    `${color.green('✔')} new ${v.algorithm} key ${color.bold(v.fingerprint)} for ${ctx.bareJid}${v.published ? ', published' : color.yellow(' (not published: oxps key publish)')}` +
-    (v.replaced ? `\n  replaced ${v.replaced}` : ''));
+  rt.output.result(
+    view,
+    (v, color) =>
+      `${color.green('✔')} new ${v.algorithm} key ${color.bold(v.fingerprint)} for ${ctx.bareJid}${v.published ? ', published' : color.yellow(' (not published: oxps key publish)')}` +
+      (v.replaced ? `\n  replaced ${v.replaced}` : ''),
+  );
 }

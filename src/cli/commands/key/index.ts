@@ -8,7 +8,9 @@ import { registerKeyBackup } from './backup.js';
 import { registerKeyRestore } from './restore.js';
 
 export function registerKeyCommands(program: Command): void {
-  const key = program.command('key').description('your OpenPGP identity for XMPP (XEP-0373) and contacts\' keys');
+  const key = program
+    .command('key')
+    .description("your OpenPGP identity for XMPP (XEP-0373) and contacts' keys");
   registerKeyGenerate(key);
   registerKeyPublish(key);
   registerKeyList(key);

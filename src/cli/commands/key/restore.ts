@@ -11,7 +11,8 @@ interface RestoreOptions {
 }
 
 export function registerKeyRestore(key: Command): void {
-  key.command('restore')
+  key
+    .command('restore')
     .description('restore the secret key from your PEP backup (code from a prompt or --backup-code-file)')
     .option('--backup-code-file <file>', 'read the backup code from this file')
     .option('--force', 'replace the existing key')
@@ -23,9 +24,18 @@ async function run(rt: Runtime, opts: RestoreOptions): Promise<void> {
     ? await readSecretFile(opts.backupCodeFile, '--backup-code-file')
     : canPrompt()
       ? await askSecret('Backup code', 'pass --backup-code-file FILE')
-      : (() => { throw new OxpsError('NEEDS_TTY', 'the backup code is needed: no terminal to ask on', 'pass --backup-code-file FILE'); })();
+      : (() => {
+          throw new OxpsError(
+            'NEEDS_TTY',
+            'the backup code is needed: no terminal to ask on',
+            'pass --backup-code-file FILE',
+          );
+        })();
   const ctx = await rt.context();
   const { restoreOwnKey } = await import('../../../app/ox/keys.js');
   const result = await restoreOwnKey(ctx, code, Boolean(opts.force));
-  rt.output.result(result, (r, color) => `${color.green('✔')} restored key ${color.bold(r.fingerprint)} (created ${r.created})`);
+  rt.output.result(
+    result,
+    (r, color) => `${color.green('✔')} restored key ${color.bold(r.fingerprint)} (created ${r.created})`,
+  );
 }

@@ -13,10 +13,15 @@ export function registerNodeSet(node: Command): void {
 
 async function run(rt: Runtime, options: unknown): Promise<void> {
   const opts = options as NodeOptions & { requireSigned?: boolean };
-  if (opts.requireSigned === undefined) throw new OxpsError('USAGE', 'nothing to set', 'give --require-signed or --no-require-signed');
+  if (opts.requireSigned === undefined)
+    throw new OxpsError('USAGE', 'nothing to set', 'give --require-signed or --no-require-signed');
   const ctx = await rt.context();
   const service = await rt.service(opts.service);
   const { setNodeSettings } = await import('../../../app/fetch.js');
   const result = await setNodeSettings(ctx, service, opts.node, { requireSigned: opts.requireSigned });
-  rt.output.result(result, (r, color) => `${color.green('✔')} node ${r.node} on ${r.service}: ${r.requireSigned ? 'every fetched item must have a verified signature' : 'unsigned items are accepted'}`);
+  rt.output.result(
+    result,
+    (r, color) =>
+      `${color.green('✔')} node ${r.node} on ${r.service}: ${r.requireSigned ? 'every fetched item must have a verified signature' : 'unsigned items are accepted'}`,
+  );
 }

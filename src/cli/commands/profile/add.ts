@@ -25,9 +25,17 @@ export function registerProfileAdd(profile: Command): void {
     .argument('<jid>', 'the account, user@domain')
     .option('--host <host>', 'server host (default: OXPS_HOST, else DNS SRV of the domain, else the domain)')
     .option('--port <port>', 'server port (default: OXPS_PORT, else 5222)', port)
-    .option('--tls-ca <file>', 'PEM file of a CA to trust for this server, e.g. a self-signed certificate (default: OXPS_TLS_CA)')
-    .option('--password-file <file>', 'read the password from this file (or /dev/fd/N); else OXPS_PASSWORD, else a prompt')
-    .addOption(new Option('--trust <policy>', 'how to trust contacts\' keys').choices(['btbv', 'manual', 'always']))
+    .option(
+      '--tls-ca <file>',
+      'PEM file of a CA to trust for this server, e.g. a self-signed certificate (default: OXPS_TLS_CA)',
+    )
+    .option(
+      '--password-file <file>',
+      'read the password from this file (or /dev/fd/N); else OXPS_PASSWORD, else a prompt',
+    )
+    .addOption(
+      new Option('--trust <policy>', "how to trust contacts' keys").choices(['btbv', 'manual', 'always']),
+    )
     .option('--force', 'replace an existing profile of that name')
     .option('--no-verify', 'store without logging in once to check the password')
     .action(action(run));
@@ -40,13 +48,20 @@ async function run(rt: Runtime, jid: string, opts: AddOptions): Promise<void> {
   const name = rt.globals.profile ?? checkProfileName(bare, 'the JID');
   const given = rt.globals.passwordCommand
     ? await passwordFromCommand(rt.globals.passwordCommand)
-    : opts.passwordFile ? await readSecretFile(opts.passwordFile, '--password-file') : process.env.OXPS_PASSWORD || undefined;
+    : opts.passwordFile
+      ? await readSecretFile(opts.passwordFile, '--password-file')
+      : process.env.OXPS_PASSWORD || undefined;
   const instead = 'pass --password-file FILE or set OXPS_PASSWORD';
-  if (given === undefined && !canPrompt()) throw new OxpsError('NEEDS_TTY', `Password of ${bare}: no terminal to ask on`, instead);
+  if (given === undefined && !canPrompt())
+    throw new OxpsError('NEEDS_TTY', `Password of ${bare}: no terminal to ask on`, instead);
   const { addProfile } = await import('../../../app/profiles.js');
   const { serverFromEnv } = await import('../../account.js');
   const fromEnv = serverFromEnv();
-  const server = { host: opts.host ?? fromEnv.host, port: opts.port ?? fromEnv.port, tlsCa: opts.tlsCa ?? fromEnv.tlsCa };
+  const server = {
+    host: opts.host ?? fromEnv.host,
+    port: opts.port ?? fromEnv.port,
+    tlsCa: opts.tlsCa ?? fromEnv.tlsCa,
+  };
   const keystore = await rt.keystore();
   const profile = {
     jid: bare,
@@ -58,15 +73,34 @@ async function run(rt: Runtime, jid: string, opts: AddOptions): Promise<void> {
     ...(opts.trust ? { trust: opts.trust } : {}),
   };
   for (let attempt = 1; ; attempt++) {
-    const password = given ?? (await askSecret(attempt === 1 ? `Password of ${bare}` : `Wrong password: try again (${attempt} of ${PROMPT_TRIES})`, instead));
+    const password =
+      given ??
+      (await askSecret(
+        attempt === 1 ? `Password of ${bare}` : `Wrong password: try again (${attempt} of ${PROMPT_TRIES})`,
+        instead,
+      ));
     try {
-      const view = await addProfile(keystore, { name, profile, password, replace: Boolean(opts.force), verify: opts.verify, timeoutSeconds: rt.globals.timeout });
-      rt.output.result(view, (v, color) => `${color.green('✔')} profile ${v.name} saved${opts.verify ? ' (login checked)' : ''}\n${renderProfile(v, color)}`);
+      const view = await addProfile(keystore, {
+        name,
+        profile,
+        password,
+        replace: Boolean(opts.force),
+        verify: opts.verify,
+        timeoutSeconds: rt.globals.timeout,
+      });
+      rt.output.result(
+        view,
+        (v, color) =>
+          `${color.green('✔')} profile ${v.name} saved${opts.verify ? ' (login checked)' : ''}\n${renderProfile(v, color)}`,
+      );
       return;
     } catch (error) {
       if (!(error instanceof OxpsError) || error.code !== 'AUTH_FAILED') throw error;
       if (given === undefined && attempt < PROMPT_TRIES) continue;
-      const check = given === undefined ? 'run the command again' : `check the password given by ${rt.globals.passwordCommand ? '--password-command' : opts.passwordFile ? '--password-file' : 'OXPS_PASSWORD'}`;
+      const check =
+        given === undefined
+          ? 'run the command again'
+          : `check the password given by ${rt.globals.passwordCommand ? '--password-command' : opts.passwordFile ? '--password-file' : 'OXPS_PASSWORD'}`;
       throw new OxpsError('AUTH_FAILED', error.message, `no profile was saved; ${check}`);
     }
   }

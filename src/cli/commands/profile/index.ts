@@ -7,7 +7,9 @@ import { registerProfileRemove } from './remove.js';
 import { registerProfileSet } from './set.js';
 
 export function registerProfileCommands(program: Command): void {
-  const profile = program.command('profile').description('manage accounts (JID, server, TLS trust; password in the keystore)');
+  const profile = program
+    .command('profile')
+    .description('manage accounts (JID, server, TLS trust; password in the keystore)');
   registerProfileAdd(profile);
   registerProfileList(profile);
   registerProfileShow(profile);

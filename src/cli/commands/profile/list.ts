@@ -11,5 +11,8 @@ async function run(rt: Runtime): Promise<void> {
   const { listProfiles } = await import('../../../app/profiles.js');
   const profiles = await listProfiles();
   rt.output.result({ profiles }, ({ profiles: list }, color) =>
-    list.length ? list.map((p) => renderProfile(p, color)).join('\n') : 'no profile yet: oxps profile add JID');
+    list.length
+      ? list.map((p) => renderProfile(p, color)).join('\n')
+      : 'no profile yet: oxps profile add JID',
+  );
 }

@@ -15,5 +15,8 @@ async function run(rt: Runtime, name: string): Promise<void> {
   const { showProfile, removeProfile } = await import('../../../app/profiles.js');
   const profile = await showProfile(await profileArgument(name));
   await removeProfile(await rt.keystore(profile.keystore), profile.name);
-  rt.output.result({ removed: profile.name }, (r, color) => `${color.green('✔')} profile ${r.removed} removed`);
+  rt.output.result(
+    { removed: profile.name },
+    (r, color) => `${color.green('✔')} profile ${r.removed} removed`,
+  );
 }

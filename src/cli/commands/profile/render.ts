@@ -4,7 +4,11 @@ import type { ProfileView } from '../../../app/profiles.js';
 import { domainOf } from '../../../xmpp/jid.js';
 
 export function renderProfile(p: ProfileView, color: ChalkInstance): string {
-  const server = p.host ? `${p.host}:${p.port ?? 5222}` : p.port ? `${domainOf(p.jid)}:${p.port}` : 'from DNS';
+  const server = p.host
+    ? `${p.host}:${p.port ?? 5222}`
+    : p.port
+      ? `${domainOf(p.jid)}:${p.port}`
+      : 'from DNS';
   const lines = [
     `${color.bold(p.name)}${p.default ? color.green(' (default)') : ''}${p.source === 'environment' ? color.dim(' (from OXPS_JID; not a saved profile)') : ''}`,
     `  jid       ${p.jid}`,

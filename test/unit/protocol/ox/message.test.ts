@@ -13,6 +13,9 @@ describe('OX message stanza', () => {
     expect(message.getChild('body')).toBeUndefined();
     expect([...parseOpenpgpElement(message.getChild('openpgp', NS.ox)!)]).toEqual([1, 2, 3]);
     expect(message.getChild('store', NS.hints)).toBeDefined();
-    expect(message.getChild('encryption', NS.eme)?.attrs).toMatchObject({ namespace: NS.ox, name: 'OpenPGP for XMPP' });
+    expect(message.getChild('encryption', NS.eme)?.attrs).toMatchObject({
+      namespace: NS.ox,
+      name: 'OpenPGP for XMPP',
+    });
   });
 });

@@ -7,11 +7,15 @@ import { thrown } from '../../../helpers/thrown.js';
 
 const SECRET_ID = 'Q6PDRqVtvWww7WHCieM4Df';
 
-const malformed = (element: ReturnType<typeof xml>): MalformedItem => thrown(MalformedItem, () => parseEncrypted(element));
+const malformed = (element: ReturnType<typeof xml>): MalformedItem =>
+  thrown(MalformedItem, () => parseEncrypted(element));
 
 describe('buildEncrypted', () => {
   it('writes the XEP-0473 element with a key attribute and base64 content', () => {
-    const element = buildEncrypted({ secretId: SECRET_ID, ciphertext: new Uint8Array([0xff, 0x00, 0x10, 0xfb]) });
+    const element = buildEncrypted({
+      secretId: SECRET_ID,
+      ciphertext: new Uint8Array([0xff, 0x00, 0x10, 0xfb]),
+    });
     expect(element.name).toBe('encrypted');
     expect(element.attrs.xmlns).toBe(NS.oxps);
     expect(element.attrs.key).toBe(SECRET_ID);
@@ -40,7 +44,10 @@ describe('parseEncrypted', () => {
   });
 
   it('reads a Libervia-style element (key attribute before xmlns, single quotes)', () => {
-    const element = parseXmlElement(`<encrypted key='${SECRET_ID}' xmlns='urn:xmpp:openpgp:pubsub:0'>jA0ECQMC</encrypted>`, 'item');
+    const element = parseXmlElement(
+      `<encrypted key='${SECRET_ID}' xmlns='urn:xmpp:openpgp:pubsub:0'>jA0ECQMC</encrypted>`,
+      'item',
+    );
     const parsed = parseEncrypted(element);
     expect(parsed.secretId).toBe(SECRET_ID);
     expect(Buffer.from(parsed.ciphertext).toString('hex')).toBe('8c0d04090302');
@@ -71,7 +78,9 @@ describe('parseEncrypted', () => {
   });
 
   it('refuses whitespace-only content', () => {
-    expect(malformed(xml('encrypted', { xmlns: NS.oxps, key: SECRET_ID }, ' \n\t ')).message).toMatch(/is empty/);
+    expect(malformed(xml('encrypted', { xmlns: NS.oxps, key: SECRET_ID }, ' \n\t ')).message).toMatch(
+      /is empty/,
+    );
   });
 
   it.each([

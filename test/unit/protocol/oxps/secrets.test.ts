@@ -1,10 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { currentSecret, generateSecret, latestSecret, mayGenerateSecret, origins, type NodeSecret } from '../../../../src/protocol/oxps/secrets.js';
+import {
+  currentSecret,
+  generateSecret,
+  latestSecret,
+  mayGenerateSecret,
+  origins,
+  type NodeSecret,
+} from '../../../../src/protocol/oxps/secrets.js';
 
 const SHORTUUID_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
 function secret(id: string, timestamp: string, extra: Partial<NodeSecret> = {}): NodeSecret {
-  return { id, key: `key-${id}`, timestamp, origin: 'alice@localhost', revoked: false, sharedWith: [], ...extra };
+  return {
+    id,
+    key: `key-${id}`,
+    timestamp,
+    origin: 'alice@localhost',
+    revoked: false,
+    sharedWith: [],
+    ...extra,
+  };
 }
 
 describe('generateSecret', () => {
@@ -51,7 +66,12 @@ describe('currentSecret', () => {
   });
 
   it('returns undefined when every secret is revoked', () => {
-    expect(currentSecret([secret('a', '2026-01-01T00:00:00Z', { revoked: true }), secret('b', '2026-02-01T00:00:00Z', { revoked: true })])).toBeUndefined();
+    expect(
+      currentSecret([
+        secret('a', '2026-01-01T00:00:00Z', { revoked: true }),
+        secret('b', '2026-02-01T00:00:00Z', { revoked: true }),
+      ]),
+    ).toBeUndefined();
   });
 
   it('picks the newest non-revoked secret, whatever the order', () => {
@@ -93,7 +113,10 @@ describe('mayGenerateSecret', () => {
   });
 
   it('lets the origin of every previous secret generate a new one', () => {
-    const secrets = [secret('a', '2026-01-01T00:00:00Z', { revoked: true }), secret('b', '2026-02-01T00:00:00Z', { revoked: true })];
+    const secrets = [
+      secret('a', '2026-01-01T00:00:00Z', { revoked: true }),
+      secret('b', '2026-02-01T00:00:00Z', { revoked: true }),
+    ];
     expect(mayGenerateSecret(secrets, 'alice@localhost')).toBe(true);
   });
 
@@ -103,7 +126,10 @@ describe('mayGenerateSecret', () => {
   });
 
   it('refuses everyone when the previous secrets have different origins', () => {
-    const secrets = [secret('a', '2026-01-01T00:00:00Z'), secret('b', '2026-02-01T00:00:00Z', { origin: 'bob@localhost' })];
+    const secrets = [
+      secret('a', '2026-01-01T00:00:00Z'),
+      secret('b', '2026-02-01T00:00:00Z', { origin: 'bob@localhost' }),
+    ];
     expect(mayGenerateSecret(secrets, 'alice@localhost')).toBe(false);
     expect(mayGenerateSecret(secrets, 'bob@localhost')).toBe(false);
   });

@@ -4,7 +4,15 @@ import { defaultConfigurationIq, parseAccessModels } from '../../../../src/proto
 import { NS } from '../../../../src/protocol/namespaces.js';
 
 const answer = (...fields: ReturnType<typeof xml>[]) =>
-  xml('iq', { type: 'result' }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('default', {}, xml('x', { xmlns: NS.dataForms, type: 'form' }, ...fields))));
+  xml(
+    'iq',
+    { type: 'result' },
+    xml(
+      'pubsub',
+      { xmlns: NS.pubsubOwner },
+      xml('default', {}, xml('x', { xmlns: NS.dataForms, type: 'form' }, ...fields)),
+    ),
+  );
 
 describe('XEP-0060 §8.3 default node configuration', () => {
   it('asks the service for its default configuration', () => {
@@ -14,9 +22,21 @@ describe('XEP-0060 §8.3 default node configuration', () => {
   });
 
   it('reads the access models the form offers (XEP-0060 example 150)', () => {
-    const field = xml('field', { var: 'pubsub#access_model', type: 'list-single' }, xml('value', {}, 'open'),
-      ...['authorize', 'open', 'presence', 'roster', 'whitelist'].map((v) => xml('option', {}, xml('value', {}, v))));
-    expect(parseAccessModels(answer(xml('field', { var: 'pubsub#title' }), field))).toEqual(['authorize', 'open', 'presence', 'roster', 'whitelist']);
+    const field = xml(
+      'field',
+      { var: 'pubsub#access_model', type: 'list-single' },
+      xml('value', {}, 'open'),
+      ...['authorize', 'open', 'presence', 'roster', 'whitelist'].map((v) =>
+        xml('option', {}, xml('value', {}, v)),
+      ),
+    );
+    expect(parseAccessModels(answer(xml('field', { var: 'pubsub#title' }), field))).toEqual([
+      'authorize',
+      'open',
+      'presence',
+      'roster',
+      'whitelist',
+    ]);
   });
 
   it('gives undefined when the form has no access model field', () => {

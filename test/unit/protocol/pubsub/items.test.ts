@@ -27,7 +27,12 @@ describe('parseItem', () => {
   });
 
   it('ignores whitespace text around the payload', () => {
-    const item = parseItem(parseXmlElement(`<item id='a'>\n  <encrypted xmlns='${NS.oxps}' key='k'>AAAA</encrypted>\n</item>`, 'item'));
+    const item = parseItem(
+      parseXmlElement(
+        `<item id='a'>\n  <encrypted xmlns='${NS.oxps}' key='k'>AAAA</encrypted>\n</item>`,
+        'item',
+      ),
+    );
     expect(item.payload?.name).toBe('encrypted');
     expect(item.problem).toBeUndefined();
   });
@@ -46,9 +51,14 @@ describe('parseItem', () => {
   });
 
   it('reports an item with two payload elements', () => {
-    const item = parseItem(xml('item', { id: 'two' },
-      xml('encrypted', { xmlns: NS.oxps, key: 'k' }, 'AAAA'),
-      xml('entry', { xmlns: NS.atom })));
+    const item = parseItem(
+      xml(
+        'item',
+        { id: 'two' },
+        xml('encrypted', { xmlns: NS.oxps, key: 'k' }, 'AAAA'),
+        xml('entry', { xmlns: NS.atom }),
+      ),
+    );
     expect(item.payload).toBeUndefined();
     expect(item.problem).toBe('item has 2 payload elements (exactly one expected)');
   });
@@ -60,11 +70,20 @@ describe('parseItem', () => {
 
 describe('parseItemsResult', () => {
   it('parses every item of a pubsub items result', () => {
-    const result = xml('iq', { type: 'result' },
-      xml('pubsub', { xmlns: NS.pubsub },
-        xml('items', { node: 'n' },
+    const result = xml(
+      'iq',
+      { type: 'result' },
+      xml(
+        'pubsub',
+        { xmlns: NS.pubsub },
+        xml(
+          'items',
+          { node: 'n' },
           xml('item', { id: 'a' }, xml('entry', { xmlns: NS.atom })),
-          xml('item', { id: 'b' }))));
+          xml('item', { id: 'b' }),
+        ),
+      ),
+    );
     const page = parseItemsResult(result);
     expect(page.items.map((i) => i.id)).toEqual(['a', 'b']);
     expect(page.items[0]!.payload?.name).toBe('entry');

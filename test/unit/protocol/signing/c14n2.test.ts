@@ -4,7 +4,8 @@ import { canonicalize, C14nError } from '../../../../src/protocol/signing/c14n2.
 import { parseXmlElement, type Element } from '../../../../src/protocol/xml.js';
 import { lxmlAvailable, lxmlCanonicalize, type LxmlCase } from '../../../helpers/lxml.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/signing/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../fixtures/signing/${name}`, import.meta.url), 'utf8');
 
 /** Documents lxml and we must canonicalise to the same bytes. */
 const DOCUMENTS: string[] = [
@@ -60,19 +61,22 @@ describe('#13.3 C14N 2.0 as lxml writes it', () => {
     });
   });
 
-  it.runIf(lxmlAvailable())('#13.3 canonicalises elements taken from a parsed stanza (namespaces declared on ancestors)', () => {
-    const stanza = `<iq xmlns='jabber:client' xmlns:a='urn:a' type='result'><pubsub xmlns='http://jabber.org/protocol/pubsub' xmlns:b='urn:b'><items node='n'><item id='1'><a:x b:y='1'><z/></a:x></item><item id='2'><plain>text</plain></item><item id='3'><entry xmlns='http://www.w3.org/2005/Atom'><title>t</title></entry></item></items></pubsub></iq>`;
-    const paths = [[0, 0, 0, 0], [0, 0, 1, 0], [0, 0, 2, 0], [0, 0, 0], [0]];
-    const expected = lxmlCanonicalize(paths.map((path): LxmlCase => ({ xml: stanza, path })));
-    const root = parseXmlElement(stanza, 'test');
-    paths.forEach((path, index) => {
-      const reference = expected[index]!;
-      if (!('c14n' in reference)) throw new Error(reference.error);
-      let element: Element = root;
-      for (const i of path) element = element.getChildElements()[i]!;
-      expect(canonicalize(element), path.join('/')).toBe(reference.c14n);
-    });
-  });
+  it.runIf(lxmlAvailable())(
+    '#13.3 canonicalises elements taken from a parsed stanza (namespaces declared on ancestors)',
+    () => {
+      const stanza = `<iq xmlns='jabber:client' xmlns:a='urn:a' type='result'><pubsub xmlns='http://jabber.org/protocol/pubsub' xmlns:b='urn:b'><items node='n'><item id='1'><a:x b:y='1'><z/></a:x></item><item id='2'><plain>text</plain></item><item id='3'><entry xmlns='http://www.w3.org/2005/Atom'><title>t</title></entry></item></items></pubsub></iq>`;
+      const paths = [[0, 0, 0, 0], [0, 0, 1, 0], [0, 0, 2, 0], [0, 0, 0], [0]];
+      const expected = lxmlCanonicalize(paths.map((path): LxmlCase => ({ xml: stanza, path })));
+      const root = parseXmlElement(stanza, 'test');
+      paths.forEach((path, index) => {
+        const reference = expected[index]!;
+        if (!('c14n' in reference)) throw new Error(reference.error);
+        let element: Element = root;
+        for (const i of path) element = element.getChildElements()[i]!;
+        expect(canonicalize(element), path.join('/')).toBe(reference.c14n);
+      });
+    },
+  );
 
   it.runIf(lxmlAvailable())('#13.3 canonicalises big and deep documents like lxml', () => {
     const wide = `<a>${Array.from({ length: 2000 }, (_, i) => `<b n='${i}'> ${i} </b>`).join('\n')}</a>`;
