@@ -7,7 +7,6 @@
 // signature counts only if the attachment item's id is its signer, its <to/> is this service,
 // its time is not in the future, and, where the server names the item's publisher, it is theirs.
 import type * as openpgp from 'openpgp';
-import xml from '@xmpp/xml';
 import { isOxpsError, OxpsError } from '../errors.js';
 import { ItemDecryptError } from '../crypto/itemCipher.js';
 import type { Decryptor } from '../crypto/decryptPool.js';
@@ -20,7 +19,7 @@ import {
   type Attachment,
 } from '../protocol/attachments/attachments.js';
 import { itemsIq, parseItemsResult, type PubsubItem } from '../protocol/pubsub/items.js';
-import { signedBytes, type SignatureElement } from '../protocol/signing/signData.js';
+import { plaintextItem, signedBytes, type SignatureElement } from '../protocol/signing/signData.js';
 import { C14nError } from '../protocol/signing/c14n2.js';
 import { NS } from '../protocol/namespaces.js';
 import { parseXmlElement, type Element } from '../protocol/xml.js';
@@ -300,7 +299,7 @@ export class SignatureVerifier {
         service: this.options.service,
         stamp: signature.stamp,
         signer: signature.signer,
-        item: xml('item', {}, plaintext),
+        item: plaintextItem(plaintext),
       });
     } catch (error) {
       if (error instanceof C14nError)

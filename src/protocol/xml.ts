@@ -196,8 +196,8 @@ export function serializeForEncryption(element: Element): string {
 }
 
 // XML 1.0 §2.2 Char: no C0 controls but tab/LF/CR, no lone surrogates, no U+FFFE/U+FFFF.
-// eslint-disable-next-line no-control-regex -- the control characters are what this pattern refuses
 const XML_FORBIDDEN =
+  // eslint-disable-next-line no-control-regex -- the control characters are what this pattern refuses
   /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function assertAsciiNames(element: Element): void {

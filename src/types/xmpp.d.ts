@@ -17,7 +17,7 @@ declare module '@xmpp/xml' {
     getChildText(name: string, xmlns?: string): string | null;
     getText(): string;
     text(): string;
-    append(...nodes: Node[]): Element;
+    append(...nodes: Node[]): void;
     t(text: string): Element;
     c(name: string, attrs?: Record<string, string>): Element;
     toString(): string;

@@ -67,7 +67,7 @@ describe('#15.2 oxps node audit', () => {
 
   it('#15.2 a node with nothing wrong: exit 0, no finding', async () => {
     const node = 'urn:example:audit:clean';
-    await ok(await alice.run(['encrypt-node', '-n', node]));
+    ok(await alice.run(['encrypt-node', '-n', node]));
     await publish(node);
     const report = await audit(['-n', node], 0);
     expect(report).toMatchObject({
@@ -82,8 +82,8 @@ describe('#15.2 oxps node audit', () => {
 
   it('#15.2 access model, members without the secret, removed holders, holders off the whitelist', async () => {
     const node = 'urn:example:audit:members';
-    await ok(await alice.run(['encrypt-node', '-n', node]));
-    await ok(await alice.run(['secret', 'share', '-n', node, carol.jid, dave.jid]));
+    ok(await alice.run(['encrypt-node', '-n', node]));
+    ok(await alice.run(['secret', 'share', '-n', node, carol.jid, dave.jid]));
     await raw.iq(
       setAffiliationsIq(
         alice.jid,
@@ -124,21 +124,21 @@ describe('#15.2 oxps node audit', () => {
     ]);
 
     // the fixes named, run: clean
-    await ok(await alice.run(['encrypt-node', '-n', node, '--yes']));
-    await ok(await alice.run(['secret', 'rotate', '-n', node, '--remove', carol.jid]));
-    await ok(await alice.run(['secret', 'share', '-n', node, dave.jid]));
+    ok(await alice.run(['encrypt-node', '-n', node, '--yes']));
+    ok(await alice.run(['secret', 'rotate', '-n', node, '--remove', carol.jid]));
+    ok(await alice.run(['secret', 'share', '-n', node, dave.jid]));
     expect((await audit(['-n', node], 0)).findings).toBe(0);
   });
 
   it('#15.2 items in clear, items under a revoked secret published after the rotation, title-derived ids', async () => {
     const node = 'urn:example:audit:items';
-    await ok(await alice.run(['encrypt-node', '-n', node]));
+    ok(await alice.run(['encrypt-node', '-n', node]));
     const first = json<{ secret: { id: string } }>(
       await alice.run(['--json', 'secret', 'list', '-n', node]),
     ) as unknown as { secrets: Array<{ id: string }> };
     const oldSecret = first.secrets[0]!.id;
     await publish(node, ['-i', 'before-rotation']);
-    await ok(await alice.run(['secret', 'rotate', '-n', node]));
+    ok(await alice.run(['secret', 'rotate', '-n', node]));
     await publish(node, ['-i', 'after-rotation']);
     // a device that missed the rotation publishes with the old secret
     await raw.iq(publishIq(alice.jid, node, 'stale-device', encrypted(oldSecret)), 'publish');
@@ -167,7 +167,7 @@ describe('#15.2 oxps node audit', () => {
 
   it('#15.2 an attachments node (XEP-0470) weaker than its node; a node whose secrets oxps does not hold', async () => {
     const node = 'urn:example:audit:attachments';
-    await ok(await alice.run(['encrypt-node', '-n', node]));
+    ok(await alice.run(['encrypt-node', '-n', node]));
     await publish(node, ['-i', 'signed']);
     const attachments = attachmentsNodeName(alice.jid, node, 'signed');
     await raw.iq(

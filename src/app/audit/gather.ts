@@ -19,26 +19,9 @@ import { IqError } from '../../xmpp/session.js';
 import type { AppContext } from '../context.js';
 import { fetchItems, type FetchRequest } from '../fetch.js';
 import { nodeConfiguration } from '../pubsubNode.js';
+import { pipelinedMap } from '../pipelined.js';
 
 const WINDOW = 8;
-
-/** Runs `task` on every element, at most `window` at once; results in order. */
-export async function inWindow<T, R>(
-  elements: readonly T[],
-  window: number,
-  task: (element: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(elements.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < elements.length) {
-      const index = next++;
-      results[index] = await task(elements[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(window, elements.length) }, worker));
-  return results;
-}
 
 /** The node's access model; refusals say that only the owner can audit. */
 export async function accessModelOf(ctx: AppContext, service: string, node: string): Promise<string> {
@@ -155,7 +138,7 @@ export async function attachmentsOf(
       : [];
   });
   const session = await ctx.session();
-  return inWindow(ours, WINDOW, async (attachments) => {
+  return pipelinedMap(ours, WINDOW, async (attachments) => {
     try {
       const config = await nodeConfiguration(session, service, attachments.node);
       const accessModel = config?.['pubsub#access_model'];

@@ -11,10 +11,10 @@ import {
   attachmentsOf,
   auditedItems,
   holdsEncryptedItems,
-  inWindow,
   ownedNodes,
   serviceNodes,
 } from './gather.js';
+import { pipelinedMap } from '../pipelined.js';
 
 export interface AuditRequest {
   service: string;
@@ -99,7 +99,7 @@ async function encryptedNodesWeOwn(
   records: ReadonlyMap<string, NodeRecord>,
 ): Promise<string[]> {
   const owned = (await ownedNodes(ctx, service, listed)).filter((node) => !parseAttachmentsNodeName(node));
-  const encrypted = await inWindow(
+  const encrypted = await pipelinedMap(
     owned,
     8,
     async (node) =>

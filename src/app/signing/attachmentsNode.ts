@@ -107,7 +107,7 @@ async function targetAccess(
   let affiliations: Map<string, Affiliation>;
   try {
     target = await nodeConfiguration(session, service, node);
-    affiliations = target ? await nodeAffiliations(session, service, node) : new Map();
+    affiliations = target ? await nodeAffiliations(session, service, node) : new Map<string, Affiliation>();
   } catch (error) {
     if (
       error instanceof IqError &&

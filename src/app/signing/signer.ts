@@ -4,11 +4,11 @@
 // encrypted with the secret the item is encrypted with (XEP-0473 §7), and the attachments node
 // gets the node's access model and members; `compat: 'libervia'` publishes it in clear on an
 // open node, as Libervia 0.9 does and reads.
-import xml, { type Element } from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
 import { encryptItem } from '../../crypto/itemCipher.js';
 import { signDetached } from '../../crypto/detachedSignature.js';
 import { buildEncrypted } from '../../protocol/oxps/encrypted.js';
-import { buildSignatureElement, signedBytes } from '../../protocol/signing/signData.js';
+import { buildSignatureElement, plaintextItem, signedBytes } from '../../protocol/signing/signData.js';
 import { buildAttachments, buildEncryptedAttachments } from '../../protocol/attachments/attachments.js';
 import { publishIq } from '../../protocol/pubsub/publish.js';
 import { serializeForEncryption } from '../../protocol/xml.js';
@@ -53,7 +53,7 @@ export async function openSigner(ctx: AppContext, options: SignerOptions) {
       const stamp = new Date();
       const signer = ctx.bareJid;
       const signatureBase64 = await signDetached(
-        signedBytes({ service, stamp, signer, item: xml('item', {}, plaintext) }),
+        signedBytes({ service, stamp, signer, item: plaintextItem(plaintext) }),
         signingKey,
       );
       const signature = buildAttachments([buildSignatureElement({ stamp, signer, signatureBase64 })]);

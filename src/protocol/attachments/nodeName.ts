@@ -24,7 +24,7 @@ export function parseAttachmentsNodeName(name: string): AttachmentsTarget | unde
   try {
     const [service, node, item] = match
       .slice(1, 4)
-      .map((part) => decodeURIComponent(part!.replace(/\+/g, ' '))) as [string, string, string];
+      .map((part) => decodeURIComponent(part.replace(/\+/g, ' '))) as [string, string, string];
     return service && node && item ? { service, node, item } : undefined;
   } catch {
     return undefined; // a malformed %-escape

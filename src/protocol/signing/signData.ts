@@ -21,6 +21,13 @@ export interface SignDataInput {
   item: Element;
 }
 
+/** The plaintext <item> that carries a payload, as the signature covers it. */
+export function plaintextItem(payload: Element): Element {
+  const item = new Element('item', {});
+  item.append(payload);
+  return item;
+}
+
 /** Attributes of the item that the signature does not cover (Libervia pops them before signing). */
 const UNSIGNED_ITEM_ATTRIBUTES = new Set(['id', 'publisher']);
 

@@ -24,7 +24,7 @@ export async function openKeystoreQuietly(
   if (passphrase === undefined) return undefined;
   return new VaultStore(
     paths.vaultFile(),
-    async ({ creating, attempt }) => (creating || attempt > 1 ? undefined : passphrase),
+    ({ creating, attempt }) => Promise.resolve(creating || attempt > 1 ? undefined : passphrase),
     0,
   );
 }

@@ -32,8 +32,7 @@ interface AuditOptions {
   maxAge: number;
 }
 
-async function run(rt: Runtime, options: unknown): Promise<void> {
-  const opts = options as AuditOptions;
+async function run(rt: Runtime, opts: AuditOptions): Promise<void> {
   if ((opts.node === undefined) === !opts.allNodes) {
     throw new OxpsError(
       'USAGE',

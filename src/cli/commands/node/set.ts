@@ -11,8 +11,11 @@ export function registerNodeSet(node: Command): void {
     .action(action(run));
 }
 
-async function run(rt: Runtime, options: unknown): Promise<void> {
-  const opts = options as NodeOptions & { requireSigned?: boolean };
+interface NodeSetOptions extends NodeOptions {
+  requireSigned?: boolean;
+}
+
+async function run(rt: Runtime, opts: NodeSetOptions): Promise<void> {
   if (opts.requireSigned === undefined)
     throw new OxpsError('USAGE', 'nothing to set', 'give --require-signed or --no-require-signed');
   const ctx = await rt.context();

@@ -40,8 +40,7 @@ interface ImportOptions {
   showSecrets?: boolean;
 }
 
-async function run(rt: Runtime, options: unknown): Promise<void> {
-  const opts = options as ImportOptions;
+async function run(rt: Runtime, opts: ImportOptions): Promise<void> {
   if ((opts.fromLibervia === undefined) === (opts.fromFile === undefined)) {
     throw new OxpsError(
       'USAGE',
