@@ -8,6 +8,7 @@ import { itemsIq, parseItemsResult } from '../protocol/pubsub/items.js';
 import { notifiesRetractions, retractIq } from '../protocol/pubsub/retract.js';
 import type { AppContext } from './context.js';
 import { nodeConfiguration } from './pubsubNode.js';
+import { attachmentsDeletionRequests, deleteAttachmentsNodes } from './signing/attachmentsNode.js';
 
 export interface RetractRequest {
   service: string;
@@ -25,6 +26,8 @@ export interface RetractResult {
   dryRun: boolean;
   /** With --dry-run: the requests that would be sent. */
   stanzas?: string[];
+  /** Attachments nodes (signatures) of the items that were deleted with them. */
+  attachmentsNodes?: number;
 }
 
 export async function retractItems(
@@ -49,7 +52,17 @@ export async function retractItems(
   const notify = (config && notifiesRetractions(config)) ?? true;
   const requests = wanted.map((id) => retractIq(service, node, id, notify));
   if (dryRun)
-    return { service, node, items: wanted, notify, dryRun, stanzas: requests.map((iq) => iq.toString()) };
+    return {
+      service,
+      node,
+      items: wanted,
+      notify,
+      dryRun,
+      // the attachments nodes (signatures) go too, where there are any
+      stanzas: [...requests, ...attachmentsDeletionRequests(service, node, wanted)].map((iq) =>
+        iq.toString(),
+      ),
+    };
   const progress = ctx.reporter.progress('retracting', requests.length);
   try {
     for (const [index, iq] of requests.entries()) {
@@ -59,7 +72,8 @@ export async function retractItems(
   } finally {
     progress.done();
   }
-  return { service, node, items: wanted, notify, dryRun };
+  const attachmentsNodes = await deleteAttachmentsNodes(ctx, service, node, wanted);
+  return { service, node, items: wanted, notify, dryRun, attachmentsNodes };
 }
 
 async function presentIds(

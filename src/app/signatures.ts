@@ -6,6 +6,7 @@
 // there is bounded (items, attachments decrypted, signatures checked, signers looked up), and a
 // signature counts only if the attachment item's id is its signer, its <to/> is this service,
 // its time is not in the future, and, where the server names the item's publisher, it is theirs.
+import { MAX_FUTURE_TIME_MS } from '../protocol/ox/signcrypt.js';
 import type * as openpgp from 'openpgp';
 import { isOxpsError, OxpsError } from '../errors.js';
 import { ItemDecryptError } from '../crypto/itemCipher.js';
@@ -41,8 +42,6 @@ export const MAX_DECRYPTED_ATTACHMENTS = 8;
 export const MAX_SIGNATURES_CHECKED = 4;
 /** Signers whose keys one fetch looks up on the network (each costs a PEP request). */
 export const MAX_SIGNERS_LOOKED_UP = 16;
-/** Clocks disagree: a signature up to this far in the future is accepted. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export type SignatureStatus = 'verified' | 'untrusted' | 'bad' | 'not-publisher' | 'unsigned';
 
@@ -282,7 +281,7 @@ export class SignatureVerifier {
         status: 'bad',
         reason: `the attachment item ${by} carries a signature by ${signer} (only ${signer} may attach it)`,
       };
-    if (signature.stamp.getTime() > Date.now() + MAX_CLOCK_SKEW_MS)
+    if (signature.stamp.getTime() > Date.now() + MAX_FUTURE_TIME_MS)
       return { ...base, status: 'bad', reason: `signed in the future (${signature.stampText})` };
     if (item.publisher && bareJid(item.publisher) !== signer)
       return {

@@ -295,6 +295,31 @@ describe.each(SERVERS)('signed publishing on %s', (server) => {
       await nodesSigned([idOf('per-line 0'), idOf('per-line 1'), idOf('flag 0'), idOf('flag 1')]),
     ).toEqual([true, false, true, false]);
   });
+
+  it("#13.1 retract deletes a signed item's attachments node with it; an unsigned item's retract is unchanged", async () => {
+    const exists = (name: string) =>
+      withUser(
+        alice,
+        async (ctx) => (await nodeConfiguration(await ctx.session(), alice.jid, name)) !== undefined,
+      );
+    const taken = json<Published>(
+      ok(await alice.run(['--json', 'publish', '--sign', '-n', node, '-'], { input: note('to retract') })),
+    );
+    const plain = json<Published>(
+      ok(await alice.run(['--json', 'publish', '-n', node, '-'], { input: note('plain') })),
+    );
+    expect(await exists(taken.signature!.node)).toBe(true);
+    const dry = json<{ stanzas: string[] }>(
+      ok(await alice.run(['--json', 'retract', '--dry-run', '-n', node, taken.id])),
+    );
+    expect(dry.stanzas.some((stanza) => stanza.includes('<delete'))).toBe(true);
+    expect(await exists(taken.signature!.node)).toBe(true);
+    const done = json<{ attachmentsNodes: number }>(
+      ok(await alice.run(['--json', 'retract', '-n', node, taken.id, plain.id])),
+    );
+    expect(done.attachmentsNodes).toBe(1);
+    expect(await exists(taken.signature!.node)).toBe(false);
+  });
 });
 
 describe('signing where the service does not let us create attachments nodes', () => {

@@ -20,7 +20,7 @@ describe('layer rules', () => {
       ),
     ).toEqual([
       expect.stringMatching(
-        /^@typescript-eslint\/no-restricted-imports: this layer may not import app, cli, store, ui/,
+        /^@typescript-eslint\/no-restricted-imports: .*this layer may not import app, cli, store, ui/,
       ),
     ]);
     expect(

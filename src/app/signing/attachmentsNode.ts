@@ -6,7 +6,12 @@
 import { OxpsError } from '../../errors.js';
 import { IqError, type Session } from '../../xmpp/session.js';
 import { attachmentsNodeName } from '../../protocol/attachments/nodeName.js';
-import { createNodeIq, setAffiliationsIq, type Affiliation } from '../../protocol/pubsub/node.js';
+import {
+  createNodeIq,
+  deleteNodeIq,
+  setAffiliationsIq,
+  type Affiliation,
+} from '../../protocol/pubsub/node.js';
 import {
   discoInfoIq,
   parseDiscoFeatures,
@@ -219,4 +224,40 @@ export async function syncAttachmentsWhitelist(
     `whitelist change applied to ${changed} attachments node${changed === 1 ? '' : 's'} of ${node}`,
   );
   return changed;
+}
+
+/**
+ * Deletes the attachments nodes of items taken back (their signatures would outlive the post,
+ * and their whitelist would still have to follow every share). Nodes that do not exist, or that
+ * are not ours to delete (a service that manages them, another publisher's), are left alone.
+ * Returns how many were deleted.
+ */
+export async function deleteAttachmentsNodes(
+  ctx: AppContext,
+  service: string,
+  node: string,
+  itemIds: readonly string[],
+): Promise<number> {
+  const session = await ctx.session();
+  let deleted = 0;
+  await pipelined(itemIds, SYNC_WINDOW, async (itemId) => {
+    const name = attachmentsNodeName(service, node, itemId);
+    try {
+      await session.iq(deleteNodeIq(service, name), `deleting attachments node ${name}`);
+      deleted++;
+    } catch (error) {
+      if (!(error instanceof IqError)) throw error;
+      ctx.reporter.verbose(`attachments node ${name} left alone (${error.condition})`);
+    }
+  });
+  return deleted;
+}
+
+/** The requests deleteAttachmentsNodes sends (for --dry-run). */
+export function attachmentsDeletionRequests(
+  service: string,
+  node: string,
+  itemIds: readonly string[],
+): Element[] {
+  return itemIds.map((itemId) => deleteNodeIq(service, attachmentsNodeName(service, node, itemId)));
 }

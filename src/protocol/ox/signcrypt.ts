@@ -7,7 +7,7 @@ import { NS } from '../namespaces.js';
 import { parseXep82DateTime, xep82DateTime } from '../datetime.js';
 import { bareJid } from '../../xmpp/jid.js';
 
-/** XEP-0420 §6: how far in the future a <time/> may be before the message is refused. */
+/** How far in the future a signed <time/> may be before it is refused (XEP-0420 §6 signcrypt; also XEP-0475 signatures). */
 export const MAX_FUTURE_TIME_MS = 5 * 60 * 1000;
 
 export class SigncryptRejected extends Error {}

@@ -92,3 +92,12 @@ export function setAffiliationsIq(service: string, node: string, changes: Map<st
     xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node }, ...entries)),
   );
 }
+
+/** XEP-0060 §8.4: delete a node (owner). */
+export function deleteNodeIq(service: string, node: string): Element {
+  return xml(
+    'iq',
+    { type: 'set', to: service },
+    xml('pubsub', { xmlns: NS.pubsubOwner }, xml('delete', { node })),
+  );
+}
