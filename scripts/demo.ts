@@ -1,6 +1,7 @@
 // npm run demo: the tool's main job on a throwaway local server. Starts Prosody, makes a
 // profile for alice (password and vault passphrase from the environment, as in cron), turns a
-// PEP node into an encrypted node, publishes an Atom entry and fetches it back decrypted.
+// PEP node into an encrypted node, publishes an Atom entry signed with a new OpenPGP key and
+// fetches it back decrypted, its signature verified.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,10 +48,11 @@ try {
     server.certFile,
   ]);
   delete env.OXPS_PASSWORD;
+  step('make an OpenPGP key and publish it (XEP-0373)', ['key', 'generate']);
   step('make an encrypted node (whitelist access model, first secret)', ['encrypt-node', '-n', node]);
   step(
-    'publish an Atom entry, encrypted',
-    ['publish', '-n', node, '-'],
+    'publish an Atom entry, encrypted and signed',
+    ['publish', '--sign', '-n', node, '-'],
     "<entry xmlns='http://www.w3.org/2005/Atom'><title>Hello from oxps</title><content>Only whitelisted readers with the secret can read this.</content></entry>",
   );
   step('fetch and decrypt', ['fetch', '-n', node]);
