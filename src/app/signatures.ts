@@ -179,7 +179,14 @@ export class SignatureVerifier {
     const attached = await this.options.attached;
     if (attached) return attached.has(item.id) ? this.read(item) : { items: [], found: false };
     if (index < SAMPLED_ITEMS || this.options.everyItem) return this.read(item);
-    this.sampleHasAttachments ??= Promise.all(this.sample).then((found) => found.some(Boolean));
+    this.sampleHasAttachments ??= Promise.all(this.sample).then((found) => {
+      const some = found.some(Boolean);
+      if (!some)
+        this.ctx.reporter.verbose(
+          `attachments: none of the first ${SAMPLED_ITEMS} items has any, the others' are not looked for (--require-signed looks at every item's)`,
+        );
+      return some;
+    });
     if (await this.sampleHasAttachments) return this.read(item);
     return {
       items: [],
