@@ -3,8 +3,8 @@
 // decryption) where one may exist: the items the service's node listing names, or, where the
 // listing cannot tell, every item of a node whose first items have attachments (a node nobody
 // signs costs a handful of requests, not one per item). Encrypted attachments are decrypted with
-// the node's secrets, the signed data is
-// rebuilt from the plaintext and checked with the signer's OX keys under the trust policy.
+// the node's secrets, the signed data is rebuilt from the plaintext and checked with the
+// signer's OX keys under the trust policy.
 // Attachment nodes are often open to any publisher (Libervia creates them so): everything read
 // there is bounded (items, attachments decrypted, signatures checked, signers looked up), and a
 // signature counts only if the attachment item's id is its signer, its <to/> is this service,
@@ -146,15 +146,14 @@ export class SignatureVerifier {
     return async (plaintext) => {
       const looked = await attachments;
       if (looked instanceof Error) {
-        const read = looked;
-        if (read instanceof IqError || isOxpsError(read, 'TIMEOUT'))
+        if (looked instanceof IqError || isOxpsError(looked, 'TIMEOUT'))
           return {
             signature: {
               status: 'unsigned',
-              reason: `attachments not readable (${read instanceof IqError ? read.condition : read.message})`,
+              reason: `attachments not readable (${looked instanceof IqError ? looked.condition : looked.message})`,
             },
           };
-        throw read;
+        throw looked;
       }
       if (looked.notLookedFor) return { signature: { status: 'unsigned', reason: looked.notLookedFor } };
       const read = looked.items;
