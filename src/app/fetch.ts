@@ -21,6 +21,7 @@ import type { AppContext } from './context.js';
 import { ensureNodeRecord, nodeRecord, type ItemsRetrieval, type NodeRecord } from './state.js';
 import { readingSecret, unknownSecretReason } from './nodeOrigin.js';
 import type { AttachmentView, ItemAttachments, SignatureVerifier, SignatureView } from './signatures.js';
+import { attachedItems, SAMPLED_ITEMS } from './attachmentsListing.js';
 
 export interface FetchRequest {
   service: string;
@@ -41,6 +42,11 @@ export interface FetchRequest {
   verify?: boolean;
   /** Give every attachment of each item (noticed, reactions…), decrypted. */
   attachments?: boolean;
+  /**
+   * Every item's signature matters (--require-signed): where the service's node listing cannot
+   * tell which items have attachments, each item's are read, not only when the first items have some.
+   */
+  everySignature?: boolean;
 }
 
 /** An Atom entry is kilobytes: a megabyte leaves room for long posts, not for bombs. */
@@ -100,6 +106,8 @@ export async function* fetchItems(
   const retrieved = retrieveItems(ctx, request, retrieval);
   const first = retrieved.next();
   first.catch(() => undefined);
+  const attached = readsAttachments(request) ? listedAttachments(ctx, request) : undefined;
+  attached?.catch(() => undefined);
   try {
     await before;
   } catch (error) {
@@ -127,7 +135,7 @@ export async function* fetchItems(
   const ahead: Array<Promise<FetchedItem>> = [];
   const seen = new Set<string>();
   const owner = knownOwner(request.service);
-  const verifier = await signatureVerifier(ctx, request, record, owner, reader.decryptor);
+  const verifier = await signatureVerifier(ctx, request, record, owner, reader.decryptor, attached);
   const next = async () => {
     const item = await ahead.shift()!;
     const warning = foreignPublisherWarning(owner, request.node, item);
@@ -171,8 +179,9 @@ async function signatureVerifier(
   record: NodeRecord | undefined,
   owner: string | undefined,
   decryptor: Decryptor,
+  attached: Promise<Set<string> | undefined> | undefined,
 ): Promise<SignatureVerifier | undefined> {
-  if (request.noDecrypt || !(request.verify || request.attachments)) return undefined;
+  if (!readsAttachments(request)) return undefined;
   const { SignatureVerifier } = await import('./signatures.js');
   return new SignatureVerifier(ctx, {
     service: request.service,
@@ -181,7 +190,26 @@ async function signatureVerifier(
     record,
     decryptor,
     keepAttachments: Boolean(request.attachments),
+    attached,
+    everyItem: Boolean(request.everySignature || request.attachments),
   });
+}
+
+function readsAttachments(request: FetchRequest): boolean {
+  return !request.noDecrypt && Boolean(request.verify || request.attachments);
+}
+
+/**
+ * The service's node listing, asked beside the items request, where it may save requests: a
+ * fetch of a few items reads their attachments as cheaply (see SAMPLED_ITEMS).
+ */
+function listedAttachments(
+  ctx: AppContext,
+  request: FetchRequest,
+): Promise<Set<string> | undefined> | undefined {
+  const few = request.ids?.length ? request.ids.length : request.all ? Infinity : (request.max ?? 10);
+  if (few <= SAMPLED_ITEMS) return undefined;
+  return attachedItems(ctx, request.service, request.node);
 }
 
 /** The item with its signature's verdict (and attachments): readable items only. */

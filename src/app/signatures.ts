@@ -1,7 +1,10 @@
 // Verifying signed items (XEP-0475/0476) while fetching: each item's XEP-0470 attachments node
 // is read (the request leaves as soon as the item is known, so requests overlap the fetch and the
-// decryption), encrypted attachments are decrypted with the node's secrets, the signed data is
-// rebuilt from the plaintext and checked with the signer's OX keys under the trust policy.
+// decryption) where one may exist: the items the service's node listing names, or, where the
+// listing cannot tell, every item of a node whose first items have attachments (a node nobody
+// signs costs a handful of requests, not one per item). Encrypted attachments are decrypted with
+// the node's secrets, the signed data is rebuilt from the plaintext and checked with the
+// signer's OX keys under the trust policy.
 // Attachment nodes are often open to any publisher (Libervia creates them so): everything read
 // there is bounded (items, attachments decrypted, signatures checked, signers looked up), and a
 // signature counts only if the attachment item's id is its signer, its <to/> is this service,
@@ -28,6 +31,7 @@ import { IqError } from '../xmpp/session.js';
 import type { AppContext } from './context.js';
 import type { NodeRecord } from './state.js';
 import { readingSecret } from './nodeOrigin.js';
+import { SAMPLED_ITEMS } from './attachmentsListing.js';
 
 /** Attachment items read per item: a signature is one item per signer, a reaction one per reader. */
 export const MAX_ATTACHMENT_ITEMS = 32;
@@ -86,6 +90,21 @@ export interface VerifierOptions {
   decryptor: Decryptor;
   /** Keep every attachment for display (fetch --attachments). */
   keepAttachments: boolean;
+  /**
+   * The ids of the items that have an attachments node, from the service's listing; undefined
+   * (or resolving to it) when the listing cannot tell.
+   */
+  attached?: Promise<Set<string> | undefined>;
+  /** Without a listing, read every item's attachments, not only when the first items have some (--require-signed). */
+  everyItem?: boolean;
+}
+
+/** An item's attachment items; none when its attachments node does not exist (or was not looked for: why). */
+interface AttachmentsRead {
+  items: AttachmentItem[];
+  /** The attachments node answered (or might exist: the request failed). */
+  found: boolean;
+  notLookedFor?: string;
 }
 
 interface AttachmentItem {
@@ -99,6 +118,9 @@ export class SignatureVerifier {
   private lookups = 0;
   private keyAccess: Promise<unknown> = Promise.resolve();
   private readonly requests = new Limiter(ATTACHMENT_REQUESTS_IN_FLIGHT);
+  private started = 0;
+  private readonly sample: Array<Promise<boolean>> = [];
+  private sampleHasAttachments: Promise<boolean> | undefined;
 
   constructor(
     private readonly ctx: AppContext,
@@ -110,21 +132,30 @@ export class SignatureVerifier {
    * is asked for (parsed) only if there is a signature to check.
    */
   start(item: PubsubItem): (plaintext: (() => Element | undefined) | undefined) => Promise<ItemAttachments> {
-    const attachments = this.requests
-      .run(() => this.attachmentItems(item))
-      .catch((error: unknown) => error as Error);
+    const index = this.started++;
+    const lookup = this.lookUp(item, index);
+    if (index < SAMPLED_ITEMS)
+      this.sample.push(
+        lookup.then(
+          (read) => read.found,
+          () => true,
+        ),
+      );
+    const attachments = lookup.catch((error: unknown) => error as Error);
     return async (plaintext) => {
-      const read = await attachments;
-      if (read instanceof Error) {
-        if (read instanceof IqError || isOxpsError(read, 'TIMEOUT'))
+      const looked = await attachments;
+      if (looked instanceof Error) {
+        if (looked instanceof IqError || isOxpsError(looked, 'TIMEOUT'))
           return {
             signature: {
               status: 'unsigned',
-              reason: `attachments not readable (${read instanceof IqError ? read.condition : read.message})`,
+              reason: `attachments not readable (${looked instanceof IqError ? looked.condition : looked.message})`,
             },
           };
-        throw read;
+        throw looked;
       }
+      if (looked.notLookedFor) return { signature: { status: 'unsigned', reason: looked.notLookedFor } };
+      const read = looked.items;
       const signature = plaintext
         ? await this.verdict(item, plaintext, read)
         : { status: 'unsigned' as const };
@@ -141,8 +172,37 @@ export class SignatureVerifier {
     };
   }
 
-  /** The item's attachment items, decrypted (at most MAX_DECRYPTED_ATTACHMENTS), the owner's and publisher's first. */
-  private async attachmentItems(item: PubsubItem): Promise<AttachmentItem[]> {
+  /** Reads the item's attachments where they may exist (see the top of this file). */
+  private async lookUp(item: PubsubItem, index: number): Promise<AttachmentsRead> {
+    const attached = await this.options.attached;
+    if (attached) return attached.has(item.id) ? this.read(item) : { items: [], found: false };
+    if (index < SAMPLED_ITEMS || this.options.everyItem) return this.read(item);
+    this.sampleHasAttachments ??= Promise.all(this.sample).then((found) => {
+      const some = found.some(Boolean);
+      if (!some)
+        this.ctx.reporter.verbose(
+          `attachments: none of the first ${SAMPLED_ITEMS} items has any, the others' are not looked for (--require-signed looks at every item's)`,
+        );
+      return some;
+    });
+    if (await this.sampleHasAttachments) return this.read(item);
+    return {
+      items: [],
+      found: false,
+      notLookedFor: `not looked for: none of the first ${SAMPLED_ITEMS} items fetched has attachments`,
+    };
+  }
+
+  private async read(item: PubsubItem): Promise<AttachmentsRead> {
+    const items = await this.requests.run(() => this.attachmentItems(item));
+    return items ? { items, found: true } : { items: [], found: false };
+  }
+
+  /**
+   * The item's attachment items, decrypted (at most MAX_DECRYPTED_ATTACHMENTS), the owner's and
+   * publisher's first; undefined when it has no attachments node (or one we may not read).
+   */
+  private async attachmentItems(item: PubsubItem): Promise<AttachmentItem[] | undefined> {
     const { service, node, owner } = this.options;
     const session = await this.ctx.session();
     const attachmentsNode = attachmentsNodeName(service, node, item.id);
@@ -154,7 +214,7 @@ export class SignatureVerifier {
       ).items.slice(0, MAX_ATTACHMENT_ITEMS);
     } catch (error) {
       // no attachments node (or one we may not read): nothing attached
-      if (error instanceof IqError && NO_ATTACHMENTS.has(error.condition)) return [];
+      if (error instanceof IqError && NO_ATTACHMENTS.has(error.condition)) return undefined;
       throw error;
     }
     const wanted = [owner, item.publisher && bareJid(item.publisher)].filter((jid): jid is string =>

@@ -104,6 +104,7 @@ export async function fetchAndPrint(
     noDecrypt: !opts.decrypt,
     maxItemBytes: opts.maxItemSize,
     verify: opts.verify,
+    everySignature: requireSigned,
     attachments: opts.attachments,
   };
   for await (const item of fetchItems(ctx, request, synced)) {

@@ -62,7 +62,12 @@ const junk = (n: number) =>
     ),
   );
 
-async function verify(answer: Answer, publisher?: string, requests?: string[]) {
+async function verify(
+  answer: Answer,
+  publisher?: string,
+  requests?: string[],
+  attached?: Promise<Set<string> | undefined>,
+) {
   const decryptor = new Decryptor({ maxWorkers: 1 });
   try {
     const verifier = new SignatureVerifier(await fakeContext(answer, requests), {
@@ -72,6 +77,7 @@ async function verify(answer: Answer, publisher?: string, requests?: string[]) {
       record: undefined,
       decryptor,
       keepAttachments: true,
+      attached,
     });
     const finish = verifier.start({ id: ITEM, publisher });
     return await finish(() => parseXmlElement(signingFixture('plaintext.xml'), 'plaintext'));
@@ -132,5 +138,20 @@ describe('#13.2 SignatureVerifier', () => {
       signer: 'mallory@evil.example',
     });
     expect((await verify(() => junk(3))).signature).toEqual({ status: 'unsigned' });
+  });
+
+  it("#14.3 does not ask for the attachments of an item the service's listing does not name", async () => {
+    const requests: string[] = [];
+    const unlisted = await verify(() => [aliceSignature()], undefined, requests, Promise.resolve(new Set()));
+    expect(unlisted.signature).toEqual({ status: 'unsigned' });
+    expect(requests).toEqual([]);
+    const listed = await verify(
+      () => [aliceSignature()],
+      undefined,
+      requests,
+      Promise.resolve(new Set([ITEM])),
+    );
+    expect(listed.signature).toMatchObject({ status: 'verified' });
+    expect(requests).toEqual([`max ${MAX_ATTACHMENT_ITEMS}`]);
   });
 });
