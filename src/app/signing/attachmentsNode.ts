@@ -179,8 +179,6 @@ export async function syncAttachmentsWhitelist(
 ): Promise<number> {
   if (changes.size === 0) return 0;
   const session = await ctx.session();
-  // XEP-0473 §7: a fully-compliant service keeps them in step itself
-  if (await fullyCompliant(session, service)) return 0;
   // the item id comes last in the name: with an empty one, the name is the prefix of them all
   const prefix = attachmentsNodeName(service, node, '');
   let names: string[];
@@ -195,7 +193,9 @@ export async function syncAttachmentsWhitelist(
     );
     return 0;
   }
-  if (names.length === 0) return 0;
+  // XEP-0473 §7: a fully-compliant service keeps them in step itself (asked only when there are
+  // attachments nodes: a node without signed items pays one request, the listing)
+  if (names.length === 0 || (await fullyCompliant(session, service))) return 0;
   const progress = ctx.reporter.progress(`whitelists of ${node}'s attachments nodes`, names.length);
   let changed = 0;
   try {
