@@ -23,6 +23,8 @@ const xmpp = {
 
 /** What each folder of src may not import. */
 const LAYERS = {
+  // the library: the use cases for code, beside the CLI (which it never imports)
+  'src/lib': [folders('cli', 'protocol', 'xmpp', 'crypto', 'ui'), openpgp, xmpp],
   'src/cli': [openpgp, xmpp],
   'src/app': [folders('cli'), openpgp, xmpp],
   'src/protocol': [folders('app', 'cli', 'store', 'ui'), openpgp],

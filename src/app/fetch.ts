@@ -14,7 +14,6 @@ import { itemsIq, parseItemsResult, type PubsubItem } from '../protocol/pubsub/i
 import { nodeItemIdsIq, parseNodeItemIds } from '../protocol/pubsub/disco.js';
 import { parseXmlElement, type Element } from '../protocol/xml.js';
 import { ItemCache } from '../store/itemCache.js';
-import { paths } from '../store/paths.js';
 import { IqError } from '../xmpp/session.js';
 import { bareJid, isAccountService } from '../xmpp/jid.js';
 import type { AppContext } from './context.js';
@@ -254,18 +253,9 @@ async function openCache(
   service: string,
   node: string,
   maxItemBytes: number,
-): Promise<ItemCache> {
-  const { profile } = ctx.account;
-  let key = await ctx.keystore.get(profile, 'cache-key');
-  if (!key) {
-    key = (await import('node:crypto')).randomBytes(32).toString('base64');
-    await ctx.keystore.set(profile, 'cache-key', key);
-  }
+): Promise<ItemCache | undefined> {
   const note = (message: string) => ctx.reporter.verbose(message);
-  return ItemCache.open(paths.profileCacheDir(profile), Buffer.from(key, 'base64'), service, node, {
-    maxEntryBytes: maxItemBytes,
-    note,
-  });
+  return ctx.storage.openItemCache(service, node, { maxEntryBytes: maxItemBytes, note });
 }
 
 async function* retrieveItems(

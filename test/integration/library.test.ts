@@ -1,0 +1,138 @@
+// The library (`import { … } from 'oxps'`, issue 15.1): an account opened with a JID and a
+// password writes nothing to disk, and the README's CI-seeding example runs from the packed
+// tarball, installed without dev dependencies, against the test Prosody.
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { TestUser, json, ok, runNode, serverInfo } from '../helpers/cli.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const LIBRARY = pathToFileURL(join(ROOT, 'dist/src/lib/index.js')).href;
+const EXAMPLE = join(ROOT, 'examples/ci-seed.mjs');
+
+function serverEnv(user: TestUser): Record<string, string> {
+  const { port, certFile } = serverInfo();
+  return {
+    SEED_JID: user.jid,
+    SEED_PASSWORD: `${user.name}pass`,
+    SEED_HOST: '127.0.0.1',
+    SEED_PORT: String(port),
+    SEED_TLS_CA: certFile,
+  };
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).map(String);
+}
+
+describe('the library', () => {
+  it('#15.2 an account opened with a JID and a password writes nothing under HOME or the XDG directories', async () => {
+    const [writer, reader] = await TestUser.createMany(['libwriter', 'libreader']);
+    await reader!.addProfile();
+    ok(await reader!.run(['key', 'generate']));
+    const empty = await mkdtemp(join(tmpdir(), 'oxps-nothing-'));
+    const script = join(await mkdtemp(join(tmpdir(), 'oxps-script-')), 'memory.mjs');
+    await writeFile(
+      script,
+      `import { openAccount } from ${JSON.stringify(LIBRARY)};
+const env = process.env;
+const oxps = await openAccount({ jid: env.SEED_JID, password: env.SEED_PASSWORD, host: env.SEED_HOST,
+  port: Number(env.SEED_PORT), tlsCa: env.SEED_TLS_CA });
+const node = 'urn:example:memory';
+await oxps.encryptNode({ node });
+await oxps.publish({ node, id: 'one', payload: '<note xmlns="urn:example:note">one</note>' });
+const stopped = new AbortController();
+const batch = oxps.publishMany({ node, items: [1, 2, 3].map((i) => ({ id: 'b' + i, payload: '<note xmlns="urn:example:note">' + i + '</note>' })),
+  window: 1, signal: stopped.signal, onProgress: (published) => { if (published === 1) stopped.abort(); } });
+const interrupted = await batch.then(() => 'finished', (error) => error.code + ' ' + error.exitCode);
+const resumed = await oxps.publishMany({ node, items: [1, 2, 3].map((i) => ({ id: 'b' + i, payload: '<note xmlns="urn:example:note">' + i + '</note>' })) });
+await oxps.share({ node, with: [env.SEED_READER] });
+const items = [];
+for await (const item of oxps.fetch({ node })) items.push(item);
+const secrets = await oxps.listSecrets({ node });
+const key = await oxps.exportKey();
+await oxps.close();
+console.log(JSON.stringify({ interrupted, resumed, items, secrets, key: key.startsWith('-----BEGIN PGP PRIVATE KEY BLOCK-----') }));
+`,
+    );
+    const result = await runNode([script], {
+      env: {
+        ...serverEnv(writer!),
+        SEED_READER: reader!.jid,
+        HOME: empty,
+        XDG_CONFIG_HOME: empty,
+        XDG_DATA_HOME: empty,
+        XDG_CACHE_HOME: empty,
+        XDG_STATE_HOME: empty,
+        XDG_RUNTIME_DIR: empty,
+      },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const out = json<{
+      interrupted: string;
+      resumed: { alreadyDone: number; published: number };
+      items: Array<{ id: string; status: string; xml?: string; element?: unknown }>;
+      secrets: { secrets: Array<{ sharedWith: string[] }> };
+      key: boolean;
+    }>(result);
+    expect(out.interrupted).toBe('INTERRUPTED 130');
+    expect(out.resumed.alreadyDone).toBeGreaterThanOrEqual(1);
+    expect(out.resumed.alreadyDone + out.resumed.published).toBe(3);
+    expect(out.items.map((i) => [i.id, i.status]).sort()).toEqual([
+      ['b1', 'decrypted'],
+      ['b2', 'decrypted'],
+      ['b3', 'decrypted'],
+      ['one', 'decrypted'],
+    ]);
+    expect(out.items.find((i) => i.id === 'one')?.xml).toContain('>one</note>');
+    expect(out.secrets.secrets[0]?.sharedWith).toEqual([reader!.jid]);
+    expect(out.key).toBe(true);
+    expect(await filesUnder(empty)).toEqual([]);
+    // the reader reads with the CLI what the library wrote with a key generated in memory
+    const read = json<{ items: Array<{ status: string }> }>(
+      ok(await reader!.run(['--json', 'fetch', '-s', writer!.jid, '-n', 'urn:example:memory'])),
+    );
+    expect(read.items.map((i) => i.status)).toEqual(['decrypted', 'decrypted', 'decrypted', 'decrypted']);
+    await rm(empty, { recursive: true, force: true });
+  });
+
+  it('#15.1 the README example seeds a node from the packed tarball, installed without dev dependencies', async () => {
+    const [seeder, reader] = await TestUser.createMany(['seeder', 'seedreader']);
+    await reader!.addProfile();
+    ok(await reader!.run(['key', 'generate']));
+    const project = await mkdtemp(join(tmpdir(), 'oxps-consumer-'));
+    const exec = promisify(execFile);
+    const packed = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project], {
+      cwd: ROOT,
+    });
+    const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
+    await writeFile(join(project, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
+    await exec(
+      'npm',
+      ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', join(project, filename)],
+      { cwd: project, timeout: 170_000 },
+    );
+    await copyFile(EXAMPLE, join(project, 'ci-seed.mjs'));
+    const seeded = await runNode([join(project, 'ci-seed.mjs')], {
+      env: { ...serverEnv(seeder!), SEED_READER: reader!.jid },
+    });
+    expect(seeded.code, seeded.stderr).toBe(0);
+    expect(json(seeded)).toEqual({
+      node: 'urn:example:fixtures',
+      published: 20,
+      readable: 20,
+      sharedWith: [reader!.jid],
+    });
+    expect(seeded.stderr).toContain('seeded 20/20');
+    const read = json<{ items: Array<{ id: string; status: string }> }>(
+      ok(await reader!.run(['--json', 'fetch', '-s', seeder!.jid, '-n', 'urn:example:fixtures'])),
+    );
+    expect(read.items).toHaveLength(20);
+    expect(new Set(read.items.map((i) => i.status))).toEqual(new Set(['decrypted']));
+    await rm(project, { recursive: true, force: true });
+  });
+});
