@@ -25,7 +25,7 @@ try {
   });
   const shared = await oxps.share({ node, with: [env.SEED_READER] });
   let readable = 0;
-  for await (const item of oxps.fetch({ node })) if (item.status === 'decrypted') readable++;
+  for await (const item of oxps.fetch({ node, all: true })) if (item.status === 'decrypted') readable++;
   console.log(JSON.stringify({ node, published: batch.published, readable, sharedWith: shared.recipients }));
 } catch (error) {
   if (!(error instanceof OxpsError)) throw error;

@@ -128,7 +128,7 @@ export interface PublishManyOptions extends NodeAddress {
 }
 
 export interface FetchOptions extends NodeAddress {
-  /** The newest `max` items (default: what the service gives, usually all of a small node). */
+  /** The newest `max` items (default 10, as `oxps fetch`). */
   max?: number;
   /** Every item, in pages (for nodes the service cuts short). */
   all?: boolean;

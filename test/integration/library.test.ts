@@ -129,7 +129,7 @@ console.log(JSON.stringify({ interrupted, resumed, items, secrets, key: key.star
     });
     expect(seeded.stderr).toContain('seeded 20/20');
     const read = json<{ items: Array<{ id: string; status: string }> }>(
-      ok(await reader!.run(['--json', 'fetch', '-s', seeder!.jid, '-n', 'urn:example:fixtures'])),
+      ok(await reader!.run(['--json', 'fetch', '-s', seeder!.jid, '-n', 'urn:example:fixtures', '--all'])),
     );
     expect(read.items).toHaveLength(20);
     expect(new Set(read.items.map((i) => i.status))).toEqual(new Set(['decrypted']));
