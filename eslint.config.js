@@ -41,7 +41,7 @@ export default defineConfig(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        projectService: { allowDefaultProject: ['eslint.config.js', 'examples/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -76,6 +76,12 @@ export default defineConfig(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // the README's examples: plain Node scripts that import the packed library
+    files: ['examples/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', AbortSignal: 'readonly' } },
+  },
   ...Object.entries(LAYERS).map(([folder, patterns]) => ({
     files: [`${folder}/**/*.ts`],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },

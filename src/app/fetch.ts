@@ -45,20 +45,20 @@ export interface FetchRequest {
 /** An Atom entry is kilobytes: a megabyte leaves room for long posts, not for bombs. */
 export const DEFAULT_MAX_ITEM_BYTES = DEFAULT_MAX_PLAINTEXT_BYTES;
 
-interface ItemBase {
+export interface ItemBase {
   id: string;
   publisher?: string;
 }
 
 /** What the attachments say of a readable item (with verify or attachments). */
-interface Attached {
+export interface Attached {
   signature?: SignatureView;
   attachments?: AttachmentView[];
   attachmentProblems?: string[];
 }
 
 /** A payload as text, and as an element for whoever reads inside it (parsed at most once; not in JSON). */
-interface Payload {
+export interface Payload {
   xml: string;
   element(): Element;
 }

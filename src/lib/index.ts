@@ -5,22 +5,34 @@
 import { OxpsError } from '../errors.js';
 import type { AppContext } from '../app/context.js';
 import type { ContextOptions } from '../app/context.js';
-import type { FetchedItem, FetchedItemJson } from '../app/fetch.js';
-import type { EncryptNodeResult } from '../app/encryptNode.js';
+import type { Attached, FetchedItem, FetchedItemJson, ItemBase, Payload } from '../app/fetch.js';
+import type { EncryptNodeResult, NodeSecret } from '../app/encryptNode.js';
 import type { PublishedItem } from '../app/publish.js';
 import type { BulkResult } from '../app/bulkPublish.js';
 import type { ShareResult } from '../app/secrets/share.js';
 import type { RotateResult } from '../app/secrets/rotate.js';
-import type { SecretListing } from '../app/secrets/list.js';
+import type { SecretListing, SecretView } from '../app/secrets/list.js';
 import type { SyncReport } from '../app/sync.js';
 import type { DeliveryReport } from '../app/secrets/notify.js';
+import type { AttachmentView, SignatureStatus, SignatureView } from '../app/signatures.js';
 import type { TrustPolicy } from '../store/config.js';
-import type { KeystoreChoice } from '../store/keystore/keystore.js';
+import type { KeystoreChoice, KeystoreKind } from '../store/keystore/keystore.js';
 import type { LogSink } from '../app/openContext.js';
 
 export { OxpsError, EXIT, isOxpsError, type ErrorCode, type ExitCode } from '../errors.js';
 export type {
+  FetchedItem,
   FetchedItemJson,
+  ItemBase,
+  Payload,
+  Attached,
+  AttachmentView,
+  SignatureView,
+  SignatureStatus,
+  SecretView,
+  NodeSecret,
+  KeystoreChoice,
+  KeystoreKind,
   EncryptNodeResult,
   PublishedItem,
   BulkResult,

@@ -109,7 +109,7 @@ console.log(JSON.stringify({ interrupted, resumed, items, secrets, key: key.star
     const packed = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project], {
       cwd: ROOT,
     });
-    const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
+    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
     await writeFile(join(project, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
     await exec(
       'npm',
