@@ -189,8 +189,9 @@ export interface SyncOptions {
 }
 
 /**
- * Opens an account: a profile of the oxps configuration (by name; `undefined` for the default
- * profile or OXPS_JID), or a JID and password with no profile at all.
+ * Opens an account: a profile of the oxps configuration (by name; `undefined`: OXPS_PROFILE,
+ * OXPS_JID or the default profile, as the CLI; the password from OXPS_PASSWORD or the keystore),
+ * or a JID and password with no profile at all.
  *
  * Without a profile nothing touches the disk, and what the account learns lives in this object:
  * at `close()` it loses the secrets it received (shared with it by others) and the OpenPGP key
@@ -216,8 +217,9 @@ export async function openAccount(
     return new Oxps(ctx, options, { generateKey: account.key === undefined, publishKey: true });
   }
   const { openKeystore } = await import('../store/keystore/open.js');
+  const { checkProfileName } = await import('../store/paths.js');
   const ctx = await openProfileContext({
-    profile: account,
+    profile: account === undefined ? undefined : checkProfileName(account, 'openAccount'),
     keystore: (profileChoice) =>
       openKeystore({
         choice: options.keystore ?? profileChoice ?? 'auto',
@@ -228,7 +230,11 @@ export async function openAccount(
         lockWaitMs: contextOptions.lockWaitMs,
       }),
     reporter,
-    options: contextOptions,
+    // as the CLI: OXPS_PASSWORD, else the keystore's (the CI form of OXPS_JID needs no keystore entry)
+    options: {
+      ...contextOptions,
+      passwordOverride: () => Promise.resolve(process.env.OXPS_PASSWORD || undefined),
+    },
   });
   return new Oxps(ctx, options, { generateKey: false, publishKey: false });
 }

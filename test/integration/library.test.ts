@@ -14,6 +14,23 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LIBRARY = pathToFileURL(join(ROOT, 'dist/src/lib/index.js')).href;
 const EXAMPLE = join(ROOT, 'examples/ci-seed.mjs');
 
+const TYPED_CONSUMER = `import { openAccount, OxpsError, type FetchedItemJson, type BulkResult } from 'oxps';
+const oxps = await openAccount({ jid: 'ci@example.org', password: 'secret', port: 5222 });
+const items: FetchedItemJson[] = [];
+for await (const item of oxps.fetch({ node: 'n', all: true })) if (item.status === 'decrypted') items.push(item);
+const batch: BulkResult = await oxps.publishMany({
+  node: 'n',
+  items: [{ payload: '<a xmlns="urn:x"/>' }],
+  signal: AbortSignal.timeout(1000),
+  onProgress: (published: number, total: number) => console.log(published, total),
+});
+try {
+  await oxps.close();
+} catch (error) {
+  if (error instanceof OxpsError) console.log(error.code, error.exitCode satisfies number, batch.published, items.length);
+}
+`;
+
 function serverEnv(user: TestUser): Record<string, string> {
   const { port, certFile } = serverInfo();
   return {
@@ -100,6 +117,39 @@ console.log(JSON.stringify({ interrupted, resumed, items, secrets, key: key.star
     await rm(empty, { recursive: true, force: true });
   });
 
+  it('#15.1 a profile opened by name publishes through the same use cases as the CLI, which reads it back', async () => {
+    const owner = await TestUser.create('libprofile');
+    await owner.addProfile();
+    ok(await owner.run(['key', 'generate']));
+    const script = join(await mkdtemp(join(tmpdir(), 'oxps-script-')), 'profile.mjs');
+    await writeFile(
+      script,
+      `import { openAccount, OxpsError } from ${JSON.stringify(LIBRARY)};
+const oxps = await openAccount(process.env.PROFILE);
+const node = 'urn:example:profile';
+const made = await oxps.encryptNode({ node });
+const published = await oxps.publish({ node, id: 'p1', payload: '<note xmlns="urn:example:note">from code</note>' });
+const refused = await oxps.publish({ node, payload: '<note>no namespace</note>' }).catch((e) => e instanceof OxpsError && e.code + ' ' + e.exitCode);
+const missing = await openAccount('nobody').catch((e) => e instanceof OxpsError && e.code + ' ' + e.exitCode);
+await oxps.close();
+console.log(JSON.stringify({ created: made.created, encrypted: published.encrypted, refused, missing }));
+`,
+    );
+    const result = await runNode([script], { env: { ...owner.env, PROFILE: owner.jid } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(json(result)).toEqual({
+      created: true,
+      encrypted: true,
+      refused: 'INPUT_INVALID 2',
+      missing: 'PROFILE_NOT_FOUND 3',
+    });
+    const read = json<{ items: Array<{ id: string; status: string; xml: string }> }>(
+      ok(await owner.run(['--json', 'fetch', '-n', 'urn:example:profile'])),
+    );
+    expect(read.items.map((i) => [i.id, i.status])).toEqual([['p1', 'decrypted']]);
+    expect(read.items[0]!.xml).toContain('from code');
+  });
+
   it('#15.1 the README example seeds a node from the packed tarball, installed without dev dependencies', async () => {
     const [seeder, reader] = await TestUser.createMany(['seeder', 'seedreader']);
     await reader!.addProfile();
@@ -117,6 +167,17 @@ console.log(JSON.stringify({ interrupted, resumed, items, secrets, key: key.star
       { cwd: project, timeout: 170_000 },
     );
     await copyFile(EXAMPLE, join(project, 'ci-seed.mjs'));
+    // the types of the package: a TypeScript consumer of the surface compiles (skipLibCheck, as tsc --init sets)
+    await writeFile(join(project, 'typed.ts'), TYPED_CONSUMER);
+    await exec(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/typescript/bin/tsc'),
+        ...['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2022'],
+        ...['--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types'), 'typed.ts'],
+      ],
+      { cwd: project },
+    );
     const seeded = await runNode([join(project, 'ci-seed.mjs')], {
       env: { ...serverEnv(seeder!), SEED_READER: reader!.jid },
     });
