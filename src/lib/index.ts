@@ -2,7 +2,7 @@
 // or reads encrypted nodes (CI fixtures, bots), through the same src/app functions the commands
 // call. Every failure is an OxpsError whose code is the one `--json` prints and whose exitCode
 // is the CLI's exit status.
-import { OxpsError } from '../errors.js';
+import { OxpsError, toOxpsError } from '../errors.js';
 import type { AppContext } from '../app/context.js';
 import type { ContextOptions } from '../app/context.js';
 import type { Attached, FetchedItem, FetchedItemJson, ItemBase, Payload } from '../app/fetch.js';
@@ -200,10 +200,14 @@ export interface SyncOptions {
  * `sync({ full: true })`, or use a profile (`oxps profile add`, then `openAccount('name')`),
  * which keeps key, secrets and state in its keystore and state file as the CLI does.
  */
-export async function openAccount(
+export function openAccount(
   account: string | AccountOptions | undefined,
   options: OpenOptions = {},
 ): Promise<Oxps> {
+  return open(account, options).catch((error: unknown) => Promise.reject(toOxpsError(error)));
+}
+
+async function open(account: string | AccountOptions | undefined, options: OpenOptions): Promise<Oxps> {
   const { logReporter, openMemoryContext, openProfileContext } = await import('../app/openContext.js');
   const reporter = logReporter(options.log);
   const contextOptions: ContextOptions = {
@@ -332,6 +336,8 @@ export class Oxps {
         maxItemBytes: options.maxItemBytes,
       };
       for await (const item of fetchItems(ctx, request)) yield withoutElement(item);
+    } catch (error) {
+      throw toOxpsError(error);
     } finally {
       await this.ctx.releaseState().catch(() => undefined);
       release();
@@ -396,7 +402,10 @@ export class Oxps {
     return this.run(async (ctx) => (await (await ctx.keyring()).ownKey()).armor(), { quickSync: false });
   }
 
-  /** Logs out and releases the profile. Without a profile, everything the object held is gone. */
+  /**
+   * Logs out and releases the profile, after the calls under way (end or break a fetch loop
+   * first). Without a profile, everything the object held is gone.
+   */
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
@@ -412,6 +421,8 @@ export class Oxps {
     const result = this.take(Promise.resolve()).then(async () => {
       try {
         return await work(await this.ready(quickSync));
+      } catch (error) {
+        throw toOxpsError(error);
       } finally {
         await this.ctx.releaseState();
       }
