@@ -23,6 +23,8 @@ const xmpp = {
 
 /** What each folder of src may not import. */
 const LAYERS = {
+  // the library: the use cases for code, beside the CLI (which it never imports)
+  'src/lib': [folders('cli', 'protocol', 'xmpp', 'crypto', 'ui'), openpgp, xmpp],
   'src/cli': [openpgp, xmpp],
   'src/app': [folders('cli'), openpgp, xmpp],
   'src/protocol': [folders('app', 'cli', 'store', 'ui'), openpgp],
@@ -39,7 +41,7 @@ export default defineConfig(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        projectService: { allowDefaultProject: ['eslint.config.js', 'examples/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -74,6 +76,12 @@ export default defineConfig(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // the README's examples: plain Node scripts that import the packed library
+    files: ['examples/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', AbortSignal: 'readonly' } },
+  },
   ...Object.entries(LAYERS).map(([folder, patterns]) => ({
     files: [`${folder}/**/*.ts`],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },

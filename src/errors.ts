@@ -78,3 +78,15 @@ export class OxpsError extends Error {
 export function isOxpsError(value: unknown, code?: ErrorCode): value is OxpsError {
   return value instanceof OxpsError && (code === undefined || value.code === code);
 }
+
+/** Any error as an OxpsError: an unexpected one becomes INTERNAL (exit 1), with it as the cause. */
+export function toOxpsError(error: unknown): OxpsError {
+  if (error instanceof OxpsError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new OxpsError(
+    'INTERNAL',
+    `unexpected error: ${message}`,
+    'run again with -v; if it persists, report it',
+    { cause: error },
+  );
+}

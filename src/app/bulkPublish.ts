@@ -1,11 +1,9 @@
 // `oxps publish --jsonl`: many items, pipelined (several publish IQs in flight), resumable
 // (journal, see store/journal.ts), reconnecting with backoff when the connection drops.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { OxpsError } from '../errors.js';
 import { xep82DateTime } from '../protocol/datetime.js';
-import { Journal } from '../store/journal.js';
-import { paths } from '../store/paths.js';
+import type { BatchJournal } from '../store/journal.js';
 import type { AppContext } from './context.js';
 import { ensureCapacity, heldItems } from './nodeCapacity.js';
 import { ENCRYPTED_NODE_CONFIG } from './pubsubNode.js';
@@ -26,6 +24,10 @@ export interface BulkOptions extends PublishOptions {
   retries: number;
   /** Publish even when the node keeps fewer items than it would hold (the oldest are dropped). */
   allowDrop?: boolean;
+  /** Stops the batch after the requests in flight: what was acknowledged stays in the journal. */
+  signal?: AbortSignal;
+  /** Told after each acknowledged item: items of the batch on the server, of `total`. */
+  onProgress?: (published: number, total: number) => void;
 }
 
 export interface BulkResult {
@@ -92,8 +94,7 @@ export async function bulkPublish(ctx: AppContext, options: BulkOptions): Promis
     .update(options.text)
     .digest('hex')
     .slice(0, 32);
-  const journalPath = join(paths.journalDir(ctx.account.profile), `${digest}.journal`);
-  const journal = await Journal.open(journalPath, () => ({
+  const journal = await ctx.storage.openJournal(digest, () => ({
     version: 1,
     service,
     node,
@@ -101,6 +102,7 @@ export async function bulkPublish(ctx: AppContext, options: BulkOptions): Promis
     ids: items.map((item) => item.id ?? randomItemId()),
     ...(options.sign ? { sign: true } : {}),
   }));
+  const journalPath = journal.path;
   // the same lines, resumed with or without --sign, would leave the batch half signed
   if (Boolean(journal.header.sign) !== Boolean(options.sign)) {
     await journal.close();
@@ -129,6 +131,10 @@ export async function bulkPublish(ctx: AppContext, options: BulkOptions): Promis
   if (alreadyDone > 0)
     ctx.reporter.notice(`resuming: ${alreadyDone} of ${items.length} items were published by an earlier run`);
   const progress = ctx.reporter.progress('publishing', todo.length);
+  const tick = () => {
+    progress.tick();
+    options.onProgress?.(journal.done.size, items.length);
+  };
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -138,7 +144,7 @@ export async function bulkPublish(ctx: AppContext, options: BulkOptions): Promis
           items,
           journal,
           todo.filter((index) => !journal.done.has(index)),
-          () => progress.tick(),
+          tick,
         );
         break;
       } catch (error) {
@@ -184,7 +190,7 @@ async function publishAll(
   ctx: AppContext,
   options: BulkOptions,
   items: ItemToPublish[],
-  journal: Journal,
+  journal: BatchJournal,
   todo: number[],
   tick: () => void,
 ): Promise<void> {
@@ -192,7 +198,7 @@ async function publishAll(
   let next = 0;
   let failure: unknown;
   const worker = async () => {
-    while (failure === undefined && next < todo.length) {
+    while (failure === undefined && !options.signal?.aborted && next < todo.length) {
       const index = todo[next++]!;
       try {
         await publisher.send(await publisher.build({ ...items[index]!, id: journal.header.ids[index] }));
@@ -206,4 +212,10 @@ async function publishAll(
   await Promise.all(Array.from({ length: Math.max(1, options.window) }, worker));
   await journal.flush();
   if (failure !== undefined) throw failure as Error;
+  if (options.signal?.aborted)
+    throw new OxpsError(
+      'INTERRUPTED',
+      `publishing to ${options.node} was aborted: ${journal.done.size} of ${items.length} items are published`,
+      'publish the same items again to resume (the journal knows which are done)',
+    );
 }

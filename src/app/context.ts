@@ -7,8 +7,9 @@ import { domainOf } from '../xmpp/jid.js';
 import type { Keystore } from '../store/keystore/keystore.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { TrustPolicy } from '../store/config.js';
-import { ProfileStateHandle } from './state.js';
+import type { ProfileStateHandle } from './state.js';
 import type { Keyring } from './ox/keyring.js';
+import { profileStorage, type ContextStorage } from './storage.js';
 
 export interface Account {
   profile: string;
@@ -38,6 +39,7 @@ export class AppContext {
     readonly keystore: Keystore,
     readonly reporter: Reporter,
     readonly options: ContextOptions,
+    readonly storage: ContextStorage = profileStorage(account.profile, keystore),
   ) {}
 
   get bareJid(): string {
@@ -46,11 +48,7 @@ export class AppContext {
 
   /** The profile state, locked for the rest of the run (concurrent runs wait, see --lock-wait). */
   async state(): Promise<ProfileStateHandle> {
-    this.stateHandle ??= await ProfileStateHandle.open(
-      this.account.profile,
-      this.keystore,
-      this.options.lockWaitMs,
-    );
+    this.stateHandle ??= await this.storage.openState(this.options.lockWaitMs);
     return this.stateHandle;
   }
 

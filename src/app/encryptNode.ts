@@ -14,6 +14,9 @@ import { noticeForeignSecret, settleBeforeEncrypting } from './nodeOrigin.js';
 import { ENCRYPTED_NODE_CONFIG, configureNode, createNode, nodeConfiguration } from './pubsubNode.js';
 import { raiseMaxItems } from './nodeCapacity.js';
 
+/** What EncryptNodeResult.secret is a part of (for the library's documentation). */
+export type { NodeSecret };
+
 export interface EncryptNodeRequest {
   service: string;
   node: string;

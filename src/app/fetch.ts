@@ -14,7 +14,6 @@ import { itemsIq, parseItemsResult, type PubsubItem } from '../protocol/pubsub/i
 import { nodeItemIdsIq, parseNodeItemIds } from '../protocol/pubsub/disco.js';
 import { parseXmlElement, type Element } from '../protocol/xml.js';
 import { ItemCache } from '../store/itemCache.js';
-import { paths } from '../store/paths.js';
 import { IqError } from '../xmpp/session.js';
 import { bareJid, isAccountService } from '../xmpp/jid.js';
 import type { AppContext } from './context.js';
@@ -52,20 +51,20 @@ export interface FetchRequest {
 /** An Atom entry is kilobytes: a megabyte leaves room for long posts, not for bombs. */
 export const DEFAULT_MAX_ITEM_BYTES = DEFAULT_MAX_PLAINTEXT_BYTES;
 
-interface ItemBase {
+export interface ItemBase {
   id: string;
   publisher?: string;
 }
 
 /** What the attachments say of a readable item (with verify or attachments). */
-interface Attached {
+export interface Attached {
   signature?: SignatureView;
   attachments?: AttachmentView[];
   attachmentProblems?: string[];
 }
 
 /** A payload as text, and as an element for whoever reads inside it (parsed at most once; not in JSON). */
-interface Payload {
+export interface Payload {
   xml: string;
   element(): Element;
 }
@@ -282,18 +281,9 @@ async function openCache(
   service: string,
   node: string,
   maxItemBytes: number,
-): Promise<ItemCache> {
-  const { profile } = ctx.account;
-  let key = await ctx.keystore.get(profile, 'cache-key');
-  if (!key) {
-    key = (await import('node:crypto')).randomBytes(32).toString('base64');
-    await ctx.keystore.set(profile, 'cache-key', key);
-  }
+): Promise<ItemCache | undefined> {
   const note = (message: string) => ctx.reporter.verbose(message);
-  return ItemCache.open(paths.profileCacheDir(profile), Buffer.from(key, 'base64'), service, node, {
-    maxEntryBytes: maxItemBytes,
-    note,
-  });
+  return ctx.storage.openItemCache(service, node, { maxEntryBytes: maxItemBytes, note });
 }
 
 async function* retrieveItems(

@@ -166,11 +166,22 @@ export async function peekProfileState(
   return document === undefined ? undefined : migrate(document, path);
 }
 
+/** Where a state handle keeps the document: the profile's sealed file, or nowhere (memory). */
+interface StateBacking {
+  save(document: ProfileState): Promise<void>;
+  release(): Promise<void>;
+}
+
 export class ProfileStateHandle {
   private constructor(
-    private readonly file: StateFile,
+    private readonly file: StateBacking,
     readonly data: ProfileState,
   ) {}
+
+  /** A handle on a state kept in memory only: saving and releasing do nothing, `data` lives on. */
+  static inMemory(data: ProfileState): ProfileStateHandle {
+    return new ProfileStateHandle({ save: () => Promise.resolve(), release: () => Promise.resolve() }, data);
+  }
 
   static async open(profile: string, keystore: Keystore, lockWaitMs: number): Promise<ProfileStateHandle> {
     const path = paths.stateFile(profile);

@@ -8,7 +8,7 @@ import { TerminalReporter } from '../ui/terminal.js';
 import { errorBody, renderError } from '../ui/errors.js';
 import { askConfirm, askNewSecret, askSecret, canPrompt } from '../ui/prompts.js';
 import type { Reporter } from '../ui/reporter.js';
-import type { Keystore, KeystoreChoice } from '../store/keystore/keystore.js';
+import type { DurableKeystore, KeystoreChoice } from '../store/keystore/keystore.js';
 import type { TrustPolicy } from '../store/config.js';
 import type { Account, AppContext } from '../app/context.js';
 import { passwordFromCommand, readSecretFile } from './secretInput.js';
@@ -30,7 +30,7 @@ export interface GlobalOptions {
 export class Runtime {
   readonly output: Output;
   readonly reporter: Reporter;
-  private keystorePromise: Promise<Keystore> | undefined;
+  private keystorePromise: Promise<DurableKeystore> | undefined;
   private contextPromise: Promise<AppContext> | undefined;
   /** Set by a command that stops gracefully on Ctrl-C (sync --watch) instead of exiting 130. */
   onInterrupt: (() => void) | undefined;
@@ -45,13 +45,13 @@ export class Runtime {
     return this.globals.keystore ?? keystoreFromEnv() ?? profileChoice ?? 'auto';
   }
 
-  keystore(profileChoice?: KeystoreChoice): Promise<Keystore> {
+  keystore(profileChoice?: KeystoreChoice): Promise<DurableKeystore> {
     this.keystorePromise ??= this.openKeystore(this.keystoreChoice(profileChoice));
     return this.keystorePromise;
   }
 
   /** A keystore of that choice, whatever the options say (profile set moves secrets between two). */
-  async openKeystore(choice: KeystoreChoice): Promise<Keystore> {
+  async openKeystore(choice: KeystoreChoice): Promise<DurableKeystore> {
     const { openKeystore } = await import('../store/keystore/open.js');
     return openKeystore({
       choice,
@@ -64,23 +64,20 @@ export class Runtime {
 
   /** The account of the selected profile (or of OXPS_JID), and its app context. */
   context(): Promise<AppContext> {
-    this.contextPromise ??= (async () => {
-      const { resolveAccount } = await import('./account.js');
-      const { account, keystoreChoice } = await resolveAccount(this.globals.profile);
-      const keystore = await this.keystore(keystoreChoice);
-      const { AppContext } = await import('../app/context.js');
-      return new AppContext(
-        { ...account, trust: this.globals.trust ?? account.trust ?? 'btbv' },
-        keystore,
-        this.reporter,
-        {
+    this.contextPromise ??= import('../app/openContext.js').then(({ openProfileContext }) =>
+      openProfileContext({
+        profile: this.globals.profile,
+        keystore: (profileChoice) => this.keystore(profileChoice),
+        trust: this.globals.trust,
+        reporter: this.reporter,
+        options: {
           timeoutSeconds: this.globals.timeout,
           lockWaitMs: this.globals.lockWait * 1000,
           passwordOverride: () => this.passwordOverride(),
           confirm: askConfirm,
         },
-      );
-    })();
+      }),
+    );
     return this.contextPromise;
   }
 

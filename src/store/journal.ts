@@ -16,7 +16,43 @@ export interface JournalHeader {
   sign?: boolean;
 }
 
-export class Journal {
+/** What a batch reads and records: the journal file, or its in-memory stand-in (MemoryJournal). */
+export interface BatchJournal {
+  /** Where it is kept, for messages and the batch's result. */
+  readonly path: string;
+  readonly header: JournalHeader;
+  readonly done: Set<number>;
+  markDone(index: number): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A journal that lives as long as its owner (a library account opened without a profile): a
+ * batch interrupted (AbortSignal, lost connection) resumes within the same process, not after it.
+ */
+export class MemoryJournal implements BatchJournal {
+  readonly done = new Set<number>();
+
+  constructor(
+    readonly path: string,
+    readonly header: JournalHeader,
+  ) {}
+
+  markDone(index: number): void {
+    this.done.add(index);
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export class Journal implements BatchJournal {
   private buffer: number[] = [];
   private flushing: Promise<void> = Promise.resolve();
 

@@ -1,18 +1,7 @@
 // The one place errors are rendered: one line on stderr (what, where, what to do), or one
 // JSON document with --json; the exit code comes from the error's code.
-import { EXIT, OxpsError, type ExitCode } from '../errors.js';
+import { EXIT, toOxpsError, type ExitCode } from '../errors.js';
 import { chalkFor } from './color.js';
-
-export function toOxpsError(error: unknown): OxpsError {
-  if (error instanceof OxpsError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new OxpsError(
-    'INTERNAL',
-    `unexpected error: ${message}`,
-    'run again with -v; if it persists, report it',
-    { cause: error },
-  );
-}
 
 /** An error as --json gives it: {code, message, hint?, exitCode}. */
 export function errorBody(error: unknown): {

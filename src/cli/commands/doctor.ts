@@ -17,7 +17,7 @@ export function registerDoctor(program: Command): void {
 
 async function run(rt: Runtime): Promise<void> {
   const { runDoctor } = await import('../../app/doctor.js');
-  const { resolveAccount } = await import('../account.js');
+  const { resolveAccount } = await import('../../app/account.js');
   const checks = await runDoctor({
     account: () => resolveAccount(rt.globals.profile),
     keystore: async (choice) => {

@@ -58,7 +58,7 @@ function splitAttached(word: string): [string, string | undefined] {
 
 /** The node names of the profile's state (those of `service` when one was typed), sorted. */
 async function knownNodes(typed: TypedOptions): Promise<string[]> {
-  const { resolveAccount } = await import('../account.js');
+  const { resolveAccount } = await import('../../app/account.js');
   const { account, keystoreChoice } = await resolveAccount(typed.profile);
   const choice = (typed.keystore ?? process.env.OXPS_KEYSTORE ?? keystoreChoice ?? 'auto') as KeystoreChoice;
   const passphrase = typed.passphraseFile

@@ -6,7 +6,7 @@ import { OxpsError } from '../../errors.js';
 import { paths } from '../paths.js';
 import { KeychainStore, probeKeychain } from './keychain.js';
 import { VaultStore, type PassphraseSource } from './vault.js';
-import type { Keystore, KeystoreChoice } from './keystore.js';
+import type { DurableKeystore, KeystoreChoice } from './keystore.js';
 import { noDbusSession } from './dbus.js';
 
 export interface OpenKeystoreOptions {
@@ -23,7 +23,7 @@ export async function openKeystore({
   notice,
   verbose,
   lockWaitMs,
-}: OpenKeystoreOptions): Promise<Keystore> {
+}: OpenKeystoreOptions): Promise<DurableKeystore> {
   const vault = () => new VaultStore(paths.vaultFile(), passphrase, lockWaitMs);
   if (choice === 'vault') return vault();
   const problem = noDbusSession() ? NO_DBUS : await probeKeychain();

@@ -55,7 +55,7 @@ async function run(rt: Runtime, jid: string, opts: AddOptions): Promise<void> {
   if (given === undefined && !canPrompt())
     throw new OxpsError('NEEDS_TTY', `Password of ${bare}: no terminal to ask on`, instead);
   const { addProfile } = await import('../../../app/profiles.js');
-  const { serverFromEnv } = await import('../../account.js');
+  const { serverFromEnv } = await import('../../../app/account.js');
   const fromEnv = serverFromEnv();
   const server = {
     host: opts.host ?? fromEnv.host,

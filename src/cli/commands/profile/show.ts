@@ -16,7 +16,7 @@ async function run(rt: Runtime, name: string | undefined): Promise<void> {
   const { showProfile } = await import('../../../app/profiles.js');
   if (name !== undefined)
     return rt.output.result(await showProfile(await profileArgument(name)), renderProfile);
-  const { resolveAccount } = await import('../../account.js');
+  const { resolveAccount } = await import('../../../app/account.js');
   const { account, source } = await resolveAccount(rt.globals.profile);
   if (source === 'profile') return rt.output.result(await showProfile(account.profile), renderProfile);
   const { profile, jid, host, port, tlsCa, trust } = account;

@@ -5,7 +5,7 @@ import { OxpsError } from '../errors.js';
 import { loadConfig } from '../store/config.js';
 import { checkProfileName } from '../store/paths.js';
 import type { KeystoreChoice } from '../store/keystore/keystore.js';
-import type { Account } from '../app/context.js';
+import type { Account } from './context.js';
 import { checkBareJid } from '../xmpp/jid.js';
 
 export interface ResolvedAccount {
@@ -26,10 +26,7 @@ export async function resolveAccount(requested: string | undefined): Promise<Res
   const profile = chosen ? config.profiles[chosen] : undefined;
   // loaded only here and below: shell completion resolves the account at every Tab, and these bring in the XMPP stack
   if (!chosen || !profile)
-    throw (await import('../app/profiles.js')).profileNotFound(
-      chosen ?? 'default',
-      Object.keys(config.profiles),
-    );
+    throw (await import('./profiles.js')).profileNotFound(chosen ?? 'default', Object.keys(config.profiles));
   return {
     account: {
       profile: chosen,
