@@ -146,7 +146,7 @@ export interface FetchOptions extends NodeAddress {
   all?: boolean;
   /** These items only. */
   ids?: string[];
-  /** Check each item's signature (XEP-0475). Default false. */
+  /** Check each item's signature (XEP-0475), as `oxps fetch` does. Default true. */
   verify?: boolean;
   /** Give each item's attachments (XEP-0470), decrypted. */
   attachments?: boolean;
@@ -331,7 +331,7 @@ export class Oxps {
         max: options.max,
         all: options.all,
         ids: options.ids,
-        verify: options.verify,
+        verify: options.verify ?? true,
         attachments: options.attachments,
         maxItemBytes: options.maxItemBytes,
       };

@@ -3,7 +3,7 @@
 // tarball, installed without dev dependencies, against the test Prosody.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -151,6 +151,8 @@ console.log(JSON.stringify({ created: made.created, encrypted: published.encrypt
   });
 
   it('#15.1 the README example seeds a node from the packed tarball, installed without dev dependencies', async () => {
+    // the README shows this very file
+    expect(await readFile(join(ROOT, 'README.md'), 'utf8')).toContain(await readFile(EXAMPLE, 'utf8'));
     const [seeder, reader] = await TestUser.createMany(['seeder', 'seedreader']);
     await reader!.addProfile();
     ok(await reader!.run(['key', 'generate']));
