@@ -68,6 +68,34 @@ export class LiberviaPeer {
     );
   }
 
+  /**
+   * Makes a node alice's Libervia created (with the service's defaults: open, few items) what
+   * XEP-0473 asks: a whitelist node keeping `maxItems`, readable by `members`.
+   */
+  async whitelistNode(service: string, node: string, members: string[], maxItems: number): Promise<void> {
+    const target = ['-p', 'alice', '-s', service, '-n', node];
+    await this.li([
+      'pubsub',
+      'node',
+      'set',
+      ...target,
+      '-f',
+      'access_model',
+      'whitelist',
+      '-f',
+      'max_items',
+      String(maxItems),
+    ]);
+    await this.li([
+      'pubsub',
+      'node',
+      'affiliations',
+      'set',
+      ...target,
+      ...members.flatMap((jid) => ['-a', jid, 'member']),
+    ]);
+  }
+
   /** `source env.sh; li ARGS…` (libervia-cli against this backend); throws unless it exits 0. */
   async li(args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<ProcessResult> {
     const result = await this.liRaw(args, options);

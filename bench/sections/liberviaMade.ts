@@ -52,41 +52,7 @@ export async function benchLiberviaMade(
   const blogSetMs: number[] = [(await post(0)).ms];
   // Libervia creates the node with Prosody's defaults (open, few items): as XEP-0473 asks, a
   // whitelist node, readable by the two readers, keeping every item
-  await libervia.li([
-    'pubsub',
-    'node',
-    'set',
-    '-p',
-    'alice',
-    '-s',
-    PUBSUB,
-    '-n',
-    node,
-    '-f',
-    'access_model',
-    'whitelist',
-    '-f',
-    'max_items',
-    String(Math.max(1000, count)),
-  ]);
-  await libervia.li([
-    'pubsub',
-    'node',
-    'affiliations',
-    'set',
-    '-p',
-    'alice',
-    '-s',
-    PUBSUB,
-    '-n',
-    node,
-    '-a',
-    `dave@${domain}`,
-    'member',
-    '-a',
-    `bob@${domain}`,
-    'member',
-  ]);
+  await libervia.whitelistNode(PUBSUB, node, [`dave@${domain}`, `bob@${domain}`], Math.max(1000, count));
   for (let i = 1; i < count; i++) {
     blogSetMs.push((await post(i)).ms);
     if (i % 50 === 0)

@@ -313,41 +313,7 @@ async function liberviaMade(
       input: blogBody(i),
     });
   await post(0);
-  await li.li([
-    'pubsub',
-    'node',
-    'set',
-    '-p',
-    'alice',
-    '-s',
-    PUBSUB,
-    '-n',
-    node,
-    '-f',
-    'access_model',
-    'whitelist',
-    '-f',
-    'max_items',
-    '1000',
-  ]);
-  await li.li([
-    'pubsub',
-    'node',
-    'affiliations',
-    'set',
-    '-p',
-    'alice',
-    '-s',
-    PUBSUB,
-    '-n',
-    node,
-    '-a',
-    `dave@${domain}`,
-    'member',
-    '-a',
-    `bob@${domain}`,
-    'member',
-  ]);
+  await li.whitelistNode(PUBSUB, node, [`dave@${domain}`, `bob@${domain}`], 1000);
   await li.li(['pubsub', 'secret', 'share', '-p', 'alice', '-s', PUBSUB, '-n', node, `dave@${domain}`]);
   await li.li(['pubsub', 'secret', 'share', '-p', 'alice', '-s', PUBSUB, '-n', node, `bob@${domain}`]);
   const [secretId] = await li.secretIds('alice', PUBSUB, node);
