@@ -5,7 +5,7 @@
 // whitelisted reader included), and list a component's nodes to anyone.
 import { isOxpsError } from '../errors.js';
 import { parseAttachmentsListing } from '../protocol/attachments/listing.js';
-import { serviceNodesIq } from '../protocol/pubsub/disco.js';
+import { serviceNodesIq } from '../protocol/pubsub/nodeList.js';
 import { IqError } from '../xmpp/session.js';
 import type { AppContext } from './context.js';
 

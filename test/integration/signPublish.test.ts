@@ -12,7 +12,7 @@ import { rawSession, withUser } from '../helpers/inProcess.js';
 import { cleanEnv } from '../harness/process.js';
 import { startProsody, removeServerDir } from '../harness/prosody.js';
 import { nodeAffiliations, nodeConfiguration, setNodeAffiliations } from '../../src/app/pubsubNode.js';
-import { parseServiceNodes, serviceNodesIq } from '../../src/protocol/pubsub/disco.js';
+import { parseServiceNodes, serviceNodesIq } from '../../src/protocol/pubsub/nodeList.js';
 import { nodeRecord } from '../../src/app/state.js';
 import { itemsIq, parseItemsResult } from '../../src/protocol/pubsub/items.js';
 import { parseEncrypted } from '../../src/protocol/oxps/encrypted.js';

@@ -12,12 +12,8 @@ import {
   setAffiliationsIq,
   type Affiliation,
 } from '../../protocol/pubsub/node.js';
-import {
-  discoInfoIq,
-  parseDiscoFeatures,
-  parseServiceNodes,
-  serviceNodesIq,
-} from '../../protocol/pubsub/disco.js';
+import { discoInfoIq, parseDiscoFeatures } from '../../protocol/pubsub/disco.js';
+import { parseServiceNodes, serviceNodesIq } from '../../protocol/pubsub/nodeList.js';
 import type { FormValues } from '../../protocol/dataForm.js';
 import { NS } from '../../protocol/namespaces.js';
 import type { Element } from '@xmpp/xml';

@@ -50,15 +50,3 @@ export function parseNodeOwners(result: Element): string[] {
     .filter((jid) => jid.length > 0);
   return owners.length > MAX_OWNERS ? [] : [...new Set(owners)];
 }
-
-/** XEP-0060 §5.2: the nodes of a service (disco#items without a node). */
-export function serviceNodesIq(service: string): Element {
-  return xml('iq', { type: 'get', to: service }, xml('query', { xmlns: NS.discoItems }));
-}
-
-export function parseServiceNodes(result: Element): string[] {
-  const query = result.getChild('query', NS.discoItems);
-  return (query?.getChildren('item') ?? [])
-    .map((item) => item.attrs.node ?? '')
-    .filter((node) => node.length > 0);
-}

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import xml from '@xmpp/xml';
 import { parseJsonl } from '../../../src/app/bulkPublish.js';
-import { parseServiceNodes } from '../../../src/protocol/pubsub/disco.js';
+import { parseServiceNodes } from '../../../src/protocol/pubsub/nodeList.js';
 import { pipelined } from '../../../src/app/pipelined.js';
 import { OxpsError } from '../../../src/errors.js';
 
