@@ -1,24 +1,27 @@
 // Decrypts costly items on every core: GnuPG-made items (Libervia's) and sqop's hash 65 MB of
-// S2K input each (~70 ms). From the first such item, worker threads start and the main thread
-// decrypts beside them: it takes the queued items while the workers load openpgp.js (~100 ms),
-// then whatever is left when it is free, so a node of 20 such items already uses every core.
-// Items with a cheap S2K (oxps-made ones: 1,024 octets) decrypt inline: openpgp.js takes ~0.2 ms
-// for one, about what handing it to a worker and back costs, and each worker would first load
-// openpgp.js and warm up its JIT (measured on 10,000 oxps-made items: inline 0.2 ms of CPU per
-// item, two workers 0.4 ms).
+// S2K input each (~70 ms), and that S2K is all their cost: openpgp.js then takes ~0.2 ms. From
+// the first such item, worker threads start that derive S2K keys only (s2kWorker.ts: ready in a
+// few tens of milliseconds, no openpgp.js), and the main thread derives beside them in slices,
+// giving the event loop a turn between slices so that a worker which finishes gets its next item
+// at once. Everything else (parsing, the session key, the data) stays on the main thread.
+// Items with a cheap S2K (oxps-made ones: 1,024 octets) derive inline: handing one to a worker and
+// back would cost more than the derivation.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { decryptItem, ItemDecryptError, type DecryptOptions } from './itemCipher.js';
-import { skeskS2KOctets } from './sessionKeyPacket.js';
+import { decryptItem, type DecryptOptions } from './itemCipher.js';
+import {
+  decodeS2KCount,
+  deriveIteratedS2K,
+  deriveIteratedS2KInSlices,
+  type IteratedS2KRequest,
+} from './s2k.js';
 
 /** S2K input (octets hashed) from which an item is worth a worker: about a millisecond of SHA. */
 const COSTLY_S2K_OCTETS = 1 << 20;
 
 interface Job {
-  id: number;
-  ciphertext: Uint8Array;
-  secret: string;
-  resolve: (plaintext: Uint8Array) => void;
+  request: IteratedS2KRequest;
+  resolve: (key: Buffer) => void;
   reject: (error: Error) => void;
 }
 
@@ -35,12 +38,11 @@ export interface DecryptorOptions extends DecryptOptions {
 }
 
 export class Decryptor {
-  /** Costly items decrypted on the main thread and on workers (for -v and tests). */
+  /** Costly items whose key was derived on the main thread and on workers (for -v and tests). */
   readonly costly = { main: 0, workers: 0 };
   private workers: PoolWorker[] = [];
   private readonly queue: Job[] = [];
-  private nextJob = 0;
-  private mainScheduled = false;
+  private mainBusy = false;
 
   private readonly maxWorkers: number;
   private readonly options: DecryptOptions;
@@ -56,14 +58,7 @@ export class Decryptor {
   }
 
   async decrypt(ciphertext: Uint8Array, secret: string): Promise<Uint8Array> {
-    // items refused before any derivation (see sessionKeyPacket.ts) count as cheap: never worth a worker
-    if (this.maxWorkers < 1 || (skeskS2KOctets(ciphertext) ?? 0) < COSTLY_S2K_OCTETS)
-      return decryptItem(ciphertext, secret, this.options);
-    if (this.workers.length === 0) this.start();
-    return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextJob++, ciphertext, secret, resolve, reject });
-      this.dispatch();
-    });
+    return decryptItem(ciphertext, secret, this.options, (request) => this.deriveKey(request));
   }
 
   async close(): Promise<void> {
@@ -71,7 +66,17 @@ export class Decryptor {
     this.workers = [];
   }
 
-  /** Idle workers take the next jobs; the main thread takes one when the event loop is free. */
+  private deriveKey(request: IteratedS2KRequest): Buffer | Promise<Buffer> {
+    if (this.maxWorkers < 1 || decodeS2KCount(request.codedCount) < COSTLY_S2K_OCTETS)
+      return deriveIteratedS2K(request);
+    if (this.workers.length === 0) this.start();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Idle workers take the next jobs; the main thread takes one when it has none. */
   private dispatch(): void {
     for (const slot of this.workers) {
       if (!slot.idle || this.queue.length === 0) continue;
@@ -80,15 +85,10 @@ export class Decryptor {
       slot.job = job;
       // a worker holds the process open only while it has a job
       slot.worker.ref();
-      slot.worker.postMessage({
-        id: job.id,
-        ciphertext: job.ciphertext,
-        secret: job.secret,
-        options: this.options,
-      });
+      slot.worker.postMessage(job.request);
     }
-    if (this.queue.length > 0 && !this.mainScheduled) {
-      this.mainScheduled = true;
+    if (this.queue.length > 0 && !this.mainBusy) {
+      this.mainBusy = true;
       // after the I/O and worker messages already waiting, so that idle workers are served first
       setImmediate(() => void this.runOnMain());
     }
@@ -99,12 +99,12 @@ export class Decryptor {
     try {
       if (job) {
         this.costly.main++;
-        job.resolve(await decryptItem(job.ciphertext, job.secret, this.options));
+        job.resolve(await deriveIteratedS2KInSlices(job.request));
       }
     } catch (error) {
       job!.reject(error as Error);
     } finally {
-      this.mainScheduled = false;
+      this.mainBusy = false;
       this.dispatch();
     }
   }
@@ -112,24 +112,21 @@ export class Decryptor {
   private start(): void {
     for (let i = 0; i < this.maxWorkers; i++) {
       const slot: PoolWorker = {
-        worker: new Worker(new URL('./decryptWorker.js', import.meta.url)),
+        worker: new Worker(new URL('./s2kWorker.js', import.meta.url)),
         idle: false,
       };
-      slot.worker.on(
-        'message',
-        (message: { ready?: true; id?: number; plaintext?: Uint8Array; error?: string }) => {
-          const job = slot.job;
-          slot.job = undefined;
-          slot.idle = true;
-          slot.worker.unref();
-          if (!message.ready && job) {
-            this.costly.workers++;
-            if (message.error !== undefined) job.reject(new ItemDecryptError(message.error));
-            else job.resolve(message.plaintext!);
-          }
-          this.dispatch();
-        },
-      );
+      slot.worker.on('message', (message: { ready?: true; key?: Uint8Array; error?: string }) => {
+        const job = slot.job;
+        slot.job = undefined;
+        slot.idle = true;
+        slot.worker.unref();
+        if (!message.ready && job) {
+          this.costly.workers++;
+          if (message.error !== undefined) job.reject(new Error(message.error));
+          else job.resolve(Buffer.from(message.key!));
+        }
+        this.dispatch();
+      });
       slot.worker.on('error', (error) => {
         // a dead worker takes no more jobs: the others and the main thread carry on
         slot.idle = false;

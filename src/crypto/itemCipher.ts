@@ -3,7 +3,7 @@
 // GnuPG 2.2, and therefore Libervia, reads it. Never AEAD/SEIPDv2/v6 packets.
 import { createDecipheriv } from 'node:crypto';
 import * as openpgp from 'openpgp';
-import { deriveIteratedS2K, isSupportedS2KHash } from './s2k.js';
+import { deriveIteratedS2K, isSupportedS2KHash, type IteratedS2KRequest } from './s2k.js';
 import { passwordSessionKey, SessionKeyRefused, type PasswordSessionKey } from './sessionKeyPacket.js';
 
 // Node secrets are 86-character random passphrases (512 bits): S2K stretching buys nothing
@@ -63,6 +63,9 @@ const SESSION_KEY_ALGORITHMS: Record<number, { name: 'aes128' | 'aes192' | 'aes2
 
 export class ItemDecryptError extends Error {}
 
+/** Derives an item's iterated S2K key: inline by default; decryptPool.ts hands costly ones to workers. */
+export type IteratedS2KDeriver = (request: IteratedS2KRequest) => Buffer | Promise<Buffer>;
+
 export async function encryptItem(plaintext: Uint8Array, secret: string): Promise<Uint8Array> {
   const message = await openpgp.createMessage({ binary: plaintext, format: 'binary' });
   return openpgp.encrypt({ message, passwords: [secret], format: 'binary', config: ITEM_CONFIG });
@@ -78,6 +81,7 @@ export async function decryptItem(
   ciphertext: Uint8Array,
   secret: string,
   { maxPlaintextBytes = DEFAULT_MAX_PLAINTEXT_BYTES }: DecryptOptions = {},
+  deriveKey: IteratedS2KDeriver = deriveIteratedS2K,
 ): Promise<Uint8Array> {
   checkItemCost(ciphertext);
   // decompression stops as soon as it passes the limit, instead of holding the whole bomb
@@ -91,7 +95,7 @@ export async function decryptItem(
   } catch (error) {
     throw new ItemDecryptError(`not an OpenPGP message (${(error as Error).message})`);
   }
-  const sessionKey = nativeSessionKey(message, secret);
+  const sessionKey = await nativeSessionKey(message, secret, deriveKey);
   let data: Uint8Array;
   try {
     ({ data } = await openpgp.decrypt({
@@ -160,10 +164,11 @@ interface SkeskFields {
  * session key (what gpg makes) the S2K output is the session key; with one (openpgp.js, sqop, oxps)
  * it decrypts that key.
  */
-function nativeSessionKey(
+async function nativeSessionKey(
   message: openpgp.Message<Uint8Array>,
   secret: string,
-): openpgp.SessionKey | undefined {
+  deriveKey: IteratedS2KDeriver,
+): Promise<openpgp.SessionKey | undefined> {
   const skesk = message.packets.findPacket(openpgp.enums.packet.symEncryptedSessionKey) as unknown as
     SkeskFields | undefined;
   if (!skesk || skesk.version !== 4 || !skesk.s2k) return undefined;
@@ -173,7 +178,13 @@ function nativeSessionKey(
     ];
   const { type, algorithm: hash, salt, c } = skesk.s2k;
   if (!cipher || type !== 'iterated' || !salt || !isSupportedS2KHash(hash)) return undefined;
-  const key = deriveIteratedS2K(hash, salt, secret, c, cipher.length);
+  const key = await deriveKey({
+    hashAlgorithm: hash,
+    salt,
+    passphrase: secret,
+    codedCount: c,
+    keyLength: cipher.length,
+  });
   if (!skesk.encrypted) return { data: key, algorithm: cipher.name };
   return decryptSessionKey(skesk.encrypted, key, cipher.name);
 }

@@ -25,13 +25,47 @@ export function isSupportedS2KHash(algorithm: number): boolean {
   return algorithm in HASH_NAMES;
 }
 
-export function deriveIteratedS2K(
-  hashAlgorithm: number,
-  salt: Uint8Array,
-  passphrase: string,
-  codedCount: number,
-  keyLength: number,
-): Buffer {
+/** What an iterated+salted S2K derives a key from: all a worker thread needs (see decryptPool.ts). */
+export interface IteratedS2KRequest {
+  hashAlgorithm: number;
+  salt: Uint8Array;
+  passphrase: string;
+  codedCount: number;
+  keyLength: number;
+}
+
+/** Octets hashed per slice of the sliced derivation: a few milliseconds of SHA. */
+const SLICE_OCTETS = 4 << 20;
+
+export function deriveIteratedS2K(request: IteratedS2KRequest): Buffer {
+  const steps = iteratedS2KSlices(request);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same, giving the event loop a turn between slices: the main thread can then hand the next
+ * items to workers that finish while it derives (else they wait ~70 ms for it, idle).
+ */
+export async function deriveIteratedS2KInSlices(request: IteratedS2KRequest): Promise<Buffer> {
+  const steps = iteratedS2KSlices(request);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Hashes SLICE_OCTETS at a time, yielding between slices; returns the key. */
+function* iteratedS2KSlices({
+  hashAlgorithm,
+  salt,
+  passphrase,
+  codedCount,
+  keyLength,
+}: IteratedS2KRequest): Generator<void, Buffer> {
   const hash = HASH_NAMES[hashAlgorithm];
   if (!hash) throw new Error(`unsupported S2K hash algorithm ${hashAlgorithm}`);
   const unit = Buffer.concat([salt, Buffer.from(passphrase, 'utf8')]);
@@ -46,8 +80,14 @@ export function deriveIteratedS2K(
   for (let i = 0; i * hash.size < keyLength; i++)
     contexts.push(createHash(hash.name).update(Buffer.alloc(i)));
   let remaining = total;
+  let sliceLeft = SLICE_OCTETS;
   for (; remaining >= chunk.length; remaining -= chunk.length) {
     for (const context of contexts) context.update(chunk);
+    sliceLeft -= chunk.length * contexts.length;
+    if (sliceLeft <= 0) {
+      yield;
+      sliceLeft = SLICE_OCTETS;
+    }
   }
   if (remaining > 0) {
     const tail = chunk.subarray(0, remaining);

@@ -64,16 +64,6 @@ export function passwordSessionKey(message: Uint8Array): PasswordSessionKey {
   return readSkesk(skesks[0]!);
 }
 
-/** How many octets the S2K of the item's SKESK hashes, when it is iterated+salted; for scheduling only. */
-export function skeskS2KOctets(message: Uint8Array): number | undefined {
-  try {
-    const { s2k } = passwordSessionKey(message);
-    return s2k.type === 'iterated' ? s2k.octets : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export interface Packet {
   tag: number;
   /** Undefined for a packet of partial or indeterminate length (the last one read). */
