@@ -65,8 +65,21 @@ export class AppContext {
   }
 
   session(): Promise<Session> {
-    this.sessionPromise ??= this.connect();
+    this.sessionPromise ??= this.connect(false);
     return this.sessionPromise;
+  }
+
+  /**
+   * Starts connecting now, TCP and TLS beside the keystore's unlocking, the login waiting for the
+   * password; the session is handed out once `handOutAfter` settles too (what the first requests
+   * need locally, so that they leave together). Only where the secrets come without a prompt:
+   * the login timeout would run while somebody types.
+   */
+  startSession(handOutAfter: Promise<unknown>): void {
+    this.sessionPromise ??= Promise.all([this.connect(true), handOutAfter.catch(() => undefined)]).then(
+      ([session]) => session,
+    );
+    this.sessionPromise.catch(() => undefined);
   }
 
   /** Drops the current connection; the next session() call logs in again. */
@@ -92,17 +105,11 @@ export class AppContext {
     this.stateHandle = undefined;
   }
 
-  private async connect(): Promise<Session> {
-    const { jid, host, port, tlsCa, profile } = this.account;
-    const password =
-      (await this.options.passwordOverride?.()) ?? (await this.keystore.get(profile, 'password'));
-    if (!password) {
-      throw new OxpsError(
-        'PROFILE_NOT_FOUND',
-        `no password stored for profile "${profile}" in ${this.keystore.description}`,
-        `store one: oxps -p ${profile} profile add ${jid} --force (prompt, --password-file or OXPS_PASSWORD)`,
-      );
-    }
+  private async connect(early: boolean): Promise<Session> {
+    const { jid, host, port, tlsCa } = this.account;
+    const password = this.password();
+    password.catch(() => undefined);
+    if (!early) await password;
     this.reporter.verbose(`connecting to ${host ?? domainOf(jid)} as ${jid}`);
     const session = await Session.open({
       jid,
@@ -114,6 +121,20 @@ export class AppContext {
     });
     this.reporter.verbose(`online as ${session.fullJid}`);
     return session;
+  }
+
+  private async password(): Promise<string> {
+    const { jid, profile } = this.account;
+    const password =
+      (await this.options.passwordOverride?.()) ?? (await this.keystore.get(profile, 'password'));
+    if (!password) {
+      throw new OxpsError(
+        'PROFILE_NOT_FOUND',
+        `no password stored for profile "${profile}" in ${this.keystore.description}`,
+        `store one: oxps -p ${profile} profile add ${jid} --force (prompt, --password-file or OXPS_PASSWORD)`,
+      );
+    }
+    return password;
   }
 }
 

@@ -55,7 +55,11 @@ export class Runtime {
     const { openKeystore } = await import('../store/keystore/open.js');
     return openKeystore({
       choice,
-      passphrase: ({ creating, path, attempt }) => this.vaultPassphrase(creating, path, attempt),
+      passphrase: async ({ creating, path, attempt }) => {
+        const passphrase = await this.vaultPassphrase(creating, path, attempt);
+        if (passphrase) loadOpenpgpDuringScrypt();
+        return passphrase;
+      },
       notice: (message) => this.reporter.notice(message),
       verbose: (message) => this.reporter.verbose(message),
       lockWaitMs: this.globals.lockWait * 1000,
@@ -96,10 +100,17 @@ export class Runtime {
   async syncingContext(): Promise<{ ctx: AppContext; synced: Promise<void> }> {
     const ctx = await this.context();
     if (!this.globals.sync) return { ctx, synced: Promise.resolve() };
+    const syncModule = import('../app/sync.js');
+    if (this.secretsComeWithoutPrompt(ctx)) {
+      // handed out once the quick sync has what it needs before its first requests (its code,
+      // openpgp.js, whether we have a key): they and the command's then leave together
+      const syncReady = Promise.all([syncModule, ctx.keyring().then((keyring) => keyring.hasOwnKey())]);
+      ctx.startSession(syncReady);
+    }
     // opened here, once, for the sync and the command to share
     await ctx.state();
     const synced = (async () => {
-      const { quickSync } = await import('../app/sync.js');
+      const { quickSync } = await syncModule;
       const report = await quickSync(ctx);
       if (report) (await import('./syncSummary.js')).noticeSync(this.reporter, report);
     })();
@@ -120,6 +131,16 @@ export class Runtime {
     const context = await this.contextPromise?.catch(() => undefined);
     this.reporter.verbose(context ? await context.networkSummary() : 'network: none');
     await context?.close();
+  }
+
+  /** No prompt can come while opening the keystore or reading the password (cron, CI, a keychain). */
+  private secretsComeWithoutPrompt(ctx: AppContext): boolean {
+    if (this.globals.passwordCommand) return false;
+    return (
+      ctx.keystore.kind !== 'vault' ||
+      !canPrompt() ||
+      Boolean(this.globals.passphraseFile || process.env.OXPS_PASSPHRASE)
+    );
   }
 
   /** The account password from OXPS_PASSWORD or --password-command, when either is given. */
@@ -154,6 +175,15 @@ export class Runtime {
       instead,
     );
   }
+}
+
+/**
+ * Every command that opens the vault goes on to load openpgp.js (~100 ms of the main thread),
+ * and the vault's scrypt (~100 ms) runs off it, the main thread idle: one during the other.
+ * setImmediate: the scrypt is handed to the thread pool first.
+ */
+function loadOpenpgpDuringScrypt(): void {
+  setImmediate(() => void import('../app/ox/keyring.js').catch(() => undefined));
 }
 
 function keystoreFromEnv(): KeystoreChoice | undefined {

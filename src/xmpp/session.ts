@@ -22,7 +22,8 @@ import { domainOf, parseBareJid } from './jid.js';
 
 export interface SessionOptions extends TlsTrust {
   jid: string;
-  password: string;
+  /** A promise: the connection and TLS start at once, the login waits for it. */
+  password: string | Promise<string>;
   host?: string;
   port?: number;
   /** Seconds to wait for the connection and for each answer. */
@@ -96,8 +97,8 @@ export class Session {
     const iqCaller = new IqCaller(client, () => ({ bareJid, fullJid: client.jid?.toString() }));
     negotiateInOrder(middleware, {
       startTls: (entity) => startTls(entity, options),
-      authenticate: (entity, mechanisms) =>
-        authenticate(entity, mechanisms, { username: local, password: options.password, bareJid }),
+      authenticate: async (entity, mechanisms) =>
+        authenticate(entity, mechanisms, { username: local, password: await options.password, bareJid }),
       bind: (entity) =>
         bindResource(entity, iqCaller, bareJid, `oxps-${randomBytes(4).toString('hex')}`, timeoutMs),
     });

@@ -1,8 +1,9 @@
 // A command pays only for the round trips it needs (#14.3): `-v` ends every command with one line
 // saying what it asked of the server. The counts are deterministic (the times are not): they pin
 // down what each command costs, so that an extra request shows up here.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TestUser, ok } from '../helpers/cli.js';
+import { startLatencyProxy, type LatencyProxy } from '../helpers/latencyProxy.js';
 
 const NODE = 'urn:example:round-trips';
 
@@ -15,13 +16,32 @@ function networkLine(stderr: string): string {
 describe('round trips of one-shot commands (#14.3)', () => {
   let alice: TestUser;
   let bob: TestUser;
+  let proxy: LatencyProxy;
 
   beforeAll(async () => {
     const users = await TestUser.createMany(['alice', 'bob']);
     alice = users[0]!;
     bob = users[1]!;
-    await alice.addProfile();
-    await bob.addProfile();
+    // a distant server's round trip: requests share one only when sent before the first answer
+    proxy = await startLatencyProxy(inject('prosody').port, 150);
+    for (const user of users) {
+      ok(
+        await user.run(
+          [
+            'profile',
+            'add',
+            user.jid,
+            '--host',
+            '127.0.0.1',
+            '--port',
+            String(proxy.port),
+            '--tls-ca',
+            inject('prosody').certFile,
+          ],
+          { env: { OXPS_PASSWORD: `${user.name}pass` } },
+        ),
+      );
+    }
     ok(await alice.run(['key', 'generate']));
     ok(await bob.run(['key', 'generate']));
     ok(await alice.run(['encrypt-node', '-n', NODE]));
@@ -36,6 +56,10 @@ describe('round trips of one-shot commands (#14.3)', () => {
       }),
     );
   }, 300_000);
+
+  afterAll(async () => {
+    await proxy?.close();
+  });
 
   const line = async (user: TestUser, args: string[]) =>
     networkLine(ok(await user.run(['-v', ...args])).stderr);
@@ -73,11 +97,19 @@ describe('round trips of one-shot commands (#14.3)', () => {
     expect(
       Object.fromEntries(Object.entries(parsed).map(([command, { requests }]) => [command, requests])),
     ).toEqual({ fetch: 4, secretList: 3, publish: 4, share: 11 });
-    // a request sent after an answer it did not need counts as a round trip of its own: which
-    // one came first depends on timing, so these are bounds (sequentially: 4, 3, 4, 11)
+    // sequentially they would take 4, 3, 4 and 11 round trips
     expect(parsed.fetch!.roundTrips).toBeLessThanOrEqual(2);
     expect(parsed.secretList!.roundTrips).toBeLessThanOrEqual(2);
     expect(parsed.publish!.roundTrips).toBeLessThanOrEqual(3);
     expect(parsed.share!.roundTrips).toBeLessThanOrEqual(10);
+  });
+
+  it("#14.3 the connection starts beside the vault's unlocking; a wrong passphrase is still said as such", async () => {
+    const { code, stderr } = await alice.run(['-v', 'secret', 'list', '-n', NODE], {
+      env: { OXPS_PASSPHRASE: 'not the passphrase' },
+    });
+    expect(code, stderr).toBe(10);
+    expect(stderr).toMatch(/cannot open the vault .*: wrong passphrase/);
+    expect(stderr).not.toMatch(/connection|cannot reach|online as/);
   });
 });

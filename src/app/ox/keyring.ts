@@ -62,6 +62,7 @@ export class ContactKeyNotFound extends OxpsError {
 
 export class Keyring {
   private own: openpgp.PrivateKey | undefined;
+  private ownKeyStored: Promise<boolean> | undefined;
   private readonly parsed = new Map<string, openpgp.PublicKey>();
   /** Contacts whose keys were fetched from PEP during this run. */
   private readonly fresh = new Set<string>();
@@ -70,8 +71,12 @@ export class Keyring {
 
   constructor(private readonly ctx: AppContext) {}
 
-  async hasOwnKey(): Promise<boolean> {
-    return Boolean(this.own ?? (await this.ctx.keystore.get(this.ctx.account.profile, 'openpgp-key')));
+  /** Read once per run: the quick sync asks, and the session waits for its answer (see startSession). */
+  hasOwnKey(): Promise<boolean> {
+    this.ownKeyStored ??= this.own
+      ? Promise.resolve(true)
+      : this.ctx.keystore.get(this.ctx.account.profile, 'openpgp-key').then(Boolean);
+    return this.ownKeyStored;
   }
 
   async ownKey(): Promise<openpgp.PrivateKey> {
@@ -91,6 +96,7 @@ export class Keyring {
   async setOwnKey(key: openpgp.PrivateKey): Promise<void> {
     await this.ctx.keystore.set(this.ctx.account.profile, 'openpgp-key', key.armor());
     this.own = key;
+    this.ownKeyStored = Promise.resolve(true);
   }
 
   /**

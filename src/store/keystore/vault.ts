@@ -57,6 +57,7 @@ export class VaultStore implements Keystore {
   readonly kind = 'vault' as const;
   /** The key of the file last read or written, with the salt and parameters it was derived with. */
   private derived: DerivedKey | undefined;
+  private reading: Promise<Record<string, string> | undefined> | undefined;
 
   constructor(
     readonly path: string,
@@ -96,7 +97,19 @@ export class VaultStore implements Keystore {
     }
   }
 
+  /**
+   * The entries, read and unsealed once for calls made while a read is under way (the state and
+   * the login ask at once: one passphrase, one scrypt), each caller with its own copy.
+   */
   private async read(): Promise<Record<string, string> | undefined> {
+    this.reading ??= this.readFile().finally(() => {
+      this.reading = undefined;
+    });
+    const entries = await this.reading;
+    return entries && { ...entries };
+  }
+
+  private async readFile(): Promise<Record<string, string> | undefined> {
     let file: VaultFile;
     try {
       await assertPrivateFile(this.path, 'the vault');

@@ -37,6 +37,20 @@ async function writeVaultWith(N: number, entries: Record<string, string>): Promi
 const open = (): VaultStore => new VaultStore(path, async () => PASSPHRASE);
 
 describe('VaultStore', () => {
+  it('#14.3 asks for the passphrase once when the state and the login read the vault at the same time', async () => {
+    await writeVaultWith(1 << 14, { 'alice/password': 'alicepass', 'alice/state-key': 'c3RhdGU=' });
+    let asked = 0;
+    const store = new VaultStore(path, async () => {
+      asked++;
+      return PASSPHRASE;
+    });
+    expect(await Promise.all([store.get('alice', 'password'), store.get('alice', 'state-key')])).toEqual([
+      'alicepass',
+      'c3RhdGU=',
+    ]);
+    expect(asked).toBe(1);
+  });
+
   it('#12.12 keeps a vault made with scrypt N=2^14 readable after updating it', async () => {
     await writeVaultWith(1 << 14, { 'alice/password': 'alicepass' });
     const store = open();
