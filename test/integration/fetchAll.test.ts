@@ -135,4 +135,15 @@ describe('fetch --all: one request, id batches when the answer is cut short (#14
     expect(new Set(fetched.items.map((item) => item.id)).size).toBe(ITEMS);
     expect(await requestsFor(server, SAYS_SO, from)).toMatchObject({ plain: 1, byId: 1, listing: 1 });
   });
+
+  it('#14.R1 node audit reads the items as fetch --all does: on a service remembered to cut answers short, the listing once and id batches', async () => {
+    const audit = async () => {
+      const result = await alice.run(['--json', 'node', 'audit', '-s', PUBSUB, '-n', SILENT]);
+      expect(json<{ nodes: Array<{ items: number }> }>(result).nodes[0]?.items, result.stderr).toBe(ITEMS);
+    };
+    await audit();
+    const from = await logSize(server);
+    await audit();
+    expect(await requestsFor(server, SILENT, from)).toMatchObject({ plain: 0, byId: 1, listing: 1 });
+  });
 });
