@@ -71,22 +71,7 @@ describe('fetch --all: one request, id batches when the answer is cut short (#14
       truncateItemsRsm: { [SAYS_SO]: KEPT },
     });
     alice = await TestUser.device('alice');
-    ok(
-      await alice.run(
-        [
-          'profile',
-          'add',
-          alice.jid,
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(server.port),
-          '--tls-ca',
-          server.certFile,
-        ],
-        { env: { OXPS_PASSWORD: 'alicepass' } },
-      ),
-    );
+    await alice.addProfile([], server);
     ok(await alice.run(['encrypt-node', '-n', WHOLE]));
     ok(await alice.run(['publish', '-n', WHOLE, '--jsonl', '-'], { input: entries('w') }));
     ok(await alice.run(['encrypt-node', '-n', SAYS_SO]));
