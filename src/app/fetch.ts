@@ -11,7 +11,6 @@ import { Decryptor } from '../crypto/decryptPool.js';
 import { MalformedItem, parseEncrypted } from '../protocol/oxps/encrypted.js';
 import { NS } from '../protocol/namespaces.js';
 import { itemsIq, parseItemsResult, type PubsubItem } from '../protocol/pubsub/items.js';
-import { nodeItemIdsIq, parseNodeItemIds } from '../protocol/pubsub/disco.js';
 import { parseXmlElement, type Element } from '../protocol/xml.js';
 import { ItemCache } from '../store/itemCache.js';
 import { IqError } from '../xmpp/session.js';
@@ -21,6 +20,7 @@ import { ensureNodeRecord, nodeRecord, type ItemsRetrieval, type NodeRecord } fr
 import { readingSecret, unknownSecretReason } from './nodeOrigin.js';
 import type { AttachmentView, ItemAttachments, SignatureVerifier, SignatureView } from './signatures.js';
 import { attachedItems, SAMPLED_ITEMS } from './attachmentsListing.js';
+import { ItemListing } from './itemListing.js';
 
 export interface FetchRequest {
   service: string;
@@ -46,6 +46,11 @@ export interface FetchRequest {
    * tell which items have attachments, each item's are read, not only when the first items have some.
    */
   everySignature?: boolean;
+  /**
+   * The node's listing, where the caller reads it too (node audit orders the items by it): --all
+   * then checks every answer against it, whatever it remembers of the service.
+   */
+  listing?: ItemListing;
 }
 
 /** An Atom entry is kilobytes: a megabyte leaves room for long posts, not for bombs. */
@@ -340,23 +345,24 @@ async function* requestItems(
     return;
   }
   const batches = { batch: request.batch ?? 100, window: request.window ?? 4 };
+  const listing = request.listing ?? new ItemListing(ctx, service, node);
   if (retrieval.known === 'by-id') {
-    const allIds = await itemIds(ctx, service, node);
+    const allIds = await listing.ids();
     if (allIds) yield* fetchByIds(ctx, service, node, allIds, batches);
     else yield* rsmPages(ctx, request);
     return;
   }
   // One request for the whole node: the server loads it once (Prosody's file storage loads the
   // whole node for any request). A service not known yet is also asked for the node's listing,
-  // in the same round trip, to check that its answer is whole.
-  const listing = retrieval.known ? undefined : itemIds(ctx, service, node);
-  listing?.catch(() => undefined);
+  // in the same round trip, to check that its answer is whole; so is one whose listing the
+  // caller reads anyway.
+  const checked = retrieval.known && !request.listing ? undefined : listing.ids();
   const answer = parseItemsResult(await session.iq(itemsIq(service, node), what));
   yield* answer.items;
   // a <set/> is only a reason to ask the listing: its count sizes nothing here
   const saysMore =
     answer.rsm !== undefined && (answer.rsm.count === undefined || answer.rsm.count > answer.items.length);
-  const listed = listing ? await listing : saysMore ? await itemIds(ctx, service, node) : undefined;
+  const listed = checked ? await checked : saysMore ? await listing.ids() : undefined;
   const received = new Set(answer.items.map((item) => item.id));
   const missing = (listed ?? []).filter((id) => !received.has(id));
   if (missing.length > 0) {
@@ -368,7 +374,7 @@ async function* requestItems(
   } else if (saysMore && !listed && answer.rsm?.last && answer.items.length > 0) {
     retrieval.learn('by-id');
     yield* rsmPages(ctx, request, answer.rsm.last);
-  } else if (listing) {
+  } else if (checked) {
     retrieval.learn('whole');
   }
 }
@@ -415,22 +421,6 @@ class RetrievalMemory {
     ctx.reporter.verbose(
       `remembered: ${this.service} ${this.learnt === 'whole' ? 'answers a request for all items whole' : 'cuts answers short, items are fetched by id'}`,
     );
-  }
-}
-
-/** The node's item ids from disco#items, or undefined when the service does not list them. */
-async function itemIds(ctx: AppContext, service: string, node: string): Promise<string[] | undefined> {
-  try {
-    const ids = parseNodeItemIds(
-      await (
-        await ctx.session()
-      ).iq(nodeItemIdsIq(service, node), `listing the items of node ${node} on ${service}`),
-    );
-    return ids.length ? ids : undefined;
-  } catch (error) {
-    if (error instanceof IqError && error.condition !== 'forbidden' && error.condition !== 'item-not-found')
-      return undefined;
-    throw error;
   }
 }
 

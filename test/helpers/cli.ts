@@ -39,6 +39,12 @@ export async function runNode(
 
 export type ServerKind = 'prosody' | 'ejabberd';
 
+/** Where a test server listens for clients, and the certificate to trust. */
+export interface ServerAddress {
+  port: number;
+  certFile: string;
+}
+
 /** Where the global setup's server of that kind listens (Prosody always; ejabberd for the matrix). */
 export function serverInfo(kind: ServerKind = 'prosody'): {
   port: number;
@@ -101,26 +107,26 @@ export class TestUser {
     return runNode([BIN, ...args], { ...options, env: { ...this.env, ...options.env } });
   }
 
-  /** Adds the profile for this user on the test server (password from OXPS_PASSWORD). */
-  async addProfile(extraArgs: string[] = []): Promise<RunResult> {
-    const server = serverInfo(this.server);
-    const result = await this.run(
-      [
-        'profile',
-        'add',
-        this.jid,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(server.port),
-        '--tls-ca',
-        server.certFile,
-        ...extraArgs,
-      ],
-      {
-        env: { OXPS_PASSWORD: `${this.name}pass` },
-      },
-    );
+  /** `profile add` for this user on a test server: the global setup's of its kind unless given. */
+  profileAddArgs(server: ServerAddress = serverInfo(this.server)): string[] {
+    return [
+      'profile',
+      'add',
+      this.jid,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(server.port),
+      '--tls-ca',
+      server.certFile,
+    ];
+  }
+
+  /** Adds the profile for this user on a test server (password from OXPS_PASSWORD). */
+  async addProfile(extraArgs: string[] = [], server?: ServerAddress): Promise<RunResult> {
+    const result = await this.run([...this.profileAddArgs(server), ...extraArgs], {
+      env: { OXPS_PASSWORD: `${this.name}pass` },
+    });
     if (result.code !== 0) throw new Error(`profile add ${this.jid} failed: ${result.stderr}`);
     return result;
   }

@@ -71,22 +71,7 @@ describe('fetch --all: one request, id batches when the answer is cut short (#14
       truncateItemsRsm: { [SAYS_SO]: KEPT },
     });
     alice = await TestUser.device('alice');
-    ok(
-      await alice.run(
-        [
-          'profile',
-          'add',
-          alice.jid,
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(server.port),
-          '--tls-ca',
-          server.certFile,
-        ],
-        { env: { OXPS_PASSWORD: 'alicepass' } },
-      ),
-    );
+    await alice.addProfile([], server);
     ok(await alice.run(['encrypt-node', '-n', WHOLE]));
     ok(await alice.run(['publish', '-n', WHOLE, '--jsonl', '-'], { input: entries('w') }));
     ok(await alice.run(['encrypt-node', '-n', SAYS_SO]));
@@ -134,5 +119,16 @@ describe('fetch --all: one request, id batches when the answer is cut short (#14
     const fetched = await fetchAll(['-n', SAYS_SO]);
     expect(new Set(fetched.items.map((item) => item.id)).size).toBe(ITEMS);
     expect(await requestsFor(server, SAYS_SO, from)).toMatchObject({ plain: 1, byId: 1, listing: 1 });
+  });
+
+  it('#14.R1 node audit reads the items as fetch --all does: on a service remembered to cut answers short, the listing once and id batches', async () => {
+    const audit = async () => {
+      const result = await alice.run(['--json', 'node', 'audit', '-s', PUBSUB, '-n', SILENT]);
+      expect(json<{ nodes: Array<{ items: number }> }>(result).nodes[0]?.items, result.stderr).toBe(ITEMS);
+    };
+    await audit();
+    const from = await logSize(server);
+    await audit();
+    expect(await requestsFor(server, SILENT, from)).toMatchObject({ plain: 0, byId: 1, listing: 1 });
   });
 });

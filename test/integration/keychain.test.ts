@@ -224,25 +224,9 @@ describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
 
   it('says so in one line and uses the vault with OXPS_PASSPHRASE', async () => {
     const user = await TestUser.create('nodbus');
-    const server = inject('prosody');
-    const added = await user.run(
-      [
-        '--keystore',
-        'auto',
-        'profile',
-        'add',
-        user.jid,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(server.port),
-        '--tls-ca',
-        server.certFile,
-      ],
-      {
-        env: { ...withoutDbus, OXPS_PASSWORD: `${user.name}pass` },
-      },
-    );
+    const added = await user.run(['--keystore', 'auto', ...user.profileAddArgs()], {
+      env: { ...withoutDbus, OXPS_PASSWORD: `${user.name}pass` },
+    });
     expect(added.code, added.stderr).toBe(0);
     const vault = join(user.env.XDG_DATA_HOME!, 'oxps', 'vault');
     const lines = added.stderr.trim().split('\n');
@@ -352,23 +336,9 @@ describe('no D-Bus (cron, CI): --keystore auto falls back to the vault', () => {
 
   it('a new vault without a passphrase source fails with exit 10 and creates nothing', async () => {
     const user = await TestUser.create('nodbus');
-    const server = inject('prosody');
-    const result = await user.run(
-      [
-        'profile',
-        'add',
-        user.jid,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(server.port),
-        '--tls-ca',
-        server.certFile,
-      ],
-      {
-        env: { ...withoutDbus, OXPS_PASSPHRASE: undefined, OXPS_PASSWORD: `${user.name}pass` },
-      },
-    );
+    const result = await user.run(user.profileAddArgs(), {
+      env: { ...withoutDbus, OXPS_PASSPHRASE: undefined, OXPS_PASSWORD: `${user.name}pass` },
+    });
     expect(result.code, result.stderr).toBe(10);
     expect(result.stderr).toContain('OXPS_PASSPHRASE');
     expect(await exists(join(user.env.XDG_DATA_HOME!, 'oxps', 'vault'))).toBe(false);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile, chmod, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { BIN, TestUser, json, ok, serverInfo } from '../helpers/cli.js';
+import { BIN, TestUser, json, ok } from '../helpers/cli.js';
 import { cleanEnv } from '../harness/process.js';
 import { startProsody, removeServerDir, type ProsodyServer } from '../harness/prosody.js';
 
@@ -80,21 +80,7 @@ async function journalRecords(user: TestUser): Promise<number> {
 /** A user with a profile on a Prosody of the test's own (its accounts are "<name>@localhost"). */
 async function deviceOn(server: ProsodyServer, name: string): Promise<TestUser> {
   const user = await TestUser.device(name);
-  const added = await user.run(
-    [
-      'profile',
-      'add',
-      user.jid,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(server.port),
-      '--tls-ca',
-      server.certFile,
-    ],
-    { env: { OXPS_PASSWORD: `${name}pass` } },
-  );
-  expect(added.code, added.stderr).toBe(0);
+  await user.addProfile([], server);
   return user;
 }
 
@@ -416,17 +402,7 @@ describe('secrets stay secret', () => {
       return run.stdout;
     };
     for (const user of [alice!, bob!]) {
-      await watch(user, [
-        'profile',
-        'add',
-        user.jid,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(serverInfo().port),
-        '--tls-ca',
-        serverInfo().certFile,
-      ]);
+      await watch(user, user.profileAddArgs());
       await watch(user, ['key', 'generate']);
     }
     const node = `urn:example:scan:${Date.now()}`;

@@ -375,22 +375,7 @@ describe('a signed batch killed midway', () => {
       });
       try {
         const alice = await TestUser.device('alice');
-        const addProfile = () =>
-          alice.run(
-            [
-              'profile',
-              'add',
-              alice.jid,
-              '--host',
-              '127.0.0.1',
-              '--port',
-              String(server.port),
-              '--tls-ca',
-              server.certFile,
-            ],
-            { env: { OXPS_PASSWORD: 'alicepass' } },
-          );
-        ok(await addProfile());
+        await alice.addProfile([], server);
         ok(await alice.run(['key', 'generate']));
         ok(await alice.run(['encrypt-node', '-s', 'pubsub.localhost', '-n', BATCH_NODE]));
         const input = Array.from({ length: ITEMS }, (_, i) =>
@@ -497,22 +482,7 @@ describe('a signed batch killed midway', () => {
 
           // the whitelist of every attachments node follows the node's, in one pipelined pass
           const bob = await TestUser.device('bob');
-          ok(
-            await bob.run(
-              [
-                'profile',
-                'add',
-                bob.jid,
-                '--host',
-                '127.0.0.1',
-                '--port',
-                String(server.port),
-                '--tls-ca',
-                server.certFile,
-              ],
-              { env: { OXPS_PASSWORD: 'bobpass' } },
-            ),
-          );
+          await bob.addProfile([], server);
           ok(await bob.run(['key', 'generate']));
           const members = async () =>
             await Promise.all(

@@ -97,21 +97,7 @@ describe('in a terminal', () => {
 
   it('without a terminal the same questions fail at once, naming what to use instead', async () => {
     const bob = await TestUser.create('bob');
-    const server = serverInfo();
-    const noPassword = await bob.run(
-      [
-        'profile',
-        'add',
-        bob.jid,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(server.port),
-        '--tls-ca',
-        server.certFile,
-      ],
-      { timeoutMs: 15_000 },
-    );
+    const noPassword = await bob.run(bob.profileAddArgs(), { timeoutMs: 15_000 });
     expect(noPassword.code).toBe(2);
     expect(noPassword.stderr).toMatch(/no terminal to ask on/);
     expect(noPassword.stderr).toMatch(/--password-file FILE or set OXPS_PASSWORD/);

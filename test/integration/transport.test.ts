@@ -46,17 +46,7 @@ describe('#12.1 TLS and login are enforced whatever the server offers', () => {
     server = await startFakeServer({ features, onIq: bindAnswer, certFile: serverInfo().certFile });
     const user = await TestUser.device('tina');
     const result = await user.run(
-      [
-        'profile',
-        'add',
-        JID,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(server.port),
-        '--tls-ca',
-        serverInfo().certFile,
-      ],
+      user.profileAddArgs({ port: server.port, certFile: serverInfo().certFile }),
       {
         env: { OXPS_PASSWORD: 'tinapass' },
       },

@@ -14,10 +14,10 @@ import {
   serviceNodesIq,
 } from '../../protocol/pubsub/nodeList.js';
 import { itemsIq, parseItemsResult } from '../../protocol/pubsub/items.js';
-import { nodeItemIdsIq, parseNodeItemIds } from '../../protocol/pubsub/disco.js';
 import { IqError } from '../../xmpp/session.js';
 import type { AppContext } from '../context.js';
-import { fetchItems, type FetchRequest } from '../fetch.js';
+import { fetchItems } from '../fetch.js';
+import { ItemListing } from '../itemListing.js';
 import { nodeConfiguration } from '../pubsubNode.js';
 import { pipelinedMap } from '../pipelined.js';
 
@@ -51,51 +51,24 @@ export async function accessModelOf(ctx: AppContext, service: string, node: stri
 
 /**
  * Every item of the node, as ids and secret ids, newest first: in the order disco#items lists
- * them (Prosody: newest first; its `<items/>` answer is oldest first). One `<items/>` request
- * first, which Prosody's file storage answers far faster than items by id; the id batches of
- * `fetch --all` only when that answer holds fewer items than disco#items lists.
+ * them (Prosody: newest first; its `<items/>` answer is oldest first), read as `fetch --all`
+ * reads them, with the listing it asks anyway.
  */
 export async function auditedItems(ctx: AppContext, service: string, node: string): Promise<AuditedItem[]> {
-  const listed = await listedItemIds(ctx, service, node);
-  if (listed.length === 0) return readItems(ctx, { service, node, all: true });
-  let items = await readItems(ctx, { service, node, max: listed.length });
-  if (items.length < listed.length) {
-    ctx.reporter.verbose(
-      `${service} gave ${items.length} of the ${listed.length} items of ${node} at once: asking for them by id`,
-    );
-    items = await readItems(ctx, { service, node, all: true });
+  const listing = new ItemListing(ctx, service, node);
+  const items: AuditedItem[] = [];
+  const request = { service, node, all: true, listing, noDecrypt: true, noCache: true };
+  for await (const item of fetchItems(ctx, request)) {
+    if (item.status === 'plaintext') items.push({ id: item.id, plaintext: true });
+    else if (item.status === 'encrypted') items.push({ id: item.id, ...secretIdOf(item.xml) });
+    else items.push({ id: item.id });
   }
+  const listed = (await listing.ids()) ?? [];
   const byId = new Map(items.map((item) => [item.id, item]));
   const ordered = listed.flatMap((id) => byId.get(id) ?? []);
   const listedIds = new Set(listed);
   const unlisted = items.filter((item) => !listedIds.has(item.id));
   return [...unlisted.reverse(), ...ordered];
-}
-
-async function listedItemIds(ctx: AppContext, service: string, node: string): Promise<string[]> {
-  try {
-    return parseNodeItemIds(
-      await (
-        await ctx.session()
-      ).iq(nodeItemIdsIq(service, node), `listing the items of node ${node} on ${service}`),
-    );
-  } catch (error) {
-    if (error instanceof IqError) return [];
-    throw error;
-  }
-}
-
-async function readItems(
-  ctx: AppContext,
-  request: Pick<FetchRequest, 'service' | 'node' | 'max' | 'all'>,
-): Promise<AuditedItem[]> {
-  const items: AuditedItem[] = [];
-  for await (const item of fetchItems(ctx, { ...request, noDecrypt: true, noCache: true })) {
-    if (item.status === 'plaintext') items.push({ id: item.id, plaintext: true });
-    else if (item.status === 'encrypted') items.push({ id: item.id, ...secretIdOf(item.xml) });
-    else items.push({ id: item.id });
-  }
-  return items;
 }
 
 function secretIdOf(xml: string): { secretId?: string } {

@@ -10,14 +10,19 @@ import { buildSharedSecret } from '../../protocol/oxps/sharedSecret.js';
 import { buildRevoke } from '../../protocol/oxps/revoke.js';
 import { xep82DateTime } from '../../protocol/datetime.js';
 import type { AppContext } from '../context.js';
-import { nodeRecord, type PendingNotification } from '../state.js';
+import { nodeRecord, type PendingNotification, type ProfileState } from '../state.js';
 import { buildOxMessage } from '../ox/messaging.js';
 import { nodeReaders } from './readers.js';
 
-export function pendingNotification(
+/**
+ * Queues a secret, or its revocation, for its recipients. Nothing is sent: the caller saves the
+ * state and then calls deliverPending, so that a run killed in between leaves the intent behind.
+ */
+export function queueNotification(
+  state: ProfileState,
   fields: Omit<PendingNotification, 'id' | 'created'>,
-): PendingNotification {
-  return { id: randomBytes(6).toString('hex'), created: xep82DateTime(new Date()), ...fields };
+): void {
+  state.pending.push({ id: randomBytes(6).toString('hex'), created: xep82DateTime(new Date()), ...fields });
 }
 
 /**
@@ -175,15 +180,13 @@ async function promoteReadyShares(ctx: AppContext): Promise<void> {
         `${jid} has a key now: sending the secrets of ${node} on ${service} (shared with --whitelist-only on ${share.since})`,
       );
       for (const secret of active)
-        state.pending.push(
-          pendingNotification({
-            service,
-            node,
-            kind: 'shared-secret',
-            secretId: secret.id,
-            recipients: [jid],
-          }),
-        );
+        queueNotification(state, {
+          service,
+          node,
+          kind: 'shared-secret',
+          secretId: secret.id,
+          recipients: [jid],
+        });
     }
   }
   if (changed) await handle.save();

@@ -3,7 +3,7 @@
 import { OxpsError } from '../../errors.js';
 import type { AppContext } from '../context.js';
 import { dropPendingShares, nodeRecord, pendingSharesOf } from '../state.js';
-import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
+import { deliverPending, queueNotification, type DeliveryReport } from './notify.js';
 import { normalizeRecipients } from './recipients.js';
 import { defaultRecipients } from './readers.js';
 
@@ -54,16 +54,14 @@ export async function revokeSecret(
         `node ${node} has no active secret left: the pending shares of ${dropped.join(', ')} are dropped (share again once a new secret exists)`,
       );
   }
-  handle.data.pending.push(
-    pendingNotification({
-      service,
-      node,
-      kind: 'revoke',
-      secretId,
-      recipients: [...recipients, ctx.bareJid],
-      ...(request.reason ? { reason: request.reason } : {}),
-    }),
-  );
+  queueNotification(handle.data, {
+    service,
+    node,
+    kind: 'revoke',
+    secretId,
+    recipients: [...recipients, ctx.bareJid],
+    ...(request.reason ? { reason: request.reason } : {}),
+  });
   await handle.save();
   const report = await deliverPending(ctx);
   return { service, node, secretId, recipients, ...report };

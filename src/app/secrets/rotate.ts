@@ -12,7 +12,7 @@ import {
 } from '../../protocol/oxps/secrets.js';
 import type { AppContext } from '../context.js';
 import { dropPendingShares, nodeRecord, pendingSharesOf } from '../state.js';
-import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
+import { deliverPending, queueNotification, type DeliveryReport } from './notify.js';
 import { previewRotation, type RotationPreview } from './rotatePreview.js';
 import { checkRecipientKeys, normalizeRecipients, updateWhitelist } from './recipients.js';
 import { defaultRecipients } from './readers.js';
@@ -93,42 +93,36 @@ export async function rotateSecret(
       ...(whitelist.known ? whitelist.jids : []).filter((jid) => !waiting.includes(jid)),
       ctx.bareJid,
     ]);
-    handle.data.pending.push(
-      pendingNotification({
-        service,
-        node,
-        kind: 'revoke',
-        secretId: secret.id,
-        recipients: [...told],
-        ...(request.reason ? { reason: request.reason } : {}),
-      }),
-    );
+    queueNotification(handle.data, {
+      service,
+      node,
+      kind: 'revoke',
+      secretId: secret.id,
+      recipients: [...told],
+      ...(request.reason ? { reason: request.reason } : {}),
+    });
   }
   // XEP-0473 §4.1: an entity newly granted access also gets the previous (revoked) secrets
   if (newcomers.length) {
     for (const secret of previous)
-      handle.data.pending.push(
-        pendingNotification({
-          service,
-          node,
-          kind: 'shared-secret',
-          secretId: secret.id,
-          recipients: [...newcomers],
-        }),
-      );
+      queueNotification(handle.data, {
+        service,
+        node,
+        kind: 'shared-secret',
+        secretId: secret.id,
+        recipients: [...newcomers],
+      });
   }
   record.secrets.push(fresh);
   const dropped = dropPendingShares(handle.data, service, node, removed);
   if (dropped.length) ctx.reporter.verbose(`pending shares dropped: ${dropped.join(', ')}`);
-  handle.data.pending.push(
-    pendingNotification({
-      service,
-      node,
-      kind: 'shared-secret',
-      secretId: fresh.id,
-      recipients: [...recipients, ctx.bareJid],
-    }),
-  );
+  queueNotification(handle.data, {
+    service,
+    node,
+    kind: 'shared-secret',
+    secretId: fresh.id,
+    recipients: [...recipients, ctx.bareJid],
+  });
   await handle.save();
 
   const { removed: left, attachmentsNodes } = await updateWhitelist(ctx, service, node, recipients, removed);

@@ -7,7 +7,7 @@ import { settleBeforeEncrypting } from '../nodeOrigin.js';
 import type { AppContext } from '../context.js';
 import { addPendingShares, ensureNodeRecord } from '../state.js';
 import { ensureOwnKeyPublished } from '../ox/keys.js';
-import { deliverPending, pendingNotification, type DeliveryReport } from './notify.js';
+import { deliverPending, queueNotification, type DeliveryReport } from './notify.js';
 import {
   normalizeRecipients,
   recipientKeysError,
@@ -94,15 +94,13 @@ export async function shareSecrets(ctx: AppContext, request: ShareRequest): Prom
     );
   // oldest first, so that the newest secret is the last one received
   for (const secret of [...secrets].sort(byTimestamp)) {
-    handle.data.pending.push(
-      pendingNotification({
-        service,
-        node,
-        kind: 'shared-secret',
-        secretId: secret.id,
-        recipients: [...keys.ready, ctx.bareJid],
-      }),
-    );
+    queueNotification(handle.data, {
+      service,
+      node,
+      kind: 'shared-secret',
+      secretId: secret.id,
+      recipients: [...keys.ready, ctx.bareJid],
+    });
   }
   await handle.save();
   const report = await deliverPending(ctx);

@@ -5,7 +5,7 @@ import { OxpsError } from '../../errors.js';
 import type { NodeSecret } from '../../protocol/oxps/secrets.js';
 import type { AppContext } from '../context.js';
 import { pendingSharesOf, type NodeRecord } from '../state.js';
-import { deliverPending, pendingNotification } from './notify.js';
+import { deliverPending, queueNotification } from './notify.js';
 import { nodeReaders } from './readers.js';
 
 /**
@@ -35,15 +35,13 @@ export async function ensureReadersHaveSecret(
   ctx.reporter.warn(
     `secret ${secret.id} of node ${node} was sent to none of its readers (${reachable.join(', ')}): sending it to them before publishing`,
   );
-  handle.data.pending.push(
-    pendingNotification({
-      service,
-      node,
-      kind: 'shared-secret',
-      secretId: secret.id,
-      recipients: [...reachable, ctx.bareJid],
-    }),
-  );
+  queueNotification(handle.data, {
+    service,
+    node,
+    kind: 'shared-secret',
+    secretId: secret.id,
+    recipients: [...reachable, ctx.bareJid],
+  });
   await handle.save();
   const report = await deliverPending(ctx);
   if (!reachable.some((jid) => secret.sharedWith.includes(jid))) {
