@@ -24,24 +24,8 @@ describe('round trips of one-shot commands (#14.3)', () => {
     bob = users[1]!;
     // a distant server's round trip: requests share one only when sent before the first answer
     proxy = await startLatencyProxy(inject('prosody').port, 150);
-    for (const user of users) {
-      ok(
-        await user.run(
-          [
-            'profile',
-            'add',
-            user.jid,
-            '--host',
-            '127.0.0.1',
-            '--port',
-            String(proxy.port),
-            '--tls-ca',
-            inject('prosody').certFile,
-          ],
-          { env: { OXPS_PASSWORD: `${user.name}pass` } },
-        ),
-      );
-    }
+    for (const user of users)
+      await user.addProfile([], { port: proxy.port, certFile: inject('prosody').certFile });
     ok(await alice.run(['key', 'generate']));
     ok(await bob.run(['key', 'generate']));
     ok(await alice.run(['encrypt-node', '-n', NODE]));
