@@ -133,12 +133,14 @@ export class Runtime {
     await context?.close();
   }
 
-  /** No prompt can come while opening the keystore or reading the password (cron, CI, a keychain). */
+  /**
+   * The vault's passphrase comes from the environment or a file and the password from the
+   * vault: no prompt can come while the login waits (a keychain may ask to be unlocked).
+   */
   private secretsComeWithoutPrompt(ctx: AppContext): boolean {
-    if (this.globals.passwordCommand) return false;
     return (
-      ctx.keystore.kind !== 'vault' ||
-      !canPrompt() ||
+      ctx.keystore.kind === 'vault' &&
+      !this.globals.passwordCommand &&
       Boolean(this.globals.passphraseFile || process.env.OXPS_PASSPHRASE)
     );
   }

@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import { OxpsError } from '../../errors.js';
 import { paths } from '../paths.js';
-import { KeychainStore, probeKeychain } from './keychain.js';
 import { VaultStore, type PassphraseSource } from './vault.js';
 import type { DurableKeystore, KeystoreChoice } from './keystore.js';
 import { noDbusSession } from './dbus.js';
@@ -26,6 +25,8 @@ export async function openKeystore({
 }: OpenKeystoreOptions): Promise<DurableKeystore> {
   const vault = () => new VaultStore(paths.vaultFile(), passphrase, lockWaitMs);
   if (choice === 'vault') return vault();
+  // loaded only where the keychain may serve: a vault run does not load its native library
+  const { KeychainStore, probeKeychain } = await import('./keychain.js');
   const problem = noDbusSession() ? NO_DBUS : await probeKeychain();
   if (!problem) return new KeychainStore();
   if (choice === 'keychain') {
