@@ -70,8 +70,9 @@ function* iteratedS2KSlices({
   if (!hash) throw new Error(`unsupported S2K hash algorithm ${hashAlgorithm}`);
   const unit = Buffer.concat([salt, Buffer.from(passphrase, 'utf8')]);
   const total = Math.max(decodeS2KCount(codedCount), unit.length);
-  // A chunk of whole salt+passphrase repetitions, so every chunk and the tail start on a boundary.
-  const repetitions = Math.max(1, Math.floor(65536 / unit.length));
+  // A chunk of whole salt+passphrase repetitions, so every chunk and the tail start on a boundary;
+  // no bigger than the count (1,024 octets for oxps-made items: 10,000 of them in a fetch)
+  const repetitions = Math.max(1, Math.min(Math.floor(65536 / unit.length), Math.ceil(total / unit.length)));
   const chunk = Buffer.alloc(unit.length * repetitions);
   for (let offset = 0; offset < chunk.length; offset += unit.length) unit.copy(chunk, offset);
 
