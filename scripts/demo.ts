@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProsody, removeServerDir } from '../test/harness/prosody.js';
+import { profileAddArgs } from '../test/harness/device.js';
 
 const bin = fileURLToPath(new URL('../../bin/oxps', import.meta.url));
 const home = await mkdtemp(join(tmpdir(), 'oxps-demo-'));
@@ -36,17 +37,10 @@ let failed = false;
 try {
   const node = 'urn:example:oxps:demo';
   env.OXPS_PASSWORD = 'alicepass';
-  step('add a profile (password from OXPS_PASSWORD, stored in the encrypted vault)', [
-    'profile',
-    'add',
-    'alice@localhost',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(server.port),
-    '--tls-ca',
-    server.certFile,
-  ]);
+  step(
+    'add a profile (password from OXPS_PASSWORD, stored in the encrypted vault)',
+    profileAddArgs('alice@localhost', server),
+  );
   delete env.OXPS_PASSWORD;
   step('make an OpenPGP key and publish it (XEP-0373)', ['key', 'generate']);
   step('make an encrypted node (whitelist access model, first secret)', ['encrypt-node', '-n', node]);

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, runOk, type ProcessResult, type RunOptions } from './proc.js';
-import { deviceEnv } from '../../test/harness/device.js';
+import { deviceEnv, profileAddArgs } from '../../test/harness/device.js';
 
 export const OXPS_BIN = fileURLToPath(new URL('../../../bin/oxps', import.meta.url));
 
@@ -43,20 +43,7 @@ export class OxpsDevice {
     const home = join(root, name);
     await mkdir(home, { recursive: true, mode: 0o700 });
     const device = new OxpsDevice(name, home, server);
-    await device.ok(
-      [
-        'profile',
-        'add',
-        device.jid,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(server.port),
-        '--tls-ca',
-        server.certFile,
-      ],
-      { env: { OXPS_PASSWORD: `${name}pass` } },
-    );
+    await device.ok(profileAddArgs(device.jid, server), { env: { OXPS_PASSWORD: `${name}pass` } });
     if (options.key !== false) await device.ok(['key', 'generate']);
     return device;
   }

@@ -18,6 +18,21 @@ export function deviceEnv(home: string, name: string): Record<string, string> {
   };
 }
 
+/** The arguments of `oxps profile add` for an account on a local test server (its own CA). */
+export function profileAddArgs(jid: string, server: { port: number; certFile: string }): string[] {
+  return [
+    'profile',
+    'add',
+    jid,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(server.port),
+    '--tls-ca',
+    server.certFile,
+  ];
+}
+
 export interface DeviceIdentity {
   /** The account name; its password is `${name}pass`. */
   name: string;

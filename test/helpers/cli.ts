@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { registerAccounts } from '../harness/prosody.js';
 import { cleanEnv, runProcess } from '../harness/process.js';
-import { deviceEnv } from '../harness/device.js';
+import { deviceEnv, profileAddArgs } from '../harness/device.js';
 import { registerEjabberdAccounts } from '../harness/ejabberd.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/oxps', import.meta.url));
@@ -109,17 +109,7 @@ export class TestUser {
 
   /** `profile add` for this user on a test server: the global setup's of its kind unless given. */
   profileAddArgs(server: ServerAddress = serverInfo(this.server)): string[] {
-    return [
-      'profile',
-      'add',
-      this.jid,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(server.port),
-      '--tls-ca',
-      server.certFile,
-    ];
+    return profileAddArgs(this.jid, server);
   }
 
   /** Adds the profile for this user on a test server (password from OXPS_PASSWORD). */
