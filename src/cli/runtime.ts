@@ -55,11 +55,7 @@ export class Runtime {
     const { openKeystore } = await import('../store/keystore/open.js');
     return openKeystore({
       choice,
-      passphrase: async ({ creating, path, attempt }) => {
-        const passphrase = await this.vaultPassphrase(creating, path, attempt);
-        if (passphrase) loadOpenpgpDuringScrypt();
-        return passphrase;
-      },
+      passphrase: ({ creating, path, attempt }) => this.vaultPassphrase(creating, path, attempt),
       notice: (message) => this.reporter.notice(message),
       verbose: (message) => this.reporter.verbose(message),
       lockWaitMs: this.globals.lockWait * 1000,
@@ -160,7 +156,11 @@ export class Runtime {
       ? await readSecretFile(this.globals.passphraseFile, '--passphrase-file')
       : process.env.OXPS_PASSPHRASE || undefined;
     // a file or the environment gives the same passphrase again: no second try
-    if (given !== undefined) return attempt === 1 ? given : undefined;
+    if (given !== undefined) {
+      if (attempt > 1) return undefined;
+      loadOpenpgpDuringScrypt();
+      return given;
+    }
     const instead = 'set OXPS_PASSPHRASE or pass --passphrase-file FILE';
     // headless (cron, CI): a missing vault passphrase is a local-state problem (exit 10), not a usage error
     if (!canPrompt())
@@ -182,7 +182,8 @@ export class Runtime {
 /**
  * Every command that opens the vault goes on to load openpgp.js (~100 ms of the main thread),
  * and the vault's scrypt (~100 ms) runs off it, the main thread idle: one during the other.
- * setImmediate: the scrypt is handed to the thread pool first.
+ * setImmediate: the scrypt is handed to the thread pool first. Not after a prompt: the next
+ * prompt (a wrong passphrase) must find the main thread free to read what is typed.
  */
 function loadOpenpgpDuringScrypt(): void {
   setImmediate(() => void import('../app/ox/keyring.js').catch(() => undefined));
