@@ -8,7 +8,7 @@
 // back would cost more than the derivation.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { decryptItem, type DecryptOptions } from './itemCipher.js';
+import { decryptItem, ItemDecryptError, type DecryptOptions } from './itemCipher.js';
 import {
   decodeS2KCount,
   deriveIteratedS2K,
@@ -122,7 +122,7 @@ export class Decryptor {
         slot.worker.unref();
         if (!message.ready && job) {
           this.costly.workers++;
-          if (message.error !== undefined) job.reject(new Error(message.error));
+          if (message.error !== undefined) job.reject(new ItemDecryptError(message.error));
           else job.resolve(Buffer.from(message.key!));
         }
         this.dispatch();
