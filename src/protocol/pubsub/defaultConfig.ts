@@ -3,9 +3,10 @@
 // not say so (Prosody's PEP advertises no pubsub#access-* feature).
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
+import { pubsubIq } from './pubsubIq.js';
 
 export function defaultConfigurationIq(service: string): Element {
-  return xml('iq', { type: 'get', to: service }, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('default')));
+  return pubsubIq('get', service, NS.pubsubOwner, xml('default'));
 }
 
 /** The options of the form's pubsub#access_model field; undefined when the form has none. */

@@ -1,6 +1,7 @@
 // XEP-0060 §6.5 retrieving items, with max_items, explicit ids, or RSM pages (XEP-0059).
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
+import { pubsubIq } from './pubsubIq.js';
 import { MAX_XML_DEPTH, nestingDepth } from '../xml.js';
 import { parseRsm, rsmSet, type PageInfo, type PageRequest } from '../rsm.js';
 
@@ -13,15 +14,12 @@ export interface ItemsQuery {
 export function itemsIq(service: string, node: string, query: ItemsQuery = {}): Element {
   const attrs: Record<string, string> = { node };
   if (query.maxItems !== undefined) attrs.max_items = String(query.maxItems);
-  return xml(
-    'iq',
-    { type: 'get', to: service },
-    xml(
-      'pubsub',
-      { xmlns: NS.pubsub },
-      xml('items', attrs, ...(query.ids ?? []).map((id) => xml('item', { id }))),
-      query.page && rsmSet(query.page),
-    ),
+  return pubsubIq(
+    'get',
+    service,
+    NS.pubsub,
+    xml('items', attrs, ...(query.ids ?? []).map((id) => xml('item', { id }))),
+    query.page && rsmSet(query.page),
   );
 }
 

@@ -2,26 +2,20 @@
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
 import { buildSubmitForm, parseFormValues, type FormValues } from '../dataForm.js';
+import { pubsubIq } from './pubsubIq.js';
 
 export function createNodeIq(service: string, node: string, config?: FormValues): Element {
-  return xml(
-    'iq',
-    { type: 'set', to: service },
-    xml(
-      'pubsub',
-      { xmlns: NS.pubsub },
-      xml('create', { node }),
-      config && xml('configure', {}, buildSubmitForm(NS.pubsubNodeConfig, config)),
-    ),
+  return pubsubIq(
+    'set',
+    service,
+    NS.pubsub,
+    xml('create', { node }),
+    config && xml('configure', {}, buildSubmitForm(NS.pubsubNodeConfig, config)),
   );
 }
 
 export function getConfigurationIq(service: string, node: string): Element {
-  return xml(
-    'iq',
-    { type: 'get', to: service },
-    xml('pubsub', { xmlns: NS.pubsubOwner }, xml('configure', { node })),
-  );
+  return pubsubIq('get', service, NS.pubsubOwner, xml('configure', { node }));
 }
 
 export function parseConfiguration(result: Element): FormValues {
@@ -30,14 +24,11 @@ export function parseConfiguration(result: Element): FormValues {
 }
 
 export function setConfigurationIq(service: string, node: string, config: FormValues): Element {
-  return xml(
-    'iq',
-    { type: 'set', to: service },
-    xml(
-      'pubsub',
-      { xmlns: NS.pubsubOwner },
-      xml('configure', { node }, buildSubmitForm(NS.pubsubNodeConfig, config)),
-    ),
+  return pubsubIq(
+    'set',
+    service,
+    NS.pubsubOwner,
+    xml('configure', { node }, buildSubmitForm(NS.pubsubNodeConfig, config)),
   );
 }
 
@@ -67,11 +58,7 @@ export function readingAffiliates(affiliations: ReadonlyMap<string, Affiliation>
 }
 
 export function getAffiliationsIq(service: string, node: string): Element {
-  return xml(
-    'iq',
-    { type: 'get', to: service },
-    xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node })),
-  );
+  return pubsubIq('get', service, NS.pubsubOwner, xml('affiliations', { node }));
 }
 
 export function parseAffiliations(result: Element): Map<string, Affiliation> {
@@ -86,18 +73,10 @@ export function parseAffiliations(result: Element): Map<string, Affiliation> {
 
 export function setAffiliationsIq(service: string, node: string, changes: Map<string, Affiliation>): Element {
   const entries = [...changes].map(([jid, affiliation]) => xml('affiliation', { jid, affiliation }));
-  return xml(
-    'iq',
-    { type: 'set', to: service },
-    xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node }, ...entries)),
-  );
+  return pubsubIq('set', service, NS.pubsubOwner, xml('affiliations', { node }, ...entries));
 }
 
 /** XEP-0060 §8.4: delete a node (owner). */
 export function deleteNodeIq(service: string, node: string): Element {
-  return xml(
-    'iq',
-    { type: 'set', to: service },
-    xml('pubsub', { xmlns: NS.pubsubOwner }, xml('delete', { node })),
-  );
+  return pubsubIq('set', service, NS.pubsubOwner, xml('delete', { node }));
 }

@@ -2,6 +2,7 @@
 // affiliations across them (XEP-0060 §5.7).
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
+import { pubsubIq } from './pubsubIq.js';
 import type { Affiliation } from './node.js';
 
 /** A service lists at most this many nodes to us; more are not read (a hostile service could send millions). */
@@ -21,7 +22,7 @@ export function parseServiceNodes(result: Element): string[] {
 }
 
 export function ownAffiliationsIq(service: string): Element {
-  return xml('iq', { type: 'get', to: service }, xml('pubsub', { xmlns: NS.pubsub }, xml('affiliations')));
+  return pubsubIq('get', service, NS.pubsub, xml('affiliations'));
 }
 
 /** Node → our affiliation with it. */

@@ -2,6 +2,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
 import { buildSubmitForm, type FormValues } from '../dataForm.js';
+import { pubsubIq } from './pubsubIq.js';
 
 export function publishIq(
   service: string,
@@ -10,15 +11,12 @@ export function publishIq(
   payload: Element,
   options?: FormValues,
 ): Element {
-  return xml(
-    'iq',
-    { type: 'set', to: service },
-    xml(
-      'pubsub',
-      { xmlns: NS.pubsub },
-      xml('publish', { node }, xml('item', itemId ? { id: itemId } : {}, payload)),
-      options && xml('publish-options', {}, buildSubmitForm(NS.pubsubPublishOptions, options)),
-    ),
+  return pubsubIq(
+    'set',
+    service,
+    NS.pubsub,
+    xml('publish', { node }, xml('item', itemId ? { id: itemId } : {}, payload)),
+    options && xml('publish-options', {}, buildSubmitForm(NS.pubsubPublishOptions, options)),
   );
 }
 

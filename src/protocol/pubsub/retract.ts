@@ -2,16 +2,14 @@
 // <item/> of a <retract/>.
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '../namespaces.js';
+import { pubsubIq } from './pubsubIq.js';
 
 export function retractIq(service: string, node: string, itemId: string, notify: boolean): Element {
-  return xml(
-    'iq',
-    { type: 'set', to: service },
-    xml(
-      'pubsub',
-      { xmlns: NS.pubsub },
-      xml('retract', notify ? { node, notify: 'true' } : { node }, xml('item', { id: itemId })),
-    ),
+  return pubsubIq(
+    'set',
+    service,
+    NS.pubsub,
+    xml('retract', notify ? { node, notify: 'true' } : { node }, xml('item', { id: itemId })),
   );
 }
 
